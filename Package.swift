@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "yizhan",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "yizhand", targets: ["yizhand"]),
+        .executable(name: "yizhanctl", targets: ["yizhanctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        // The station's rules: plain values and state machines, no I/O.
+        .target(name: "YizhanCore"),
+        // Reads and validates yizhand.toml into core values.
+        .target(
+            name: "YizhanConfig",
+            dependencies: ["YizhanCore", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        // SQLite: migrations, ledger, scan log, and applying the core's decisions.
+        .target(
+            name: "YizhanStore",
+            dependencies: [
+                "YizhanCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // ESC/POS byte encoding of slips, no I/O.
+        .target(name: "ESCPOS", dependencies: ["YizhanCore"]),
+        // The one ordered path every scan takes: session, rules, durable commit, outcome.
+        .target(
+            name: "YizhanStation",
+            dependencies: ["YizhanCore", "YizhanStore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Scanners and printer transports, real and simulated.
+        .target(
+            name: "YizhanDevices",
+            dependencies: ["YizhanCore", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The HTTP/JSON API served on the Unix sockets.
+        .target(
+            name: "YizhanAPI",
+            dependencies: [
+                "YizhanCore", "YizhanStore", "YizhanStation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // Wiring: config, services, lifecycle.
+        .target(
+            name: "YizhanDaemon",
+            dependencies: [
+                "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanDevices",
+                "YizhanAPI", "ESCPOS",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
+        .target(name: "YizhanClient"),
+        .executableTarget(
+            name: "yizhand",
+            dependencies: ["YizhanDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(
+            name: "yizhanctl",
+            dependencies: ["YizhanClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient"]),
+        .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
+        .testTarget(
+            name: "YizhanStoreTests",
+            dependencies: ["YizhanCore", "YizhanStore", "YizhanTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "YizhanAPITests",
+            dependencies: [
+                "YizhanAPI", "YizhanStation", "YizhanStore", "YizhanTestSupport", "ESCPOS",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
+    ]
+)

@@ -1,0 +1,308 @@
+import Foundation
+import TOMLKit
+import YizhanCore
+
+/// Reads `yizhand.toml` and checks all of it before anything is opened.
+public enum ConfigLoader {
+    /// Loads and validates the config at `path`.
+    public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(problems: [ConfigProblem(file: path, line: nil, key: "(file)", message: "cannot be read")])
+        }
+        guard let source = String(data: data, encoding: .utf8) else {
+            throw ConfigError(problems: [ConfigProblem(file: path, line: nil, key: "(file)", message: "is not UTF-8 text")])
+        }
+        return try parse(source, file: path)
+    }
+
+    /// Validates config text; `file` names it in errors.
+    public static func parse(_ source: String, file: String) throws(ConfigError) -> DaemonConfig {
+        let root: TOMLTable
+        do {
+            root = try TOMLTable(string: source)
+        } catch let error as TOMLParseError {
+            throw ConfigError(problems: [
+                ConfigProblem(file: file, line: error.source.begin.line, key: "(syntax)", message: error.description)
+            ])
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(file: file, line: nil, key: "(syntax)", message: "\(error)")])
+        }
+        let context = ConfigContext(file: file, source: source)
+        let config = read(root, context: context)
+        guard context.problems.isEmpty, let config else { throw ConfigError(problems: context.problems) }
+        return config
+    }
+
+    static let sections: Set<String> = [
+        "station", "paths", "api", "scanner", "printer", "gpio", "log", "points", "patrol", "campaign", "checkpoint", "catalog",
+        "tier", "redemption", "kiosk",
+    ]
+
+    static func read(_ root: TOMLTable, context: ConfigContext) -> DaemonConfig? {
+        for key in root.keys.sorted() where !sections.contains(key) {
+            context.problem(table: nil, index: nil, key: key, "unknown section")
+        }
+        func table(_ name: String) -> TableReader {
+            let value = root[name]
+            if value != nil, value?.table == nil {
+                context.problem(table: nil, index: nil, key: name, "must be a table [\(name)]")
+            }
+            return TableReader(value?.table, name: name, context: context)
+        }
+        func tables(_ name: String) -> [TableReader] {
+            guard let value = root[name] else { return [] }
+            guard let array = value.array else {
+                context.problem(table: nil, index: nil, key: name, "must be an array of tables [[\(name)]]")
+                return []
+            }
+            return array.enumerated().map { index, element in
+                TableReader(element.table, name: name, index: index, context: context)
+            }
+        }
+
+        let station = readStation(table("station"))
+        let paths = readPaths(table("paths"))
+        let api = readAPI(table("api"))
+        let scanners = readScanners(tables("scanner"))
+        let printer = readPrinter(table("printer"))
+        let gpio = readGPIO(table("gpio"))
+        let log = readLog(table("log"))
+        let calendar = StationCalendar(timeZone: station?.timeZone ?? .current)
+        let checkpoints = readCheckpoints(tables("checkpoint"))
+        var rules = Rules(
+            points: readPoints(table("points")), patrol: readPatrol(table("patrol")),
+            campaigns: readCampaigns(tables("campaign"), checkpoints: Set(checkpoints.map(\.id))),
+            checkpoints: checkpoints, catalog: readCatalog(tables("catalog")), tiers: readTiers(tables("tier")),
+            redemption: readRedemption(table("redemption")), calendar: calendar)
+        rules.kiosk = readKiosk(table("kiosk"))
+        guard let station, let printer else { return nil }
+        return DaemonConfig(station: station, paths: paths, api: api, scanners: scanners, printer: printer, gpio: gpio, log: log, rules: rules)
+    }
+
+    static func readStation(_ reader: TableReader) -> StationConfig? {
+        let id = reader.string("id", required: true)
+        if let id, !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
+        let name = reader.string("name", required: true)
+        let zoneName = reader.string("timezone", default: "Asia/Shanghai")!
+        let zone = TimeZone(identifier: zoneName)
+        if zone == nil { reader.problem("timezone", "unknown time zone \"\(zoneName)\"") }
+        reader.finish()
+        guard let id, let name, let zone else { return nil }
+        return StationConfig(id: id, name: name, timeZone: zone)
+    }
+
+    static func readPaths(_ reader: TableReader) -> PathsConfig {
+        defer { reader.finish() }
+        return PathsConfig(
+            stateDirectory: reader.string("state_dir", default: "/var/lib/yizhan")!,
+            logDirectory: reader.string("log_dir", default: "/var/log/yizhan")!)
+    }
+
+    static func readAPI(_ reader: TableReader) -> APIConfig {
+        defer { reader.finish() }
+        let config = APIConfig(
+            adminSocket: reader.string("admin_socket", default: "/run/yizhan/yizhand.sock")!,
+            kioskSocket: reader.string("kiosk_socket", default: "/run/yizhan/kiosk.sock")!,
+            adminGroup: reader.string("admin_group", default: "yizhan-admin")!)
+        // sun_path holds 107 bytes and a terminating zero.
+        for (key, path) in [("admin_socket", config.adminSocket), ("kiosk_socket", config.kioskSocket)] where path.utf8.count > 107 {
+            reader.problem(key, "a socket path must be at most 107 bytes")
+        }
+        return config
+    }
+
+    static func readScanners(_ readers: [TableReader]) -> [ScannerConfig] {
+        var seen: Set<String> = []
+        return readers.compactMap { reader in
+            defer { reader.finish() }
+            let id = reader.string("id", required: true)
+            if let id {
+                if !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
+                if !seen.insert(id).inserted { reader.problem("id", "\"\(id)\" is used by another scanner") }
+            }
+            let kind = reader.choice("kind", default: ScannerConfig.Kind.fifo)
+            let path = reader.string("path", required: true)
+            let layout = reader.string("layout", default: "us")!
+            let baud = reader.int("baud", default: 9600, in: 1200...921_600)!
+            guard let id, let path else { return nil }
+            return ScannerConfig(id: id, kind: kind, path: path, layout: layout, baud: baud)
+        }
+    }
+
+    static func readPrinter(_ reader: TableReader) -> PrinterConfig? {
+        defer { reader.finish() }
+        let transport = reader.choice("transport", default: PrinterConfig.Transport.file)
+        let usb = reader.string("usb")
+        let path = reader.string("path")
+        let host = reader.string("host", default: "127.0.0.1")!
+        let port = reader.int("port", default: 9100, in: 1...65535)!
+        let width = reader.int("width_dots", default: 384)!
+        if width != 384 && width != 576 { reader.problem("width_dots", "must be 384 (58 mm) or 576 (80 mm)") }
+        let chinese = reader.string("chinese", default: "fs-gbk")!
+        if !["fs-gbk", "gb18030", "raster"].contains(chinese) {
+            reader.problem("chinese", "must be one of fs-gbk, gb18030, raster, not \"\(chinese)\"")
+        }
+        let qr = reader.choice("qr", default: PrinterConfig.QRMode.native)
+        switch transport {
+        case .usb:
+            if usb.map(isUSBIdentity) != true { reader.problem("usb", "must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\"") }
+        case .device, .serial, .file:
+            if path == nil { reader.problem("path", "is required for transport \"\(transport.rawValue)\"") }
+        case .tcp:
+            break
+        }
+        return PrinterConfig(
+            transport: transport, usb: usb, path: path, host: host, port: port, widthDots: width, chinese: chinese, qr: qr)
+    }
+
+    /// `VID:PID[:serial]`, each id four hex digits.
+    static func isUSBIdentity(_ text: String) -> Bool {
+        let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count >= 2 && parts.prefix(2).allSatisfy { $0.count == 4 && UInt16($0, radix: 16) != nil }
+            && (parts.count == 2 || !parts[2].isEmpty)
+    }
+
+    static func readGPIO(_ reader: TableReader) -> GPIOConfig {
+        defer { reader.finish() }
+        return GPIOConfig(
+            backend: reader.choice("backend", default: GPIOConfig.Backend.none), chip: reader.string("chip", default: "gpiochip0")!,
+            green: reader.string("green"), amber: reader.string("amber"), red: reader.string("red"), buzzer: reader.string("buzzer"))
+    }
+
+    static func readLog(_ reader: TableReader) -> LogConfig {
+        defer { reader.finish() }
+        let level = reader.string("level", default: "info")!
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
+            reader.problem("level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        return LogConfig(
+            level: level, maxFileBytes: reader.int("max_file_mb", default: 10, in: 1...1024)! * 1_048_576,
+            keepFiles: reader.int("keep_files", default: 5, in: 1...100)!)
+    }
+
+    static func readPoints(_ reader: TableReader) -> Points {
+        defer { reader.finish() }
+        var points = Points()
+        points.daily = reader.int("daily", default: points.daily, in: 0...1000)!
+        points.keyPeriod = reader.int("key_period", default: points.keyPeriod, in: 0...1000)!
+        points.special = reader.int("special", default: points.special, in: 0...1000)!
+        points.weeklyFull = reader.int("weekly_full", default: points.weeklyFull, in: 0...1000)!
+        points.hazardBonus = reader.int("hazard_bonus", default: points.hazardBonus, in: 0...1000)!
+        return points
+    }
+
+    static func readPatrol(_ reader: TableReader) -> PatrolRules {
+        defer { reader.finish() }
+        var patrol = PatrolRules()
+        let minimum = reader.int("min_minutes", default: 5, in: 0...1440)!
+        let maximum = reader.int("max_minutes", default: 120, in: 1...1440)!
+        if maximum <= minimum { reader.problem("max_minutes", "must be greater than min_minutes") }
+        patrol.minimumDuration = .seconds(minimum * 60)
+        patrol.maximumDuration = .seconds(maximum * 60)
+        patrol.dailyMaxVolunteers = reader.int("daily_max_volunteers", default: 2, in: 0...1000)!
+        patrol.fastCheckInterval = .seconds(reader.int("fast_check_seconds", default: 5, in: 0...3600)!)
+        patrol.keyPeriods = reader.strings("key_periods", default: ["11:00-13:30", "17:00-19:30"]).compactMap { text in
+            guard let window = TimeWindow(text) else {
+                reader.problem("key_periods", "\"\(text)\" is not HH:MM-HH:MM with the end after the start")
+                return nil
+            }
+            return window
+        }
+        let slot = reader.string("weekly_slot", default: "Sat 09:00-11:00")!
+        if slot.isEmpty {
+            patrol.weeklySlot = nil
+        } else if let parsed = WeeklySlot(slot) {
+            patrol.weeklySlot = parsed
+        } else {
+            reader.problem("weekly_slot", "\"\(slot)\" is not like \"Sat 09:00-11:00\" (Mon … Sun)")
+        }
+        return patrol
+    }
+
+    static func readCampaigns(_ readers: [TableReader], checkpoints: Set<String>) -> [Campaign] {
+        readers.compactMap { reader in
+            defer { reader.finish() }
+            let name = reader.string("name", required: true)
+            let from = reader.string("from", required: true).flatMap { text in
+                MonthDay(text) ?? { reader.problem("from", "\"\(text)\" is not MM-DD"); return nil }()
+            }
+            let to = reader.string("to", required: true).flatMap { text in
+                MonthDay(text) ?? { reader.problem("to", "\"\(text)\" is not MM-DD"); return nil }()
+            }
+            let ids = reader.strings("checkpoints", default: [])
+            for id in ids where !checkpoints.contains(id) {
+                reader.problem("checkpoints", "\"\(id)\" is not a configured [[checkpoint]]")
+            }
+            guard let name, let from, let to else { return nil }
+            return Campaign(name: name, from: from, to: to, checkpoints: ids)
+        }
+    }
+
+    static func readCheckpoints(_ readers: [TableReader]) -> [Checkpoint] {
+        var seen: Set<String> = []
+        return readers.compactMap { reader in
+            defer { reader.finish() }
+            let id = reader.string("id", required: true)
+            if let id {
+                if !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
+                if !seen.insert(id).inserted { reader.problem("id", "\"\(id)\" is used by another checkpoint") }
+            }
+            let name = reader.string("name", required: true)
+            var kinds: Set<PatrolKind> = []
+            for text in reader.strings("required_for", default: PatrolKind.allCases.map(\.rawValue)) {
+                guard let kind = PatrolKind(rawValue: text) else {
+                    reader.problem("required_for", "\"\(text)\" is not one of daily, key_period, special, weekly_full")
+                    continue
+                }
+                kinds.insert(kind)
+            }
+            guard let id, let name else { return nil }
+            return Checkpoint(id: id, name: name, requiredFor: kinds)
+        }
+    }
+
+    static func readCatalog(_ readers: [TableReader]) -> [CatalogItem] {
+        var seen: Set<String> = []
+        return readers.compactMap { reader in
+            defer { reader.finish() }
+            let id = reader.string("id", required: true)
+            if let id {
+                if !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
+                if !seen.insert(id).inserted { reader.problem("id", "\"\(id)\" is used by another item") }
+            }
+            let name = reader.string("name", required: true)
+            let cost = reader.int("cost", in: 1...1_000_000, required: true)
+            let stock = reader.int("stock", default: 0, in: 0...1_000_000)!
+            let limit = reader.int("per_volunteer_per_month", in: 1...1000)
+            let active = reader.bool("active", default: true)
+            guard let id, let name, let cost else { return nil }
+            return CatalogItem(id: id, name: name, cost: cost, stock: stock, perVolunteerPerMonth: limit, active: active)
+        }
+    }
+
+    static func readTiers(_ readers: [TableReader]) -> [Tier] {
+        readers.compactMap { reader in
+            defer { reader.finish() }
+            guard let name = reader.string("name", required: true), let points = reader.int("points", in: 0...10_000_000, required: true)
+            else { return nil }
+            return Tier(name: name, points: points)
+        }
+    }
+
+    static func readRedemption(_ reader: TableReader) -> RedemptionRules {
+        defer { reader.finish() }
+        var rules = RedemptionRules()
+        rules.selectionTimeout = .seconds(reader.int("selection_seconds", default: 30, in: 1...600)!)
+        rules.printRefusals = reader.bool("print_refusals", default: true)
+        return rules
+    }
+
+    static func readKiosk(_ reader: TableReader) -> KioskRules {
+        defer { reader.finish() }
+        var rules = KioskRules()
+        rules.debounce = .seconds(reader.int("debounce_seconds", default: 3, in: 0...60)!)
+        rules.routingWindow = .seconds(reader.int("routing_minutes", default: 10, in: 1...240)! * 60)
+        rules.commandTimeout = .seconds(reader.int("command_seconds", default: 120, in: 5...3600)!)
+        return rules
+    }
+}

@@ -1,0 +1,156 @@
+/// The kiosk's scan rules (SPEC 3.2): one function from a scan, the session, the facts
+/// and the time to a reply, the effects to commit and the next session.
+public struct Kiosk: Sendable {
+    public let rules: Rules
+    let patrols: PatrolRulebook
+    let redemptions: RedemptionRulebook
+
+    public init(rules: Rules) {
+        self.rules = rules
+        self.patrols = PatrolRulebook(rules: rules)
+        self.redemptions = RedemptionRulebook(rules: rules)
+    }
+
+    /// Decides what `code` from `scanner` does.
+    public func decide(_ code: ScanCode, scanner: String, session: KioskSession, facts: ScanFacts, at now: Instant) -> ScanDecision {
+        var session = session
+        let pending = session.pending(on: scanner, at: now, rules: rules)
+        session.pending[scanner] = nil
+
+        switch code {
+        case .badge, .card:
+            guard let volunteer = facts.volunteer else {
+                let reason = if case .card = code { "unknown_card" } else { "unknown_badge" }
+                return ScanDecision(reply: ScanReply(.error, reason, "未登记的胸卡"), session: session)
+            }
+            guard volunteer.active else {
+                return ScanDecision(reply: ScanReply(.error, "volunteer_inactive", "志愿者已停用"), session: session)
+            }
+            switch pending {
+            case .item(let itemID, _): return redeem(itemID, by: volunteer, facts: facts, session: session, at: now)
+            case .command(.balance, _): return balance(of: volunteer, facts: facts, session: session, at: now)
+            default: return togglePatrol(of: volunteer, facts: facts, session: session, at: now)
+            }
+
+        case .checkpoint(let id):
+            let reportsHazard = if case .command(.hazard, _) = pending { true } else { false }
+            return check(id, reportsHazard: reportsHazard, facts: facts, session: session, at: now)
+
+        case .item(let id):
+            guard let item = facts.item?.item, item.id == id else {
+                return ScanDecision(reply: ScanReply(.error, "unknown_item", "无此物品"), session: session)
+            }
+            session.pending[scanner] = .item(id: id, since: now)
+            return ScanDecision(reply: ScanReply(.attention, "item_selected", "已选择 \(item.name)（\(item.cost) 分），请刷胸卡"), session: session)
+
+        case .redemption(let code):
+            return collect(code, facts: facts, session: session)
+
+        case .command(.cancel):
+            return ScanDecision(reply: ScanReply(.accepted, "selection_cancelled", "已取消"), session: session)
+
+        case .command(let card):
+            session.pending[scanner] = .command(card, since: now)
+            let message = card == .hazard ? "请扫描发现隐患的点位" : "请刷胸卡查询积分"
+            return ScanDecision(reply: ScanReply(.attention, "command_armed", message), session: session)
+        }
+    }
+
+    func togglePatrol(of volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
+        var session = session
+        if let open = facts.openPatrols.first(where: { $0.volunteerID == volunteer.id }) {
+            let closing = patrols.closing(open, at: now, tally: facts.tally)
+            if session.lastBadge?.patrolID == open.id { session.lastBadge = nil }
+            let slip = SlipBuilder(rules: rules).patrolFinished(open, closing, volunteer: volunteer, at: now)
+            let reply: ScanReply
+            if closing.state == .completed {
+                let message = closing.points > 0 ? "巡查完成，获得 \(closing.points) 分" : "巡查完成，本次不计分"
+                reply = ScanReply(closing.points > 0 ? .accepted : .attention, closing.noAwardReason?.rawValue ?? "patrol_completed", message)
+            } else {
+                reply = ScanReply(.attention, "patrol_incomplete", "巡查未完成，不计分")
+            }
+            return ScanDecision(reply: reply, effects: [.closePatrol(volunteerID: volunteer.id, closing), .print(slip)], session: session)
+        }
+
+        let opening = patrols.opening(
+            volunteerID: volunteer.id, leader: volunteer.role == .leader, at: now, openPatrols: facts.openPatrols, tally: facts.tally
+        )
+        let effects: [ScanEffect] = [.openPatrol(volunteerID: volunteer.id, opening)]
+        switch opening.noAwardReason {
+        case .dailyCapReached:
+            return ScanDecision(reply: ScanReply(.attention, "daily_cap_reached", "今日日常巡查名额已满，本次巡查不计分"), effects: effects, session: session)
+        case .alreadyAwarded:
+            return ScanDecision(reply: ScanReply(.attention, "already_awarded", "今日此类巡查已计分，本次不计分"), effects: effects, session: session)
+        case nil:
+            return ScanDecision(reply: ScanReply(.accepted, "patrol_started", "\(opening.kind.displayName)开始"), effects: effects, session: session)
+        }
+    }
+
+    func check(_ checkpointID: String, reportsHazard: Bool, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
+        guard let checkpoint = rules.checkpoint(checkpointID) else {
+            return ScanDecision(reply: ScanReply(.error, "unknown_checkpoint", "未登记的点位"), session: session)
+        }
+        let patrol: OpenPatrol
+        switch patrols.routeCheckpoint(openPatrols: facts.openPatrols, lastBadge: session.lastBadge, at: now) {
+        case .noOpenPatrol:
+            return ScanDecision(reply: ScanReply(.error, "no_open_patrol", "请先刷胸卡开始巡查"), session: session)
+        case .ambiguous:
+            return ScanDecision(reply: ScanReply(.error, "ambiguous_patrol", "多人同时巡查，无法确定归属，请联系负责人"), session: session)
+        case .patrol(let routed):
+            patrol = routed
+        }
+        let covered = patrol.checks.contains { $0.checkpointID == checkpointID }
+        var effects: [ScanEffect] = covered ? [] : [.recordCheck(patrolID: patrol.id, checkpointID: checkpointID)]
+        if reportsHazard {
+            effects.append(.reportHazard(checkpointID: checkpointID, reporterID: patrol.volunteerID, patrolID: patrol.id))
+            return ScanDecision(reply: ScanReply(.accepted, "hazard_reported", "已上报隐患：\(checkpoint.name)"), effects: effects, session: session)
+        }
+        if covered {
+            return ScanDecision(reply: ScanReply(.attention, "checkpoint_duplicate", "\(checkpoint.name) 已检查过"), session: session)
+        }
+        return ScanDecision(reply: ScanReply(.accepted, "checkpoint_recorded", "已检查：\(checkpoint.name)"), effects: effects, session: session)
+    }
+
+    func redeem(_ itemID: String, by volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
+        let builder = SlipBuilder(rules: rules)
+        guard let item = facts.item, item.item.id == itemID else {
+            return ScanDecision(reply: ScanReply(.error, "unknown_item", "无此物品"), session: session)
+        }
+        if let refusal = redemptions.check(volunteer: volunteer, item: item) {
+            let effects: [ScanEffect] =
+                rules.redemption.printRefusals ? [.print(builder.refusal(item.item, volunteer: volunteer, refusal: refusal, at: now))] : []
+            return ScanDecision(reply: ScanReply(.error, refusal.rawValue, refusal.message), effects: effects, session: session)
+        }
+        let code = facts.freshRedemptionCode
+        precondition(!code.isEmpty, "the store supplies a redemption code with every item fact")
+        let slip = builder.redemption(code: code, item: item.item, volunteer: volunteer, at: now)
+        return ScanDecision(
+            reply: ScanReply(.accepted, "redeemed", "兑换成功：\(item.item.name)，凭小票领取"),
+            effects: [.redeem(code: code, itemID: itemID, volunteerID: volunteer.id, cost: item.item.cost), .print(slip)],
+            session: session
+        )
+    }
+
+    func balance(of volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
+        let slip = SlipBuilder(rules: rules).balance(volunteer, patrolsThisMonth: facts.patrolsThisMonth, at: now)
+        return ScanDecision(
+            reply: ScanReply(.accepted, "balance_printed", "当前积分 \(volunteer.balance)"), effects: [.print(slip)], session: session
+        )
+    }
+
+    func collect(_ code: String, facts: ScanFacts, session: KioskSession) -> ScanDecision {
+        guard let redemption = facts.redemption, redemption.code == code else {
+            return ScanDecision(reply: ScanReply(.error, "unknown_redemption", "无效的兑换小票"), session: session)
+        }
+        switch redemption.state {
+        case .issued:
+            return ScanDecision(
+                reply: ScanReply(.accepted, "collected", "已领取：\(redemption.itemName)"), effects: [.collect(code: code)], session: session
+            )
+        case .collected:
+            return ScanDecision(reply: ScanReply(.error, "already_collected", "此小票已领取过"), session: session)
+        case .cancelled:
+            return ScanDecision(reply: ScanReply(.error, "redemption_cancelled", "此兑换已取消"), session: session)
+        }
+    }
+}

@@ -1,0 +1,122 @@
+/// Builds the content of each slip from domain values. Wording is the station's, in Chinese.
+public struct SlipBuilder: Sendable {
+    public let rules: Rules
+
+    public init(rules: Rules) {
+        self.rules = rules
+    }
+
+    /// The slip printed when a patrol closes, completed or not.
+    public func patrolFinished(_ patrol: OpenPatrol, _ closing: PatrolRulebook.Closing, volunteer: Volunteer, at now: Instant) -> Slip {
+        var lines: [SlipLine] = [
+            .field("志愿者", "\(volunteer.name)（\(volunteer.id)）"),
+            .field("类型", patrol.kind.displayName),
+            .field("开始", rules.calendar.slipTime(patrol.openedAt.wall)),
+            .field("用时", "\(Int(closing.duration.components.seconds / 60)) 分钟"),
+            .field("点位", "\(patrol.checks.count) 个"),
+            .rule,
+        ]
+        if closing.state == .completed {
+            lines.append(.emphasis(closing.points > 0 ? "+\(closing.points) 分" : "完成（不计分）"))
+            if let reason = closing.noAwardReason {
+                lines.append(.text(reason == .dailyCapReached ? "今日日常巡查名额已满" : "今日此类巡查已计分"))
+            }
+        } else {
+            lines.append(.emphasis("未完成"))
+            if closing.duration < rules.patrol.minimumDuration {
+                lines.append(.text("巡查时间不足 \(Int(rules.patrol.minimumDuration.components.seconds / 60)) 分钟"))
+            }
+            for id in closing.missing {
+                lines.append(.text("未检查：\(rules.checkpoint(id)?.name ?? id)"))
+            }
+        }
+        return Slip(kind: .patrol, title: "巡查记录", lines: lines, issuedAt: now)
+    }
+
+    /// The slip the volunteer takes to the manager to collect the goods.
+    public func redemption(code: String, item: CatalogItem, volunteer: Volunteer, at now: Instant) -> Slip {
+        Slip(
+            kind: .redemption, title: "积分兑换",
+            lines: [
+                .field("志愿者", "\(volunteer.name)（\(volunteer.id)）"),
+                .field("物品", item.name),
+                .field("扣除积分", "\(item.cost)"),
+                .field("剩余积分", "\(volunteer.balance - item.cost)"),
+                .field("兑换码", code),
+                .rule,
+                .text("凭此小票到负责人处领取"),
+            ],
+            qr: "YZ:R:\(code)", issuedAt: now
+        )
+    }
+
+    /// The slip that says why a redemption was refused.
+    public func refusal(_ item: CatalogItem, volunteer: Volunteer, refusal: RedemptionRulebook.Refusal, at now: Instant) -> Slip {
+        Slip(
+            kind: .refusal, title: "兑换未成功",
+            lines: [
+                .field("志愿者", "\(volunteer.name)（\(volunteer.id)）"),
+                .field("物品", "\(item.name)（\(item.cost) 分）"),
+                .field("当前积分", "\(volunteer.balance)"),
+                .emphasis(refusal.message),
+            ],
+            issuedAt: now
+        )
+    }
+
+    /// Balance, lifetime earned points, this month's patrols and the tiers within reach.
+    public func balance(_ volunteer: Volunteer, patrolsThisMonth: Int, at now: Instant) -> Slip {
+        var lines: [SlipLine] = [
+            .field("志愿者", "\(volunteer.name)（\(volunteer.id)）"),
+            .emphasis("积分 \(volunteer.balance)"),
+            .field("累计获得", "\(volunteer.earned)"),
+            .field("本月巡查", "\(patrolsThisMonth) 次"),
+        ]
+        if let tier = rules.tier(forEarned: volunteer.earned) {
+            lines.append(.field("当前档位", tier.name))
+        }
+        if let next = rules.nextTier(afterEarned: volunteer.earned) {
+            lines.append(.field("下一档位", "\(next.name)（还差 \(next.points - volunteer.earned) 分）"))
+        }
+        let affordable = rules.catalog.filter { $0.active && $0.cost <= volunteer.balance }
+        if !affordable.isEmpty {
+            lines.append(.rule)
+            lines.append(.text("可兑换："))
+            for item in affordable {
+                lines.append(.field(item.name, "\(item.cost) 分"))
+            }
+        }
+        return Slip(kind: .balance, title: "积分查询", lines: lines, issuedAt: now)
+    }
+
+    /// A new QR badge for a volunteer to carry.
+    public func badge(_ volunteer: Volunteer, payload: String, at now: Instant) -> Slip {
+        Slip(
+            kind: .badge, title: "志愿者胸卡",
+            lines: [.emphasis(volunteer.name), .field("编号", "\(volunteer.id)"), .text("巡查开始和结束时扫描此码")],
+            qr: payload, issuedAt: now
+        )
+    }
+
+    /// The rectification notice for a confirmed hazard.
+    public func hazardNotice(hazardID: Int64, checkpointID: String, description: String?, deadline: String?, at now: Instant) -> Slip {
+        var lines: [SlipLine] = [
+            .field("编号", "\(hazardID)"),
+            .field("点位", rules.checkpoint(checkpointID)?.name ?? checkpointID),
+        ]
+        if let description, !description.isEmpty { lines.append(.text("情况：\(description)")) }
+        if let deadline { lines.append(.field("整改期限", deadline)) }
+        lines.append(.rule)
+        lines.append(.text("整改完成后请告知负责人，次日复查"))
+        return Slip(kind: .hazardNotice, title: "隐患整改通知", lines: lines, issuedAt: now)
+    }
+
+    /// A page that shows the printer works: Chinese text, the width, a QR code.
+    public func testPage(at now: Instant) -> Slip {
+        Slip(
+            kind: .testPage, title: "打印测试",
+            lines: [.text("中文打印正常：工会驿站"), .field("左", "右"), .rule, .text("扫描下方二维码应得到 YZ:K:CANCEL")],
+            qr: "YZ:K:CANCEL", issuedAt: now
+        )
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// Calendar arithmetic in the station's time zone: days, minutes of the day, weekdays,
+/// months, and RFC 3339 text with the station's offset.
+public struct StationCalendar: Sendable {
+    /// The station's time zone.
+    public let timeZone: TimeZone
+    private let calendar: Calendar
+
+    public init(timeZone: TimeZone) {
+        self.timeZone = timeZone
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        self.calendar = calendar
+    }
+
+    /// The local day as `yyyy-MM-dd`, used in award keys and reports.
+    public func day(of date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+    }
+
+    /// The local month as `yyyy-MM`.
+    public func month(of date: Date) -> String {
+        String(day(of: date).prefix(7))
+    }
+
+    /// Minutes since local midnight.
+    public func minuteOfDay(_ date: Date) -> Int {
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return parts.hour! * 60 + parts.minute!
+    }
+
+    /// The local month and day, as in a campaign's `from`/`to`.
+    public func monthDay(of date: Date) -> MonthDay {
+        let parts = calendar.dateComponents([.month, .day], from: date)
+        return MonthDay(month: parts.month!, day: parts.day!)
+    }
+
+    /// The weekday, 1 = Monday … 7 = Sunday.
+    public func weekday(of date: Date) -> Int {
+        let sundayFirst = calendar.component(.weekday, from: date)
+        return sundayFirst == 1 ? 7 : sundayFirst - 1
+    }
+
+    /// Local midnight at the start of the day containing `date`.
+    public func startOfDay(_ date: Date) -> Date {
+        calendar.startOfDay(for: date)
+    }
+
+    /// Local midnight at the end of the day containing `date`.
+    public func endOfDay(_ date: Date) -> Date {
+        calendar.date(byAdding: .day, value: 1, to: startOfDay(date))!
+    }
+
+    /// The first instant of a local day given as `yyyy-MM-dd`, or nil when malformed.
+    public func date(ofDay day: String) -> Date? {
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3 else { return nil }
+        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+    }
+
+    /// RFC 3339 with the station's offset, e.g. `2026-11-29T15:04:05+08:00`.
+    public func rfc3339(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.timeZone = timeZone
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Short local time for slips, e.g. `2026-11-29 15:04`.
+    public func slipTime(_ date: Date) -> String {
+        let parts = calendar.dateComponents([.hour, .minute], from: date)
+        return "\(day(of: date)) " + String(format: "%02d:%02d", parts.hour!, parts.minute!)
+    }
+}
+
+/// A month and day without a year, for campaigns that recur every year.
+public struct MonthDay: Sendable, Hashable, Comparable, Codable {
+    public var month: Int
+    public var day: Int
+
+    public init(month: Int, day: Int) {
+        self.month = month
+        self.day = day
+    }
+
+    /// Parses `MM-DD`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }),
+            let month = Int(parts[0]), let day = Int(parts[1]),
+            (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        self.init(month: month, day: day)
+    }
+
+    public static func < (lhs: MonthDay, rhs: MonthDay) -> Bool {
+        (lhs.month, lhs.day) < (rhs.month, rhs.day)
+    }
+}

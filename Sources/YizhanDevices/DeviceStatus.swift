@@ -1,0 +1,54 @@
+import Synchronization
+
+/// A device's health as the status API and the idle light report it.
+public struct DeviceStatus: Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Hashable, Codable {
+        /// Open and working.
+        case present
+        /// Configured but not there (unplugged, not yet created); retried.
+        case missing
+        /// Configured with a backend this build does not have.
+        case unsupported
+        /// There but failing.
+        case fault
+    }
+
+    public var id: String
+    public var kind: String
+    public var state: State
+    public var detail: String?
+
+    public init(id: String, kind: String, state: State, detail: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.state = state
+        self.detail = detail
+    }
+}
+
+/// The daemon's devices and their current states, updated by the device tasks.
+public final class DeviceRegistry: Sendable {
+    private let devices = Mutex<[String: DeviceStatus]>([:])
+
+    public init() {}
+
+    /// Records a device's state; returns whether it changed.
+    @discardableResult
+    public func update(_ status: DeviceStatus) -> Bool {
+        devices.withLock { devices in
+            let key = status.kind + "/" + status.id
+            defer { devices[key] = status }
+            return devices[key] != status
+        }
+    }
+
+    /// Every device, sorted by kind and id.
+    public var all: [DeviceStatus] {
+        devices.withLock { Array($0.values) }.sorted { ($0.kind, $0.id) < ($1.kind, $1.id) }
+    }
+
+    /// Whether every device is present.
+    public var allPresent: Bool {
+        all.allSatisfy { $0.state == .present }
+    }
+}

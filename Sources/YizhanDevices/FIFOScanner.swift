@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The simulated scanner: a FIFO (created if missing) or standard input, one scan per line.
+/// `echo 'YZ:C:extinguisher-1' > var/scanner.fifo` is a scan.
+public final class FIFOScanner: Sendable {
+    public let id: String
+    public let path: String
+    private let logger: Logger
+
+    public init(id: String, path: String, logger: Logger) {
+        self.id = id
+        self.path = path
+        self.logger = logger
+    }
+
+    /// Reads frames until the task is cancelled, handing each to `handle` in order and
+    /// waiting for it before reading on, so scans from one scanner are never reordered.
+    public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
+        let descriptor = try openFIFO()
+        devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
+        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        var framer = LineFramer()
+        let reader = DescriptorReader(descriptor: descriptor)
+        while !Task.isCancelled {
+            guard let bytes = try await reader.read() else { break }
+            for frame in framer.feed(bytes) {
+                await handle(frame)
+            }
+        }
+    }
+
+    /// Opens the FIFO read-write, so that it never reports end-of-file when a writer
+    /// closes: every `echo` into it is one more writer.
+    private func openFIFO() throws -> Int32 {
+        if path == "-" { return STDIN_FILENO }
+        var info = stat()
+        if stat(path, &info) != 0 {
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            guard mkfifo(path, 0o620) == 0 || errno == EEXIST else { throw DeviceError.system("mkfifo \(path)", errno) }
+        } else if info.st_mode & S_IFMT != S_IFIFO {
+            throw DeviceError.system("\(path) is not a FIFO", ENOTSUP)
+        }
+        let descriptor = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw DeviceError.system("open \(path)", errno) }
+        logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)"])
+        return descriptor
+    }
+}
+
+/// A device error with the failing call and errno.
+public enum DeviceError: Error, CustomStringConvertible {
+    case system(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        }
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import YizhanCore
+import YizhanStore
+
+/// The answer to one scan: its sequence number in the scan log and the kiosk's reply.
+public struct ScanResult: Sendable, Hashable, Codable {
+    /// Nil only when the scan could not be recorded (the store is unusable).
+    public var seq: Int64?
+    public var outcome: ScanOutcome
+    public var reason: String
+    public var message: String
+
+    public init(seq: Int64?, reply: ScanReply) {
+        self.seq = seq
+        self.outcome = reply.outcome
+        self.reason = reply.reason
+        self.message = reply.message
+    }
+}
+
+/// The one ordered path every scan takes, from any scanner or the API: debounce, parse,
+/// expire stale patrols, read facts, decide, apply, record, commit — and only then answer.
+public actor Station {
+    public nonisolated let store: Store
+    public nonisolated let clock: any StationClock
+    private var rules: Rules
+    private var kiosk: Kiosk
+    private var session = KioskSession()
+    private let logger: Logger
+    private let observers: StationObservers
+
+    public init(store: Store, rules: Rules, clock: any StationClock, logger: Logger, observers: StationObservers = StationObservers()) {
+        self.store = store
+        self.rules = rules
+        self.kiosk = Kiosk(rules: rules)
+        self.clock = clock
+        self.logger = logger
+        self.observers = observers
+    }
+
+    /// The rules in force.
+    public var currentRules: Rules { rules }
+
+    /// Replaces the rules (after a config reload); pending selections are dropped because
+    /// they may name items or checkpoints that no longer exist.
+    public func replaceRules(_ rules: Rules) {
+        self.rules = rules
+        self.kiosk = Kiosk(rules: rules)
+        session.pending.removeAll()
+    }
+
+    /// Handles raw bytes from a scanner device.
+    public func scan(bytes: [UInt8], scanner: String) async -> ScanResult {
+        switch ScanRejection.text(from: bytes) {
+        case .success(let text):
+            return await scan(text, scanner: scanner)
+        case .failure(let rejection):
+            return reject(rejection, payload: String(decoding: bytes, as: UTF8.self), raw: bytes, scanner: scanner)
+        }
+    }
+
+    /// Handles one scan payload (terminator removed).
+    public func scan(_ payload: String, scanner: String) async -> ScanResult {
+        let now = clock.now()
+        if let earlier = session.debounced(payload, scanner: scanner, at: now, window: rules.kiosk.debounce) {
+            let reply = ScanReply(earlier.outcome, "debounced", earlier.message)
+            return record(reply, payload: payload, scanner: scanner, at: now, signal: false)
+        }
+        let code: ScanCode
+        switch ScanCode.parse(payload) {
+        case .success(let parsed): code = parsed
+        case .failure(let rejection): return reject(rejection, payload: payload, raw: Array(payload.utf8), scanner: scanner)
+        }
+
+        expirePatrols(at: now)
+        let selectedItem: String? = if case .item(let id, _) = session.pending(on: scanner, at: now, rules: rules) { id } else { nil }
+        let kiosk = self.kiosk
+        let rules = self.rules
+        let session = self.session
+        do {
+            let (decision, seq, openedPatrol) = try await store.pool.write { db in
+                let transaction = ScanTransaction(db, rules: rules)
+                let facts = try transaction.facts(for: code, selectedItem: selectedItem, at: now)
+                let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
+                let opened = try transaction.apply(decision.effects, at: now)
+                let seq = try transaction.record(scanner: scanner, payload: payload, reply: decision.reply, at: now)
+                return (decision, seq, opened)
+            }
+            self.session = decision.session
+            if let openedPatrol { self.session.lastBadge = BadgeMark(patrolID: openedPatrol, at: now) }
+            self.session.remember(payload, scanner: scanner, at: now, reply: decision.reply)
+            let result = ScanResult(seq: seq, reply: decision.reply)
+            logger.info(
+                "scan",
+                metadata: [
+                    "scanner": "\(scanner)", "seq": "\(seq)", "outcome": "\(result.outcome.rawValue)", "reason": "\(result.reason)",
+                    "code": "\(code.logKind)",
+                ])
+            observers.scanCommitted(result, decision.effects)
+            return result
+        } catch {
+            logger.error("scan not committed", metadata: ["scanner": "\(scanner)", "error": "\(error)"])
+            let reply = ScanReply(.error, YizhanError.Code.storeUnavailable.rawValue, "系统存储故障，请联系负责人")
+            return record(reply, payload: payload, scanner: scanner, at: now, signal: true)
+        }
+    }
+
+    /// Closes expired patrols; called before every scan and by the expiry timer.
+    public func expirePatrols(at now: Instant? = nil) {
+        let now = now ?? clock.now()
+        do {
+            let expired = try store.expirePatrols(rulebook: PatrolRulebook(rules: rules), at: now)
+            for id in expired {
+                logger.info("patrol expired", metadata: ["patrol": "\(id)"])
+            }
+        } catch {
+            logger.error("expiring patrols failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// How long until the next open patrol expires, or nil when none is open.
+    public func timeUntilNextExpiry() -> Duration? {
+        let patrols = (try? store.openPatrols()) ?? []
+        return PatrolRulebook(rules: rules).timeUntilNextExpiry(of: patrols, now: clock.now())
+    }
+
+    private func reject(_ rejection: ScanRejection, payload: String, raw: [UInt8], scanner: String) -> ScanResult {
+        logger.warning(
+            "scan rejected",
+            metadata: ["scanner": "\(scanner)", "reason": "\(rejection.rawValue)", "payload": "\(ScanRejection.sanitised(raw))"])
+        return record(.rejected(rejection), payload: payload, scanner: scanner, at: clock.now(), signal: true)
+    }
+
+    /// Records a scan that changed nothing (rejected, debounced, or refused by a failing store).
+    private func record(_ reply: ScanReply, payload: String, scanner: String, at now: Instant, signal: Bool) -> ScanResult {
+        let seq = try? store.pool.write { db in
+            try ScanTransaction(db, rules: rules).record(scanner: scanner, payload: payload, reply: reply, at: now)
+        }
+        let result = ScanResult(seq: seq, reply: reply)
+        if signal { observers.scanCommitted(result, []) }
+        return result
+    }
+}
+
+/// Who hears about committed scans: the printer spooler, the lights, the event stream.
+public struct StationObservers: Sendable {
+    private let handlers: [@Sendable (ScanResult, [ScanEffect]) -> Void]
+
+    public init(_ handlers: [@Sendable (ScanResult, [ScanEffect]) -> Void] = []) {
+        self.handlers = handlers
+    }
+
+    func scanCommitted(_ result: ScanResult, _ effects: [ScanEffect]) {
+        for handler in handlers { handler(result, effects) }
+    }
+}
+
+extension ScanCode {
+    /// The kind of code, for logs: never the payload itself, which may be a badge token.
+    var logKind: String {
+        switch self {
+        case .badge: "badge"
+        case .card: "card"
+        case .checkpoint(let id): "checkpoint:\(id)"
+        case .item(let id): "item:\(id)"
+        case .redemption: "redemption"
+        case .command(let card): "command:\(card.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import YizhanCore
+
+/// One scan's work inside one write transaction: read the facts the rule needs, apply the
+/// effects it decided, and record the scan. The caller commits, then signals.
+public struct ScanTransaction {
+    let db: Database
+    let rules: Rules
+
+    public init(_ db: Database, rules: Rules) {
+        self.db = db
+        self.rules = rules
+    }
+
+    /// Reads what `code` needs, given the item selected on the scanner (if any).
+    public func facts(for code: ScanCode, selectedItem: String?, at now: Instant) throws -> ScanFacts {
+        var facts = ScanFacts()
+        facts.openPatrols = try Patrols.open(db)
+        switch code {
+        case .badge(let token):
+            facts.volunteer = try volunteer(credential: Credentials.hash(qrToken: token))
+        case .card(let uid):
+            facts.volunteer = try volunteer(credential: Credentials.hash(cardUID: uid))
+        case .item(let id):
+            facts.item = try itemFacts(id, volunteerID: nil, at: now)
+        case .redemption(let code):
+            facts.redemption = try Redemptions.facts(db, code: code)
+        case .checkpoint, .command:
+            break
+        }
+        if let volunteer = facts.volunteer {
+            facts.tally = try Patrols.tally(db, day: rules.calendar.day(of: now.wall))
+            facts.patrolsThisMonth = try Patrols.completedCount(db, volunteerID: volunteer.id, month: rules.calendar.month(of: now.wall))
+            if let selectedItem {
+                facts.item = try itemFacts(selectedItem, volunteerID: volunteer.id, at: now)
+                facts.freshRedemptionCode = try Redemptions.freshCode(db)
+            }
+        }
+        return facts
+    }
+
+    /// Applies the rule's effects; returns the id of a patrol it opened, if any.
+    public func apply(_ effects: [ScanEffect], at now: Instant) throws -> Int64? {
+        var opened: Int64?
+        for effect in effects {
+            switch effect {
+            case .openPatrol(let volunteerID, let opening):
+                opened = try Patrols.insert(db, volunteerID: volunteerID, opening: opening, at: now, rules: rules)
+            case .recordCheck(let patrolID, let checkpointID):
+                try Patrols.recordCheck(db, patrolID: patrolID, checkpointID: checkpointID, at: now)
+            case .closePatrol(let volunteerID, let closing):
+                try Patrols.close(db, volunteerID: volunteerID, closing: closing, at: now)
+            case .reportHazard(let checkpointID, let reporterID, let patrolID):
+                try Hazards.report(db, checkpointID: checkpointID, reporterID: reporterID, patrolID: patrolID, at: now)
+            case .redeem(let code, let itemID, let volunteerID, let cost):
+                try Redemptions.issue(db, code: code, itemID: itemID, volunteerID: volunteerID, cost: cost, at: now, calendar: rules.calendar)
+            case .collect(let code):
+                try Redemptions.collect(db, code: code, at: now)
+            case .print(let slip):
+                try PrintJobs.enqueue(db, slip: slip, at: now)
+            }
+        }
+        return opened
+    }
+
+    /// Records the scan in the scan log and returns its sequence number.
+    public func record(scanner: String, payload: String, reply: ScanReply, at now: Instant) throws -> Int64 {
+        try Scans.record(db, scanner: scanner, payload: payload, reply: reply, at: now)
+    }
+
+    private func volunteer(credential hash: String) throws -> Volunteer? {
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT v.* FROM badge b JOIN volunteer v ON v.id = b.volunteer_id
+                WHERE b.credential_hash = ? AND b.revoked_at IS NULL
+                """,
+            arguments: [hash])
+        return row.map(Volunteers.volunteer)
+    }
+
+    private func itemFacts(_ id: String, volunteerID: Int64?, at now: Instant) throws -> RedemptionRulebook.ItemFacts? {
+        guard let item = try Catalog.item(db, id: id) else { return nil }
+        let redeemed = try volunteerID.map {
+            try Redemptions.countThisMonth(db, volunteerID: $0, itemID: id, month: rules.calendar.month(of: now.wall))
+        }
+        return RedemptionRulebook.ItemFacts(item: item, redeemedThisMonth: redeemed ?? 0)
+    }
+}
+
+/// The scan log.
+enum Scans {
+    static func record(_ db: Database, scanner: String, payload: String, reply: ScanReply, at now: Instant) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO scan (scanner, payload_hash, outcome, reason, at, mono, boot, clock_synced)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                scanner, Credentials.payloadHash(payload), reply.outcome.rawValue, reply.reason, Timestamp.text(now.wall),
+                Int64(now.monotonicNanoseconds), now.boot, now.synchronised,
+            ])
+        return db.lastInsertedRowID
+    }
+}

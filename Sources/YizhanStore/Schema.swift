@@ -1,0 +1,172 @@
+import GRDB
+
+/// The versioned migrations. A migration, once released, is never edited: the next change
+/// is a new migration, so that every board's database reaches the same schema.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-station") { db in
+            try db.execute(sql: v1)
+        }
+        migrator.registerMigration("v2-idempotency") { db in
+            try db.execute(sql: v2)
+        }
+        return migrator
+    }
+
+    /// Volunteers, credentials, scans, patrols, hazards, the ledger, catalogue,
+    /// redemptions and print jobs. Times are UTC RFC 3339 text; instants that durations are
+    /// measured from also keep their monotonic reading and boot id.
+    static let v1 = """
+        CREATE TABLE volunteer (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('volunteer', 'leader')),
+            phone TEXT,
+            active INTEGER NOT NULL DEFAULT 1,
+            balance INTEGER NOT NULL DEFAULT 0 CHECK (balance >= 0),
+            earned INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE badge (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            volunteer_id INTEGER NOT NULL REFERENCES volunteer(id),
+            kind TEXT NOT NULL CHECK (kind IN ('qr', 'card')),
+            credential_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        );
+        CREATE UNIQUE INDEX badge_live_credential ON badge(credential_hash) WHERE revoked_at IS NULL;
+
+        CREATE TABLE scan (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            scanner TEXT NOT NULL,
+            payload_hash TEXT NOT NULL,
+            outcome TEXT NOT NULL CHECK (outcome IN ('accepted', 'attention', 'error')),
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            mono INTEGER NOT NULL,
+            boot TEXT NOT NULL,
+            clock_synced INTEGER NOT NULL
+        );
+
+        CREATE TABLE patrol (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            volunteer_id INTEGER NOT NULL REFERENCES volunteer(id),
+            kind TEXT NOT NULL,
+            state TEXT NOT NULL,
+            day TEXT NOT NULL,
+            opened_at TEXT NOT NULL,
+            opened_mono INTEGER NOT NULL,
+            opened_boot TEXT NOT NULL,
+            clock_synced INTEGER NOT NULL,
+            closed_at TEXT,
+            points INTEGER NOT NULL DEFAULT 0,
+            claim_key TEXT,
+            award_key TEXT UNIQUE,
+            joined_patrol_id INTEGER REFERENCES patrol(id),
+            leader INTEGER NOT NULL DEFAULT 0,
+            missing TEXT NOT NULL DEFAULT '[]',
+            flagged_fast INTEGER NOT NULL DEFAULT 0,
+            no_award_reason TEXT
+        );
+        CREATE UNIQUE INDEX patrol_one_open_per_volunteer ON patrol(volunteer_id) WHERE state = 'open';
+        CREATE INDEX patrol_day ON patrol(day);
+
+        CREATE TABLE patrol_check (
+            patrol_id INTEGER NOT NULL REFERENCES patrol(id),
+            checkpoint_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            mono INTEGER NOT NULL,
+            boot TEXT NOT NULL,
+            PRIMARY KEY (patrol_id, checkpoint_id)
+        );
+
+        CREATE TABLE hazard (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            checkpoint_id TEXT NOT NULL,
+            reporter_id INTEGER NOT NULL REFERENCES volunteer(id),
+            patrol_id INTEGER REFERENCES patrol(id),
+            state TEXT NOT NULL,
+            description TEXT,
+            deadline TEXT,
+            reported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            rectified_at TEXT
+        );
+
+        CREATE TABLE hazard_transition (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            hazard_id INTEGER NOT NULL REFERENCES hazard(id),
+            from_state TEXT NOT NULL,
+            to_state TEXT NOT NULL,
+            note TEXT,
+            actor_id INTEGER,
+            at TEXT NOT NULL
+        );
+
+        CREATE TABLE ledger_entry (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            volunteer_id INTEGER NOT NULL REFERENCES volunteer(id),
+            delta INTEGER NOT NULL CHECK (delta <> 0),
+            kind TEXT NOT NULL CHECK (kind IN ('patrol_award', 'hazard_bonus', 'redemption', 'reversal', 'adjustment')),
+            source TEXT NOT NULL,
+            reverses_id INTEGER UNIQUE REFERENCES ledger_entry(id),
+            note TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (kind, source)
+        );
+        CREATE INDEX ledger_entry_volunteer ON ledger_entry(volunteer_id, id);
+        CREATE TRIGGER ledger_entry_no_update BEFORE UPDATE ON ledger_entry
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+        CREATE TRIGGER ledger_entry_no_delete BEFORE DELETE ON ledger_entry
+            BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+
+        CREATE TABLE catalog_item (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            cost INTEGER NOT NULL CHECK (cost > 0),
+            stock INTEGER NOT NULL CHECK (stock >= 0),
+            per_volunteer_per_month INTEGER,
+            active INTEGER NOT NULL DEFAULT 1
+        );
+
+        CREATE TABLE redemption (
+            code TEXT PRIMARY KEY,
+            item_id TEXT NOT NULL REFERENCES catalog_item(id),
+            volunteer_id INTEGER NOT NULL REFERENCES volunteer(id),
+            cost INTEGER NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('issued', 'collected', 'cancelled')),
+            month TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            collected_at TEXT,
+            cancelled_at TEXT
+        );
+        CREATE INDEX redemption_volunteer_month ON redemption(volunteer_id, item_id, month);
+
+        CREATE TABLE print_job (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            slip_kind TEXT NOT NULL,
+            slip TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'printing', 'printed', 'failed', 'uncertain')),
+            reprint_of INTEGER REFERENCES print_job(id),
+            error TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX print_job_state ON print_job(state, id);
+        """
+
+    /// Answers to write requests kept by their `Idempotency-Key`, so a retry gets the first answer.
+    static let v2 = """
+        CREATE TABLE idempotent_reply (
+            key TEXT NOT NULL,
+            route TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (key, route)
+        );
+        """
+}

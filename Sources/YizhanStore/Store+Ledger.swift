@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import YizhanCore
+
+extension Store {
+    /// A volunteer's ledger, newest first.
+    public func ledger(volunteerID: Int64, before: Int64 = .max, limit: Int = 100) throws -> Page<LedgerRecord> {
+        try pool.read { db in
+            _ = try Volunteers.find(db, id: volunteerID)
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM ledger_entry WHERE volunteer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+                arguments: [volunteerID, before, limit]
+            ).map(Self.ledgerRecord)
+            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+        }
+    }
+
+    /// Posts a manual adjustment. Each adjustment has its own source, so the manager can
+    /// make several; a retried request is caught by its `Idempotency-Key` instead.
+    public func adjust(volunteerID: Int64, delta: Int, note: String, at now: Instant) throws -> LedgerRecord {
+        guard delta != 0 else { throw YizhanError(.invalidRequest, "an adjustment must change the balance") }
+        return try pool.write { db in
+            let next = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_entry")) ?? 1
+            let id = try Ledger.post(
+                db, volunteerID: volunteerID, delta: delta, kind: .adjustment, source: "adjustment:\(next)", note: note, at: now)
+            return Self.ledgerRecord(try Row.fetchOne(db, sql: "SELECT * FROM ledger_entry WHERE id = ?", arguments: [id])!)
+        }
+    }
+
+    /// Posts one entry directly; for tests and tools that exercise the ledger's guarantees.
+    public func post(volunteerID: Int64, delta: Int, kind: LedgerKind, source: String, at now: Instant) throws -> Int64 {
+        try pool.write { db in
+            try Ledger.post(db, volunteerID: volunteerID, delta: delta, kind: kind, source: source, at: now)
+        }
+    }
+
+    /// Recomputes every balance and earned total from the entries and compares them with
+    /// the cached figures; with `repair`, rewrites the cache from the entries.
+    public func verifyLedger(repair: Bool = false) throws -> LedgerVerification {
+        let work: (Database) throws -> LedgerVerification = { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.id, v.balance, v.earned,
+                        COALESCE(SUM(e.delta), 0) AS ledger_balance,
+                        COALESCE(SUM(CASE WHEN e.kind IN ('patrol_award', 'hazard_bonus')
+                                            OR (e.kind = 'reversal' AND r.kind IN ('patrol_award', 'hazard_bonus'))
+                                          THEN e.delta ELSE 0 END), 0) AS ledger_earned
+                    FROM volunteer v
+                    LEFT JOIN ledger_entry e ON e.volunteer_id = v.id
+                    LEFT JOIN ledger_entry r ON r.id = e.reverses_id
+                    GROUP BY v.id ORDER BY v.id
+                    """)
+            let mismatches = rows.compactMap { row -> LedgerVerification.Mismatch? in
+                let mismatch = LedgerVerification.Mismatch(
+                    volunteerID: row["id"], cachedBalance: row["balance"], ledgerBalance: row["ledger_balance"],
+                    cachedEarned: row["earned"], ledgerEarned: row["ledger_earned"])
+                let agrees = mismatch.cachedBalance == mismatch.ledgerBalance && mismatch.cachedEarned == mismatch.ledgerEarned
+                return agrees ? nil : mismatch
+            }
+            if repair {
+                for mismatch in mismatches {
+                    try db.execute(
+                        sql: "UPDATE volunteer SET balance = ?, earned = ? WHERE id = ?",
+                        arguments: [mismatch.ledgerBalance, mismatch.ledgerEarned, mismatch.volunteerID])
+                }
+            }
+            let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entry") ?? 0
+            return LedgerVerification(volunteers: rows.count, entries: entries, mismatches: mismatches, repaired: repair && !mismatches.isEmpty)
+        }
+        return repair ? try pool.write(work) : try pool.read(work)
+    }
+
+    /// Scans from the log, newest first.
+    public func scans(limit: Int = 100) throws -> [ScanRecord] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM scan ORDER BY seq DESC LIMIT ?", arguments: [limit]).map { row in
+                ScanRecord(
+                    seq: row["seq"], scanner: row["scanner"], outcome: ScanOutcome(rawValue: row["outcome"])!, reason: row["reason"],
+                    at: row.date("at")!, clockSynced: row["clock_synced"])
+            }
+        }
+    }
+
+    static func ledgerRecord(_ row: Row) -> LedgerRecord {
+        LedgerRecord(
+            id: row["id"], volunteerID: row["volunteer_id"], delta: row["delta"], kind: LedgerKind(rawValue: row["kind"])!,
+            source: row["source"], reverses: row["reverses_id"], note: row["note"], createdAt: row.date("created_at")!)
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+import YizhanCore
+
+/// The station's SQLite database: WAL with `synchronous=FULL`, so that whatever a commit
+/// returned for survives a power cut at any instant.
+public final class Store: Sendable {
+    /// The connection pool: one writer, concurrent readers for the API.
+    public let pool: DatabasePool
+    /// The path of the database file.
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // GRDB sets NORMAL with WAL; an acknowledged scan must survive a power cut.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError {
+            throw YizhanError(.storeUnavailable, "cannot open \(path): \(error.message ?? error.description)")
+        }
+        self.path = path
+    }
+
+    /// Opens the database in `stateDirectory`, creating the directory if needed.
+    public convenience init(stateDirectory: String) throws {
+        try FileManager.default.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
+        try self.init(path: stateDirectory + "/yizhan.sqlite")
+    }
+
+    /// The applied migrations, oldest first.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { try Schema.migrator.appliedIdentifiers($0) }.sorted()
+    }
+
+    /// Writes a consistent copy of the database to `destination` while the daemon keeps
+    /// writing: `VACUUM INTO` reads one snapshot inside a read transaction.
+    public func backup(to destination: String) throws {
+        if FileManager.default.fileExists(atPath: destination) {
+            throw YizhanError(.conflict, "\(destination) already exists")
+        }
+        try pool.read { db in
+            try db.execute(sql: "VACUUM INTO ?", arguments: [destination])
+        }
+    }
+
+    /// Loads the configured catalogue: new items are added with their configured stock;
+    /// known items take the configured name, cost and limit but keep their live stock;
+    /// items no longer configured stop being redeemable.
+    public func syncCatalog(_ items: [CatalogItem]) throws {
+        try pool.write { db in
+            for item in items {
+                try db.execute(
+                    sql: """
+                        INSERT INTO catalog_item (id, name, cost, stock, per_volunteer_per_month, active)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (id) DO UPDATE SET name = excluded.name, cost = excluded.cost,
+                            per_volunteer_per_month = excluded.per_volunteer_per_month, active = excluded.active
+                        """,
+                    arguments: [item.id, item.name, item.cost, item.stock, item.perVolunteerPerMonth, item.active])
+            }
+            let ids = items.map(\.id)
+            let configured = ids.isEmpty ? "''" : ids.map { _ in "?" }.joined(separator: ", ")
+            try db.execute(sql: "UPDATE catalog_item SET active = 0 WHERE id NOT IN (\(configured))", arguments: StatementArguments(ids))
+        }
+    }
+
+    /// Jobs that were being sent when the daemon stopped may or may not be on paper: they
+    /// become uncertain and wait for the manager (SPEC 4, print jobs).
+    public func markInterruptedPrintJobs(at now: Instant) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE print_job SET state = 'uncertain', error = 'interrupted while printing', updated_at = ? WHERE state = 'printing'",
+                arguments: [Timestamp.text(now.wall)])
+            return db.changesCount
+        }
+    }
+}
+
+/// Wall-clock times as stored: UTC RFC 3339 with milliseconds, which sort as text.
+public enum Timestamp {
+    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
+
+    public static func text(_ date: Date) -> String {
+        style.format(date)
+    }
+
+    public static func date(_ text: String) -> Date? {
+        try? style.parse(text)
+    }
+}
+
+extension Row {
+    /// Reads a stored timestamp column.
+    func date(_ column: String) -> Date? {
+        (self[column] as String?).flatMap(Timestamp.date)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import YizhanCore
+
+/// Volunteers and their badges.
+enum Volunteers {
+    static func volunteer(_ row: Row) -> Volunteer {
+        Volunteer(
+            id: row["id"], name: row["name"], role: VolunteerRole(rawValue: row["role"]) ?? .volunteer, phone: row["phone"],
+            balance: row["balance"], earned: row["earned"], active: row["active"])
+    }
+
+    static func find(_ db: Database, id: Int64) throws -> Volunteer {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM volunteer WHERE id = ?", arguments: [id]) else {
+            throw YizhanError(.notFound, "no volunteer \(id)")
+        }
+        return volunteer(row)
+    }
+
+    static func badge(_ row: Row) -> BadgeRecord {
+        BadgeRecord(
+            id: row["id"], volunteerID: row["volunteer_id"], kind: row["kind"], code: nil, createdAt: row.date("created_at")!,
+            revokedAt: row.date("revoked_at"))
+    }
+}
+
+extension Store {
+    /// Registers a volunteer.
+    public func registerVolunteer(name: String, role: VolunteerRole, phone: String?, at now: Instant) throws -> Volunteer {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO volunteer (name, role, phone, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [name, role.rawValue, phone, Timestamp.text(now.wall)])
+            return try Volunteers.find(db, id: db.lastInsertedRowID)
+        }
+    }
+
+    /// One volunteer.
+    public func volunteer(_ id: Int64) throws -> Volunteer {
+        try pool.read { try Volunteers.find($0, id: id) }
+    }
+
+    /// Volunteers in id order, from `after`.
+    public func volunteers(after: Int64 = 0, limit: Int = 100) throws -> Page<Volunteer> {
+        try pool.read { db in
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM volunteer WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit]
+            ).map(Volunteers.volunteer)
+            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+        }
+    }
+
+    /// Changes a volunteer's name, role, phone or active flag.
+    public func updateVolunteer(_ id: Int64, name: String?, role: VolunteerRole?, phone: String??, active: Bool?) throws -> Volunteer {
+        try pool.write { db in
+            var volunteer = try Volunteers.find(db, id: id)
+            if let name { volunteer.name = name }
+            if let role { volunteer.role = role }
+            if let phone { volunteer.phone = phone }
+            if let active { volunteer.active = active }
+            try db.execute(
+                sql: "UPDATE volunteer SET name = ?, role = ?, phone = ?, active = ? WHERE id = ?",
+                arguments: [volunteer.name, volunteer.role.rawValue, volunteer.phone, volunteer.active, id])
+            return volunteer
+        }
+    }
+
+    /// Issues a QR badge (a fresh token, returned once in `code`) or registers an RFID card.
+    /// A badge slip is queued when `print` is set.
+    public func issueBadge(volunteerID: Int64, card uid: String?, print: Bool, slips: SlipBuilder, at now: Instant) throws -> BadgeRecord {
+        try pool.write { db in
+            let volunteer = try Volunteers.find(db, id: volunteerID)
+            let kind: String
+            let hash: String
+            var code: String?
+            if let uid {
+                guard case .success(.card(let normalised)) = ScanCode.parse(uid) else {
+                    throw YizhanError(.invalidRequest, "a card uid is 4 to 32 digits or hex characters")
+                }
+                kind = "card"
+                hash = Credentials.hash(cardUID: normalised)
+            } else {
+                let token = Credentials.newToken()
+                kind = "qr"
+                hash = Credentials.hash(qrToken: token)
+                code = "YZ:B:" + token
+            }
+            do {
+                try db.execute(
+                    sql: "INSERT INTO badge (volunteer_id, kind, credential_hash, created_at) VALUES (?, ?, ?, ?)",
+                    arguments: [volunteerID, kind, hash, Timestamp.text(now.wall)])
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                throw YizhanError(.conflict, "this card is already registered")
+            }
+            let id = db.lastInsertedRowID
+            if print, let code {
+                try PrintJobs.enqueue(db, slip: slips.badge(volunteer, payload: code, at: now), at: now)
+            }
+            return BadgeRecord(id: id, volunteerID: volunteerID, kind: kind, code: code, createdAt: now.wall, revokedAt: nil)
+        }
+    }
+
+    /// A volunteer's badges, live and revoked; never their codes.
+    public func badges(volunteerID: Int64) throws -> [BadgeRecord] {
+        try pool.read { db in
+            _ = try Volunteers.find(db, id: volunteerID)
+            return try Row.fetchAll(db, sql: "SELECT * FROM badge WHERE volunteer_id = ? ORDER BY id", arguments: [volunteerID])
+                .map(Volunteers.badge)
+        }
+    }
+
+    /// Revokes a badge: it stops working at once; the row stays for the record.
+    public func revokeBadge(_ id: Int64, at now: Instant) throws -> BadgeRecord {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE badge SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Timestamp.text(now.wall), id])
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM badge WHERE id = ?", arguments: [id]) else {
+                throw YizhanError(.notFound, "no badge \(id)")
+            }
+            return Volunteers.badge(row)
+        }
+    }
+}
