@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The station's rules: plain values and state machines, no I/O.
@@ -52,6 +54,8 @@ let package = Package(
             dependencies: [
                 "YizhanCore", "YizhanStore", "YizhanStation",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
         // Wiring: config, services, lifecycle.
@@ -59,12 +63,14 @@ let package = Package(
             name: "YizhanDaemon",
             dependencies: [
                 "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanDevices",
-                "YizhanAPI", "ESCPOS",
+                "YizhanAPI", "ESCPOS", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // Linux calls that Glibc's Swift module does not expose.
+        .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
         .target(name: "YizhanClient"),
         .executableTarget(

@@ -1,0 +1,84 @@
+import Foundation
+import YizhanCore
+import YizhanStation
+import YizhanStore
+
+/// What the API serves from: the station's scan path and store, and a way to ask the
+/// daemon for its status and to wake its printer spooler.
+public struct APIEnvironment: Sendable {
+    public var station: Station
+    public var calendar: StationCalendar
+    public var status: @Sendable () async -> StationStatus
+    /// Called after the API queued a slip, so the spooler looks at the queue.
+    public var slipQueued: @Sendable () -> Void
+
+    public init(
+        station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,
+        slipQueued: @escaping @Sendable () -> Void = {}
+    ) {
+        self.station = station
+        self.calendar = calendar
+        self.status = status
+        self.slipQueued = slipQueued
+    }
+
+    var store: Store { station.store }
+    var clock: any StationClock { station.clock }
+}
+
+/// `GET /v1/status`: what a technician needs at a glance, made for the reader.
+public struct StationStatus: Sendable, Codable {
+    public struct StationInfo: Sendable, Codable {
+        public var id: String
+        public var name: String
+        public init(id: String, name: String) {
+            self.id = id
+            self.name = name
+        }
+    }
+
+    public struct Clock: Sendable, Codable {
+        public var now: Date
+        public var synchronised: Bool
+        public init(now: Date, synchronised: Bool) {
+            self.now = now
+            self.synchronised = synchronised
+        }
+    }
+
+    public struct Device: Sendable, Codable {
+        public var id: String
+        public var kind: String
+        public var state: String
+        public var detail: String?
+        public init(id: String, kind: String, state: String, detail: String?) {
+            self.id = id
+            self.kind = kind
+            self.state = state
+            self.detail = detail
+        }
+    }
+
+    public var version: String
+    public var station: StationInfo
+    public var uptimeSeconds: Int
+    public var clock: Clock
+    public var devices: [Device]
+    public var printQueue: Int
+    public var openPatrols: Int
+    public var store: String
+
+    public init(
+        version: String, station: StationInfo, uptimeSeconds: Int, clock: Clock, devices: [Device], printQueue: Int, openPatrols: Int,
+        store: String
+    ) {
+        self.version = version
+        self.station = station
+        self.uptimeSeconds = uptimeSeconds
+        self.clock = clock
+        self.devices = devices
+        self.printQueue = printQueue
+        self.openPatrols = openPatrols
+        self.store = store
+    }
+}

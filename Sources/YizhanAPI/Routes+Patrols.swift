@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import YizhanCore
+import YizhanStore
+
+extension RouteTable {
+    /// Patrols and hazards.
+    func addPatrolAndHazardRoutes() {
+        let environment = self.environment
+        let store = environment.store
+        add(.get, "/v1/patrols") { request, _ in
+            environment.json(
+                try store.patrols(
+                    volunteerID: try request.query("volunteer_id", as: Int64.self), state: try request.query("state", as: PatrolState.self),
+                    before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
+        }
+        add(.post, "/v1/patrols/:id/void") { request, context in
+            let id = try context.parameters.id("id", as: Int64.self)
+            let body = try await request.decode(NoteBody.self)
+            return environment.json(try store.voidPatrol(id, note: body.note, at: environment.clock.now()))
+        }
+        add(.get, "/v1/hazards") { request, _ in
+            environment.json(
+                try store.hazards(
+                    state: try request.query("state", as: HazardState.self), before: try request.query("before", as: Int64.self) ?? .max,
+                    limit: try pageLimit(request)))
+        }
+        add(.get, "/v1/hazards/:id") { _, context in
+            environment.json(try store.hazard(try context.parameters.id("id", as: Int64.self)))
+        }
+        add(.patch, "/v1/hazards/:id") { request, context in
+            let id = try context.parameters.id("id", as: Int64.self)
+            let body = try await request.decode(HazardPatchBody.self)
+            return environment.json(try store.describeHazard(id, description: body.description, at: environment.clock.now()))
+        }
+        add(.post, "/v1/hazards/:id/transitions") { request, context in
+            let id = try context.parameters.id("id", as: Int64.self)
+            let body = try await request.decode(TransitionBody.self)
+            if let deadline = body.deadline, environment.calendar.date(ofDay: deadline) == nil {
+                throw APIError(.badRequest, "invalid_field", "deadline must be a day, yyyy-MM-dd")
+            }
+            let rules = await environment.station.currentRules
+            let hazard = try store.transitionHazard(
+                id, to: body.to, note: body.note, deadline: body.deadline, actorID: body.by, rulebook: HazardRulebook(rules: rules),
+                slips: SlipBuilder(rules: rules), at: environment.clock.now())
+            if body.to == .rectifying { environment.slipQueued() }
+            return environment.json(hazard)
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import YizhanCore
+import YizhanStore
+
+extension RouteTable {
+    /// Catalogue changes, redemptions and print jobs.
+    func addRedemptionAndPrintRoutes() {
+        let environment = self.environment
+        let store = environment.store
+        add(.patch, "/v1/catalog/:id") { request, context in
+            guard let id = context.parameters.get("id") else { throw APIError(.notFound, "not_found", "no such item") }
+            let body = try await request.decode(CatalogPatchBody.self)
+            return environment.json(try store.updateCatalogItem(id, stock: body.stock, active: body.active))
+        }
+        add(.get, "/v1/redemptions") { request, _ in
+            environment.json(
+                try store.redemptions(
+                    volunteerID: try request.query("volunteer_id", as: Int64.self),
+                    state: try request.query("state", as: RedemptionState.self), limit: try pageLimit(request)))
+        }
+        add(.post, "/v1/redemptions/:code/collect") { _, context in
+            guard let code = context.parameters.get("code") else { throw APIError(.notFound, "not_found", "no such redemption") }
+            return environment.json(try store.collectRedemption(code, at: environment.clock.now()))
+        }
+        add(.post, "/v1/redemptions/:code/cancel") { request, context in
+            guard let code = context.parameters.get("code") else { throw APIError(.notFound, "not_found", "no such redemption") }
+            let body = try await request.decode(NoteBody.self)
+            return environment.json(try store.cancelRedemption(code, note: body.note, at: environment.clock.now()))
+        }
+        add(.get, "/v1/print-jobs") { request, _ in
+            environment.json(try store.printJobs(state: try request.query("state", as: PrintJobState.self), limit: try pageLimit(request)))
+        }
+        add(.post, "/v1/print-jobs/:id/reprint") { _, context in
+            let job = try store.reprint(try context.parameters.id("id", as: Int64.self), at: environment.clock.now())
+            environment.slipQueued()
+            return environment.json(job, status: .created)
+        }
+        add(.post, "/v1/printer/test") { _, _ in
+            let rules = await environment.station.currentRules
+            let job = try store.enqueue(SlipBuilder(rules: rules).testPage(at: environment.clock.now()), at: environment.clock.now())
+            environment.slipQueued()
+            return environment.json(job, status: .created)
+        }
+    }
+
+    /// Backup and ledger verification, for `yizhanctl backup` and `yizhanctl ledger verify`.
+    func addMaintenanceRoutes() {
+        let environment = self.environment
+        let store = environment.store
+        add(.post, "/v1/backup") { request, _ in
+            let body = try await request.decode(BackupBody.self)
+            guard body.path.hasPrefix("/") else { throw APIError(.badRequest, "invalid_field", "path must be absolute") }
+            try store.backup(to: body.path)
+            return environment.json(["path": body.path], status: .created)
+        }
+        add(.post, "/v1/ledger/verify") { request, _ in
+            let body = try await request.decode(VerifyBody.self)
+            return environment.json(try store.verifyLedger(repair: body.repair ?? false))
+        }
+    }
+}

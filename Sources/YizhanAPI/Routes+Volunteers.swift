@@ -1,0 +1,72 @@
+import Foundation
+import Hummingbird
+import YizhanCore
+import YizhanStore
+
+extension RouteTable {
+    /// Volunteers, badges, ledgers and adjustments.
+    func addVolunteerRoutes() {
+        let environment = self.environment
+        let store = environment.store
+        add(.get, "/v1/volunteers") { request, _ in
+            environment.json(try store.volunteers(after: try request.query("after", as: Int64.self) ?? 0, limit: try pageLimit(request)))
+        }
+        add(.post, "/v1/volunteers") { request, _ in
+            let body = try await request.decode(NewVolunteerBody.self)
+            let name = body.name.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, name.count <= 64 else { throw APIError(.badRequest, "invalid_field", "name must be 1 to 64 characters") }
+            let volunteer = try store.registerVolunteer(name: name, role: body.role ?? .volunteer, phone: body.phone, at: environment.clock.now())
+            return environment.json(volunteer, status: .created)
+        }
+        add(.get, "/v1/volunteers/:id") { _, context in
+            environment.json(try store.volunteer(try context.parameters.id("id", as: Int64.self)))
+        }
+        add(.patch, "/v1/volunteers/:id") { request, context in
+            let id = try context.parameters.id("id", as: Int64.self)
+            let body = try await request.decode(VolunteerPatchBody.self)
+            if let name = body.name, name.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw APIError(.badRequest, "invalid_field", "name cannot be empty")
+            }
+            return environment.json(try store.updateVolunteer(id, name: body.name, role: body.role, phone: body.phone.map { $0 }, active: body.active))
+        }
+        add(.get, "/v1/volunteers/:id/badges") { _, context in
+            environment.json(Page(items: try store.badges(volunteerID: try context.parameters.id("id", as: Int64.self)), next: nil))
+        }
+        add(.post, "/v1/volunteers/:id/badges") { request, context in
+            let id = try context.parameters.id("id", as: Int64.self)
+            let body = try await request.decode(NewBadgeBody.self)
+            switch (body.kind, body.uid) {
+            case (.card, nil): throw APIError(.badRequest, "missing_field", "a card badge needs its uid")
+            case (.qr, .some): throw APIError(.badRequest, "invalid_field", "a QR badge has no uid; its code is generated")
+            default: break
+            }
+            let rules = await environment.station.currentRules
+            let badge = try store.issueBadge(
+                volunteerID: id, card: body.uid, print: body.print ?? false, slips: SlipBuilder(rules: rules), at: environment.clock.now())
+            if body.print == true { environment.slipQueued() }
+            return environment.json(badge, status: .created)
+        }
+        add(.delete, "/v1/badges/:id") { _, context in
+            environment.json(try store.revokeBadge(try context.parameters.id("id", as: Int64.self), at: environment.clock.now()))
+        }
+        add(.get, "/v1/volunteers/:id/ledger") { request, context in
+            let id = try context.parameters.id("id", as: Int64.self)
+            return environment.json(try store.ledger(volunteerID: id, before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
+        }
+        add(.post, "/v1/adjustments") { request, _ in
+            let body = try await request.decode(AdjustmentBody.self)
+            guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw APIError(.badRequest, "missing_field", "an adjustment needs a note saying why")
+            }
+            return environment.json(try store.adjust(volunteerID: body.volunteerID, delta: body.delta, note: body.note, at: environment.clock.now()), status: .created)
+        }
+    }
+
+}
+
+/// `?limit=`, 1 to 1000, default 100.
+func pageLimit(_ request: Request) throws -> Int {
+    let limit = try request.query("limit", as: Int.self) ?? 100
+    guard (1...1000).contains(limit) else { throw APIError(.badRequest, "invalid_query", "limit must be 1 to 1000") }
+    return limit
+}

@@ -1,0 +1,94 @@
+import ESCPOS
+import Foundation
+import Logging
+import ServiceLifecycle
+import YizhanCore
+import YizhanDevices
+import YizhanStore
+
+/// Sends queued slips to the printer one at a time, in order. A job is marked printing in
+/// the store before its first byte goes out, so a crash mid-job leaves it uncertain rather
+/// than printed twice. Printing runs beside scanning and never holds it up.
+final class Spooler: Service {
+    private let store: Store
+    private let clock: any StationClock
+    private let transport: (any PrinterTransport)?
+    private let renderer: SlipRenderer
+    private let devices: DeviceRegistry
+    private let doorbell: Doorbell
+    private let logger: Logger
+
+    /// How long a job waits before trying a printer that was not ready.
+    static let retryDelay: Duration = .seconds(5)
+
+    init(
+        store: Store, clock: any StationClock, transport: (any PrinterTransport)?, renderer: SlipRenderer, devices: DeviceRegistry,
+        doorbell: Doorbell, logger: Logger
+    ) {
+        self.doorbell = doorbell
+        self.store = store
+        self.clock = clock
+        self.transport = transport
+        self.renderer = renderer
+        self.devices = devices
+        self.logger = logger
+    }
+
+    func run() async throws {
+        guard let transport else {
+            // Jobs stay queued, durably, until a build that has this printer's backend runs.
+            await cancelWhenGracefulShutdown { await self.doorbell.waitUntilCancelled() }
+            return
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                if await self.printQueued(through: transport) {
+                    await self.doorbell.wait()
+                } else {
+                    await self.doorbell.wait(timeout: Self.retryDelay)
+                }
+            }
+        }
+    }
+
+    /// Prints every queued job; false when the printer was not ready and jobs are waiting.
+    private func printQueued(through transport: any PrinterTransport) async -> Bool {
+        while !Task.isCancelled {
+            let job: PendingPrintJob?
+            do {
+                job = try store.claimNextPrintJob(at: clock.now())
+            } catch {
+                logger.error("print queue unreadable", metadata: ["error": "\(error)"])
+                return false
+            }
+            guard let job else { return true }
+            do throws(PrinterSendError) {
+                try await transport.send(renderer.render(job.slip))
+                try? store.finishPrintJob(job.id, state: .printed, at: clock.now())
+                devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present))
+                logger.info("slip printed", metadata: ["job": "\(job.id)", "slip": "\(job.slip.kind.rawValue)"])
+            } catch {
+                switch error {
+                case .brokeOff(let reason):
+                    try? store.finishPrintJob(job.id, state: .uncertain, error: reason, at: clock.now())
+                    devices.update(DeviceStatus(id: "printer", kind: "printer", state: .fault, detail: reason))
+                    logger.error("print job broke off; it waits for a reprint", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
+                case .notReady(let reason):
+                    try? store.requeuePrintJob(job.id, reason: reason, at: clock.now())
+                    if devices.update(DeviceStatus(id: "printer", kind: "printer", state: .missing, detail: reason)) {
+                        logger.warning("printer not ready; jobs wait", metadata: ["reason": "\(reason)"])
+                    }
+                    return false
+                }
+            }
+        }
+        return true
+    }
+}
+
+extension Doorbell {
+    /// Sleeps until the task is cancelled.
+    func waitUntilCancelled() async {
+        while !Task.isCancelled { await wait() }
+    }
+}

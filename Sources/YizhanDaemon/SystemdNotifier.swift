@@ -1,0 +1,55 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sd_notify protocol in a few lines: datagrams like `READY=1` to the Unix socket
+/// named by `$NOTIFY_SOCKET` (an `@` prefix means the abstract namespace). Without the
+/// variable, as outside systemd, it does nothing.
+struct SystemdNotifier: Sendable {
+    let path: String?
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        path = environment["NOTIFY_SOCKET"]
+    }
+
+    func send(_ message: String) {
+        guard let path, !path.isEmpty else { return }
+        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(path.utf8)
+        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        let payload = Array(message.utf8)
+        _ = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                payload.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, 0, address, length) }
+            }
+        }
+    }
+}
+
+/// Calls `ready` once when `expected` parts have reported in.
+final class Readiness: Sendable {
+    private let remaining: Mutex<Int>
+    private let ready: @Sendable () -> Void
+
+    init(expected: Int, ready: @escaping @Sendable () -> Void) {
+        remaining = Mutex(expected)
+        self.ready = ready
+    }
+
+    func arrived() {
+        let done = remaining.withLock { count -> Bool in
+            count -= 1
+            return count == 0
+        }
+        if done { ready() }
+    }
+}

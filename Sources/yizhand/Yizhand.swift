@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import YizhanConfig
+import YizhanDaemon
+
+/// The station daemon: scans in, points and slips out.
+@main
+struct Yizhand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yizhand",
+        abstract: "The union-station kiosk daemon: turns scans into patrols, points and printed slips.",
+        version: Daemon.version)
+
+    @Option(name: .long, help: "The config file.")
+    var config = "/etc/yizhan/yizhand.toml"
+
+    @Flag(name: .customLong("check-config"), help: "Validate the config and exit 0 if it is valid, 1 if not.")
+    var checkConfig = false
+
+    func run() async throws {
+        let loaded: DaemonConfig
+        do {
+            loaded = try ConfigLoader.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("yizhand: invalid config\n\(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        if checkConfig {
+            print("\(config): ok")
+            return
+        }
+        try Daemon.bootstrapLogging(loaded)
+        try await Daemon.run(config: loaded)
+    }
+}
