@@ -79,7 +79,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "yizhanctl",
-            dependencies: ["YizhanClient", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["YizhanClient", "YizhanCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),

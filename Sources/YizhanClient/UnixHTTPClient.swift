@@ -1,0 +1,150 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small HTTP/1.1 client for the daemon's Unix sockets: one request per connection,
+/// blocking, with a timeout. Enough for `yizhanctl` and the tests; it is not a general
+/// HTTP client.
+public struct UnixHTTPClient: Sendable {
+    public let socketPath: String
+    public var timeout: Duration
+
+    public init(socketPath: String, timeout: Duration = .seconds(30)) {
+        self.socketPath = socketPath
+        self.timeout = timeout
+    }
+
+    /// A response: status, lower-cased headers, body.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [String: String]
+        public var body: Data
+
+        /// The body as a JSON object, or nil.
+        public var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+        }
+    }
+
+    /// Why a request got no HTTP response.
+    public enum Failure: Error, CustomStringConvertible {
+        case connect(String, Int32)
+        case io(String, Int32)
+        case malformedResponse
+
+        public var description: String {
+            switch self {
+            case .connect(let path, let code): "cannot connect to \(path): \(String(cString: strerror(code)))"
+            case .io(let call, let code): "\(call): \(String(cString: strerror(code)))"
+            case .malformedResponse: "the daemon's answer was not HTTP"
+            }
+        }
+    }
+
+    /// Sends one request and reads the whole response.
+    public func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws -> Response {
+        let descriptor = try connect()
+        defer { close(descriptor) }
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        for (name, value) in headers { head += "\(name): \(value)\r\n" }
+        if let body {
+            head += "Content-Type: application/json\r\nContent-Length: \(body.count)\r\n"
+        } else if method != "GET" && method != "DELETE" {
+            head += "Content-Length: 0\r\n"
+        }
+        head += "\r\n"
+        try writeAll(descriptor, Array(head.utf8) + Array(body ?? Data()))
+        return try parse(try readAll(descriptor))
+    }
+
+    /// Sends a JSON-encodable dictionary.
+    public func send(_ method: String, _ path: String, json: [String: Any], headers: [String: String] = [:]) throws -> Response {
+        try send(method, path, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
+    }
+
+    private func connect() throws -> Int32 {
+        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard descriptor >= 0 else { throw Failure.io("socket", errno) }
+        var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(socketPath.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
+            close(descriptor)
+            throw Failure.connect(socketPath, ENAMETOOLONG)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            let code = errno
+            close(descriptor)
+            throw Failure.connect(socketPath, code)
+        }
+        return descriptor
+    }
+
+    private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure.io("write", errno)
+            }
+            sent += count
+        }
+    }
+
+    private func readAll(_ descriptor: Int32) throws -> [UInt8] {
+        var data: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure.io("read", errno)
+            }
+            if count == 0 { return data }
+            data += buffer.prefix(count)
+        }
+    }
+
+    private func parse(_ bytes: [UInt8]) throws -> Response {
+        let separator: [UInt8] = [13, 10, 13, 10]
+        guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { throw Failure.malformedResponse }
+        let head = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
+        let statusParts = head.first?.split(separator: " ") ?? []
+        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.malformedResponse }
+        var headers: [String: String] = [:]
+        for line in head.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        var body = Array(bytes[(end + 4)...])
+        if headers["transfer-encoding"]?.lowercased() == "chunked" {
+            body = try dechunk(body)
+        }
+        return Response(status: status, headers: headers, body: Data(body))
+    }
+
+    private func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
+        var output: [UInt8] = []
+        var index = 0
+        while index < bytes.count {
+            guard let lineEnd = bytes[index...].indices.first(where: { bytes[$0] == 13 }),
+                let size = Int(String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16)
+            else { throw Failure.malformedResponse }
+            if size == 0 { break }
+            let start = lineEnd + 2
+            guard start + size <= bytes.count else { throw Failure.malformedResponse }
+            output += bytes[start..<(start + size)]
+            index = start + size + 2
+        }
+        return output
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+
+/// The station manager's and technician's command line.
+@main
+struct Yizhanctl: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yizhanctl",
+        abstract: "Manage a Yizhan station: volunteers, badges, patrols, hazards, goods and the daemon.",
+        discussion: """
+            Talks to yizhand's admin socket: --socket PATH, else $YIZHAN_SOCKET, else /run/yizhan/yizhand.sock.
+            Prints tables for people; --json prints the daemon's JSON for scripts.
+            """,
+        subcommands: [
+            Status.self, Volunteer.self, Badge.self, Scan.self, Patrol.self, Hazard.self, Catalog.self, Redemption.self,
+            Adjust.self, PrintJob.self, Printer.self, Ledger.self, Backup.self,
+        ])
+}
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "The admin socket.")
+    var socket: String?
+
+    @Flag(name: .long, help: "Print the daemon's JSON instead of a table.")
+    var json = false
+
+    var client: Client {
+        let path = socket ?? ProcessInfo.processInfo.environment["YIZHAN_SOCKET"] ?? "/run/yizhan/yizhand.sock"
+        return Client(socketPath: path, json: json)
+    }
+}
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the daemon's devices, queue, clock and version.")
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let client = options.client
+        let status = try client.call("GET", "/v1/status")
+        guard !client.json else { return client.printJSON(status) }
+        let station = status["station"] as? [String: Any] ?? [:]
+        let clock = status["clock"] as? [String: Any] ?? [:]
+        print("station   \(station["name"] ?? "") (\(station["id"] ?? ""))")
+        print("version   \(status["version"] ?? "")   uptime \(status["uptime_seconds"] ?? 0) s")
+        print("clock     \(clock["now"] ?? "")\((clock["synchronised"] as? Bool) == true ? "" : "  (not synchronised)")")
+        print("store     \(status["store"] ?? "")   open patrols \(status["open_patrols"] ?? 0)   print queue \(status["print_queue"] ?? 0)")
+        print()
+        Table(columns: ["kind", "id", "state", "detail"]).print(status["devices"] as? [[String: Any]] ?? [])
+    }
+}
+
+struct Scan: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Send a scan as if it came from a scanner (for testing the kiosk).")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "The payload, e.g. YZ:C:extinguisher-1.") var code: String
+    @Option(help: "The scanner id to record.") var scanner = "cli"
+
+    func run() throws {
+        let client = options.client
+        let reply = try client.call("POST", "/v1/scans", ["code": code, "scanner": scanner])
+        client.show(reply, fields: ["seq", "outcome", "reason", "message"])
+    }
+}
+
+struct Adjust: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add or take points by hand, with a note saying why.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Volunteer id.") var volunteer: Int
+    @Argument(help: "Points to add (negative to take).") var delta: Int
+    @Option(help: "Why.") var note: String
+
+    func run() throws {
+        let client = options.client
+        client.show(try client.call("POST", "/v1/adjustments", ["volunteer_id": volunteer, "delta": delta, "note": note]),
+            fields: ["id", "volunteer_id", "delta", "kind", "note", "created_at"])
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the database while the daemon runs.")
+    @OptionGroup var options: GlobalOptions
+    @Argument(help: "Absolute path of the copy (written by the daemon, so its user must be able to write there).") var path: String
+
+    func run() throws {
+        let client = options.client
+        client.show(try client.call("POST", "/v1/backup", ["path": path]), fields: ["path"])
+    }
+}
+
+struct Ledger: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Check the ledger.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild every balance from the ledger entries and compare it with the cached balance.",
+            discussion: "Exits 1 when any balance disagrees. --repair rewrites the cached balances from the entries.")
+        @OptionGroup var options: GlobalOptions
+        @Flag(help: "Rewrite cached balances that disagree.") var repair = false
+
+        func run() throws {
+            let client = options.client
+            let result = try client.call("POST", "/v1/ledger/verify", ["repair": repair])
+            let mismatches = result["mismatches"] as? [[String: Any]] ?? []
+            if client.json {
+                client.printJSON(result)
+            } else {
+                print("\(result["volunteers"] ?? 0) volunteers, \(result["entries"] ?? 0) entries, \(mismatches.count) mismatches")
+                Table(columns: ["volunteer_id", "cached_balance", "ledger_balance", "cached_earned", "ledger_earned"]).print(mismatches)
+            }
+            if !mismatches.isEmpty && !repair { throw ExitCode(1) }
+        }
+    }
+}
