@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a printer takes Chinese text (SPEC 5). Rasterised text arrives with the raster renderer.

@@ -14,7 +14,11 @@ public enum ESCPOSCommand {
     public static func feedLines(_ lines: UInt8) -> [UInt8] { [0x1B, 0x64, lines] }
 
     /// `ESC a n`: justification.
-    public enum Alignment: UInt8 { case left = 0, center = 1, right = 2 }
+    public enum Alignment: UInt8 {
+        case left = 0
+        case center = 1
+        case right = 2
+    }
     public static func align(_ alignment: Alignment) -> [UInt8] { [0x1B, 0x61, alignment.rawValue] }
     /// `ESC E n`: emphasised (bold) on or off.
     public static func bold(_ on: Bool) -> [UInt8] { [0x1B, 0x45, on ? 1 : 0] }

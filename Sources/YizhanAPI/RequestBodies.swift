@@ -36,7 +36,8 @@ struct AdjustmentBody: RequestBody {
     var note: String
 
     enum CodingKeys: String, CodingKey {
-        case volunteerID = "volunteer_id", delta, note
+        case volunteerID = "volunteer_id"
+        case delta, note
     }
 }
 

@@ -15,7 +15,8 @@ extension RouteTable {
             let body = try await request.decode(NewVolunteerBody.self)
             let name = body.name.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.count <= 64 else { throw APIError(.badRequest, "invalid_field", "name must be 1 to 64 characters") }
-            let volunteer = try store.registerVolunteer(name: name, role: body.role ?? .volunteer, phone: body.phone, at: environment.clock.now())
+            let volunteer = try store.registerVolunteer(
+                name: name, role: body.role ?? .volunteer, phone: body.phone, at: environment.clock.now())
             return environment.json(volunteer, status: .created)
         }
         add(.get, "/v1/volunteers/:id") { _, context in
@@ -27,7 +28,8 @@ extension RouteTable {
             if let name = body.name, name.trimmingCharacters(in: .whitespaces).isEmpty {
                 throw APIError(.badRequest, "invalid_field", "name cannot be empty")
             }
-            return environment.json(try store.updateVolunteer(id, name: body.name, role: body.role, phone: body.phone.map { $0 }, active: body.active))
+            return environment.json(
+                try store.updateVolunteer(id, name: body.name, role: body.role, phone: body.phone.map { $0 }, active: body.active))
         }
         add(.get, "/v1/volunteers/:id/badges") { _, context in
             environment.json(Page(items: try store.badges(volunteerID: try context.parameters.id("id", as: Int64.self)), next: nil))
@@ -51,14 +53,18 @@ extension RouteTable {
         }
         add(.get, "/v1/volunteers/:id/ledger") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
-            return environment.json(try store.ledger(volunteerID: id, before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
+            return environment.json(
+                try store.ledger(
+                    volunteerID: id, before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
         }
         add(.post, "/v1/adjustments") { request, _ in
             let body = try await request.decode(AdjustmentBody.self)
             guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError(.badRequest, "missing_field", "an adjustment needs a note saying why")
             }
-            return environment.json(try store.adjust(volunteerID: body.volunteerID, delta: body.delta, note: body.note, at: environment.clock.now()), status: .created)
+            return environment.json(
+                try store.adjust(volunteerID: body.volunteerID, delta: body.delta, note: body.note, at: environment.clock.now()),
+                status: .created)
         }
     }
 

@@ -76,7 +76,8 @@ public enum ConfigLoader {
             redemption: readRedemption(table("redemption")), calendar: calendar)
         rules.kiosk = readKiosk(table("kiosk"))
         guard let station, let printer else { return nil }
-        return DaemonConfig(station: station, paths: paths, api: api, scanners: scanners, printer: printer, gpio: gpio, log: log, rules: rules)
+        return DaemonConfig(
+            station: station, paths: paths, api: api, scanners: scanners, printer: printer, gpio: gpio, log: log, rules: rules)
     }
 
     static func readStation(_ reader: TableReader) -> StationConfig? {
@@ -224,10 +225,18 @@ public enum ConfigLoader {
             defer { reader.finish() }
             let name = reader.string("name", required: true)
             let from = reader.string("from", required: true).flatMap { text in
-                MonthDay(text) ?? { reader.problem("from", "\"\(text)\" is not MM-DD"); return nil }()
+                MonthDay(text)
+                    ?? {
+                        reader.problem("from", "\"\(text)\" is not MM-DD")
+                        return nil
+                    }()
             }
             let to = reader.string("to", required: true).flatMap { text in
-                MonthDay(text) ?? { reader.problem("to", "\"\(text)\" is not MM-DD"); return nil }()
+                MonthDay(text)
+                    ?? {
+                        reader.problem("to", "\"\(text)\" is not MM-DD")
+                        return nil
+                    }()
             }
             let ids = reader.strings("checkpoints", default: [])
             for id in ids where !checkpoints.contains(id) {

@@ -16,7 +16,9 @@ final class ConfigContext {
         if let table { path = index.map { "\(table)[\($0 + 1)]" } ?? table }
         if let key { path += path.isEmpty ? key : ".\(key)" }
         problems.append(
-            ConfigProblem(file: file, line: locator.line(table: table, index: index, key: key), key: path.isEmpty ? "(file)" : path, message: message))
+            ConfigProblem(
+                file: file, line: locator.line(table: table, index: index, key: key), key: path.isEmpty ? "(file)" : path, message: message)
+        )
     }
 }
 
@@ -100,7 +102,8 @@ final class TableReader {
     }
 
     /// One of the values of `type`, spelled as in the config.
-    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) -> Choice where Choice.RawValue == String {
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, default fallback: Choice) -> Choice
+    where Choice.RawValue == String {
         guard let text = string(key) else { return fallback }
         guard let choice = Choice(rawValue: text) else {
             problem(key, "must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\"")

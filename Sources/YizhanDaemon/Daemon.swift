@@ -9,8 +9,9 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Puts the daemon together from a validated config and runs it until SIGTERM.
@@ -73,7 +74,8 @@ public enum Daemon {
             let storeState = (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable"
             return StationStatus(
                 version: version, station: .init(id: config.station.id, name: config.station.name),
-                uptimeSeconds: Int(now.elapsed(since: started).components.seconds), clock: .init(now: now.wall, synchronised: now.synchronised),
+                uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
+                clock: .init(now: now.wall, synchronised: now.synchronised),
                 devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
                 printQueue: (try? store.queuedPrintJobCount()) ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0, store: storeState)
         }
@@ -121,10 +123,11 @@ public enum Daemon {
 
     static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {
         let unsupported: String? =
-            if printer.transport != .file { "\(printer.transport.rawValue) printers are not in this build" }
-            else if printer.chinese == "raster" { "raster Chinese text is not in this build" }
-            else if printer.qr == .raster { "raster QR codes are not in this build" }
-            else { nil }
+            if printer.transport != .file {
+                "\(printer.transport.rawValue) printers are not in this build"
+            } else if printer.chinese == "raster" { "raster Chinese text is not in this build" } else if printer.qr == .raster {
+                "raster QR codes are not in this build"
+            } else { nil }
         if let unsupported {
             devices.update(DeviceStatus(id: "printer", kind: "printer", state: .unsupported, detail: unsupported))
             logger.error("printer backend not in this build; slips stay queued", metadata: ["detail": "\(unsupported)"])

@@ -29,7 +29,8 @@ final class ScannerService: Service {
 
     func run() async throws {
         guard config.kind == "fifo" else {
-            devices.update(DeviceStatus(id: config.id, kind: "scanner", state: .unsupported, detail: "\(config.kind) scanners are not in this build"))
+            devices.update(
+                DeviceStatus(id: config.id, kind: "scanner", state: .unsupported, detail: "\(config.kind) scanners are not in this build"))
             logger.error("scanner backend not in this build", metadata: ["scanner": "\(config.id)", "kind": "\(config.kind)"])
             return
         }

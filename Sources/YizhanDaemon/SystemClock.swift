@@ -1,8 +1,9 @@
 import CLinux
 import Foundation
 import YizhanCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The board's clocks: the wall clock, `CLOCK_MONOTONIC`, this boot's id, and whether

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads a non-blocking descriptor without tying up a thread: waits in `poll(2)` on a

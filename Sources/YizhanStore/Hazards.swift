@@ -81,7 +81,8 @@ extension Store {
                 sql: "INSERT INTO hazard_transition (hazard_id, from_state, to_state, note, actor_id, at) VALUES (?, ?, ?, ?, ?, ?)",
                 arguments: [id, transition.from.rawValue, target.rawValue, note, actorID, time])
             if let bonus = transition.bonus, bonus > 0 {
-                try Ledger.post(db, volunteerID: facts.reporterID, delta: bonus, kind: .hazardBonus, source: LedgerSource.hazard(id), at: now)
+                try Ledger.post(
+                    db, volunteerID: facts.reporterID, delta: bonus, kind: .hazardBonus, source: LedgerSource.hazard(id), at: now)
             }
             let record = Hazards.record(try Hazards.find(db, id: id))
             if transition.printsNotice {

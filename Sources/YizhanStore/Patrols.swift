@@ -13,7 +13,9 @@ enum Patrols {
             ).map { check in
                 PatrolCheck(
                     checkpointID: check["checkpoint_id"],
-                    at: Instant(wall: check.date("at")!, monotonicNanoseconds: UInt64(check["mono"] as Int64), boot: check["boot"], synchronised: true))
+                    at: Instant(
+                        wall: check.date("at")!, monotonicNanoseconds: UInt64(check["mono"] as Int64), boot: check["boot"],
+                        synchronised: true))
             }
             return OpenPatrol(
                 id: id, volunteerID: row["volunteer_id"], kind: PatrolKind(rawValue: row["kind"])!,
@@ -26,11 +28,13 @@ enum Patrols {
 
     static func tally(_ db: Database, day: String) throws -> AwardTally {
         let keys = try String.fetchAll(db, sql: "SELECT award_key FROM patrol WHERE day = ? AND award_key IS NOT NULL", arguments: [day])
-        let daily = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM patrol WHERE day = ? AND kind = 'daily' AND award_key IS NOT NULL", arguments: [day]) ?? 0
-        let claims = try Int.fetchOne(
-            db, sql: "SELECT COUNT(*) FROM patrol WHERE day = ? AND kind = 'daily' AND state = 'open' AND claim_key IS NOT NULL",
-            arguments: [day]) ?? 0
+        let daily =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM patrol WHERE day = ? AND kind = 'daily' AND award_key IS NOT NULL", arguments: [day]) ?? 0
+        let claims =
+            try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM patrol WHERE day = ? AND kind = 'daily' AND state = 'open' AND claim_key IS NOT NULL",
+                arguments: [day]) ?? 0
         return AwardTally(takenKeys: Set(keys), dailyAwards: daily, openDailyClaims: claims)
     }
 
@@ -92,7 +96,8 @@ enum Patrols {
         return PatrolRecord(
             id: id, volunteerID: row["volunteer_id"], kind: PatrolKind(rawValue: row["kind"])!, state: PatrolState(rawValue: row["state"])!,
             openedAt: row.date("opened_at")!, closedAt: row.date("closed_at"), points: row["points"], missing: missing,
-            checkpoints: checkpoints, flaggedFast: row["flagged_fast"], clockSynced: row["clock_synced"], noAwardReason: row["no_award_reason"])
+            checkpoints: checkpoints, flaggedFast: row["flagged_fast"], clockSynced: row["clock_synced"],
+            noAwardReason: row["no_award_reason"])
     }
 }
 
@@ -116,7 +121,9 @@ extension Store {
     }
 
     /// Patrols, newest first, optionally of one volunteer or in one state.
-    public func patrols(volunteerID: Int64? = nil, state: PatrolState? = nil, before: Int64 = .max, limit: Int = 100) throws -> Page<PatrolRecord> {
+    public func patrols(volunteerID: Int64? = nil, state: PatrolState? = nil, before: Int64 = .max, limit: Int = 100) throws -> Page<
+        PatrolRecord
+    > {
         try pool.read { db in
             let rows = try Row.fetchAll(
                 db,

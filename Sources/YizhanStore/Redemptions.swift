@@ -33,7 +33,9 @@ enum Redemptions {
     }
 
     /// Debits the points, takes one from stock and creates the redemption, all or nothing.
-    static func issue(_ db: Database, code: String, itemID: String, volunteerID: Int64, cost: Int, at now: Instant, calendar: StationCalendar) throws {
+    static func issue(
+        _ db: Database, code: String, itemID: String, volunteerID: Int64, cost: Int, at now: Instant, calendar: StationCalendar
+    ) throws {
         try db.execute(sql: "UPDATE catalog_item SET stock = stock - 1 WHERE id = ? AND stock > 0", arguments: [itemID])
         guard db.changesCount == 1 else { throw YizhanError(.conflict, "\(itemID) is out of stock") }
         try db.execute(
@@ -98,7 +100,8 @@ extension Store {
                 throw YizhanError(.invalidTransition, "a \(redemption.state.rawValue) redemption cannot be cancelled")
             }
             try db.execute(
-                sql: "UPDATE redemption SET state = 'cancelled', cancelled_at = ? WHERE code = ?", arguments: [Timestamp.text(now.wall), code])
+                sql: "UPDATE redemption SET state = 'cancelled', cancelled_at = ? WHERE code = ?",
+                arguments: [Timestamp.text(now.wall), code])
             try db.execute(sql: "UPDATE catalog_item SET stock = stock + 1 WHERE id = ?", arguments: [redemption.itemID])
             try Ledger.reverse(db, kind: .redemption, source: LedgerSource.redemption(code), note: note ?? "redemption cancelled", at: now)
             return try Redemptions.find(db, code: code)

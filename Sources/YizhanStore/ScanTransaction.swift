@@ -54,7 +54,8 @@ public struct ScanTransaction {
             case .reportHazard(let checkpointID, let reporterID, let patrolID):
                 try Hazards.report(db, checkpointID: checkpointID, reporterID: reporterID, patrolID: patrolID, at: now)
             case .redeem(let code, let itemID, let volunteerID, let cost):
-                try Redemptions.issue(db, code: code, itemID: itemID, volunteerID: volunteerID, cost: cost, at: now, calendar: rules.calendar)
+                try Redemptions.issue(
+                    db, code: code, itemID: itemID, volunteerID: volunteerID, cost: cost, at: now, calendar: rules.calendar)
             case .collect(let code):
                 try Redemptions.collect(db, code: code, at: now)
             case .print(let slip):

@@ -66,7 +66,8 @@ extension Store {
                 }
             }
             let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entry") ?? 0
-            return LedgerVerification(volunteers: rows.count, entries: entries, mismatches: mismatches, repaired: repair && !mismatches.isEmpty)
+            return LedgerVerification(
+                volunteers: rows.count, entries: entries, mismatches: mismatches, repaired: repair && !mismatches.isEmpty)
         }
         return repair ? try pool.write(work) : try pool.read(work)
     }

@@ -78,7 +78,8 @@ public final class Store: Sendable {
     public func markInterruptedPrintJobs(at now: Instant) throws -> Int {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE print_job SET state = 'uncertain', error = 'interrupted while printing', updated_at = ? WHERE state = 'printing'",
+                sql:
+                    "UPDATE print_job SET state = 'uncertain', error = 'interrupted while printing', updated_at = ? WHERE state = 'printing'",
                 arguments: [Timestamp.text(now.wall)])
             return db.changesCount
         }

@@ -33,7 +33,8 @@ struct Client {
     }
 
     func printJSON(_ object: [String: Any]) {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data()
         print(String(decoding: data, as: UTF8.self))
     }
 
@@ -61,7 +62,8 @@ struct Table {
         let cells = [columns] + rows.map { row in columns.map { Self.text(row[$0]) } }
         let widths = columns.indices.map { index in cells.map { TextLayout.width($0[index]) }.max() ?? 0 }
         for line in cells {
-            let padded = line.enumerated().map { index, cell in cell + String(repeating: " ", count: widths[index] - TextLayout.width(cell)) }
+            let padded = line.enumerated().map { index, cell in cell + String(repeating: " ", count: widths[index] - TextLayout.width(cell))
+            }
             Swift.print(padded.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
     }

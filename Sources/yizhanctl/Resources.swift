@@ -14,7 +14,8 @@ struct Volunteer: ParsableCommand {
 
         func run() throws {
             let client = options.client
-            client.list(try client.call("GET", "/v1/volunteers?after=\(after)"), columns: ["id", "name", "role", "balance", "earned", "active"])
+            client.list(
+                try client.call("GET", "/v1/volunteers?after=\(after)"), columns: ["id", "name", "role", "balance", "earned", "active"])
         }
     }
 
@@ -71,7 +72,8 @@ struct Volunteer: ParsableCommand {
 
         func run() throws {
             let client = options.client
-            client.list(try client.call("GET", "/v1/volunteers/\(id)/ledger"), columns: ["id", "delta", "kind", "source", "note", "created_at"])
+            client.list(
+                try client.call("GET", "/v1/volunteers/\(id)/ledger"), columns: ["id", "delta", "kind", "source", "note", "created_at"])
         }
     }
 }
@@ -93,7 +95,8 @@ struct Badge: ParsableCommand {
             let client = options.client
             var body: [String: Any] = ["kind": card == nil ? "qr" : "card", "print": print]
             if let card { body["uid"] = card }
-            client.show(try client.call("POST", "/v1/volunteers/\(volunteer)/badges", body), fields: ["id", "volunteer_id", "kind", "code"])
+            client.show(
+                try client.call("POST", "/v1/volunteers/\(volunteer)/badges", body), fields: ["id", "volunteer_id", "kind", "code"])
         }
     }
 
@@ -220,7 +223,8 @@ struct Catalog: ParsableCommand {
 
         func run() throws {
             let client = options.client
-            client.list(try client.call("GET", "/v1/catalog"), columns: ["id", "name", "cost", "stock", "per_volunteer_per_month", "active"])
+            client.list(
+                try client.call("GET", "/v1/catalog"), columns: ["id", "name", "cost", "stock", "per_volunteer_per_month", "active"])
         }
     }
 

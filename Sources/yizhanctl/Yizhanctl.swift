@@ -44,7 +44,8 @@ struct Status: ParsableCommand {
         print("station   \(station["name"] ?? "") (\(station["id"] ?? ""))")
         print("version   \(status["version"] ?? "")   uptime \(status["uptime_seconds"] ?? 0) s")
         print("clock     \(clock["now"] ?? "")\((clock["synchronised"] as? Bool) == true ? "" : "  (not synchronised)")")
-        print("store     \(status["store"] ?? "")   open patrols \(status["open_patrols"] ?? 0)   print queue \(status["print_queue"] ?? 0)")
+        print(
+            "store     \(status["store"] ?? "")   open patrols \(status["open_patrols"] ?? 0)   print queue \(status["print_queue"] ?? 0)")
         print()
         Table(columns: ["kind", "id", "state", "detail"]).print(status["devices"] as? [[String: Any]] ?? [])
     }
@@ -72,7 +73,8 @@ struct Adjust: ParsableCommand {
 
     func run() throws {
         let client = options.client
-        client.show(try client.call("POST", "/v1/adjustments", ["volunteer_id": volunteer, "delta": delta, "note": note]),
+        client.show(
+            try client.call("POST", "/v1/adjustments", ["volunteer_id": volunteer, "delta": delta, "note": note]),
             fields: ["id", "volunteer_id", "delta", "kind", "note", "created_at"])
     }
 }

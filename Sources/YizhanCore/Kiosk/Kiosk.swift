@@ -65,7 +65,8 @@ public struct Kiosk: Sendable {
             let reply: ScanReply
             if closing.state == .completed {
                 let message = closing.points > 0 ? "巡查完成，获得 \(closing.points) 分" : "巡查完成，本次不计分"
-                reply = ScanReply(closing.points > 0 ? .accepted : .attention, closing.noAwardReason?.rawValue ?? "patrol_completed", message)
+                reply = ScanReply(
+                    closing.points > 0 ? .accepted : .attention, closing.noAwardReason?.rawValue ?? "patrol_completed", message)
             } else {
                 reply = ScanReply(.attention, "patrol_incomplete", "巡查未完成，不计分")
             }
@@ -82,7 +83,8 @@ public struct Kiosk: Sendable {
         case .alreadyAwarded:
             return ScanDecision(reply: ScanReply(.attention, "already_awarded", "今日此类巡查已计分，本次不计分"), effects: effects, session: session)
         case nil:
-            return ScanDecision(reply: ScanReply(.accepted, "patrol_started", "\(opening.kind.displayName)开始"), effects: effects, session: session)
+            return ScanDecision(
+                reply: ScanReply(.accepted, "patrol_started", "\(opening.kind.displayName)开始"), effects: effects, session: session)
         }
     }
 
@@ -103,12 +105,14 @@ public struct Kiosk: Sendable {
         var effects: [ScanEffect] = covered ? [] : [.recordCheck(patrolID: patrol.id, checkpointID: checkpointID)]
         if reportsHazard {
             effects.append(.reportHazard(checkpointID: checkpointID, reporterID: patrol.volunteerID, patrolID: patrol.id))
-            return ScanDecision(reply: ScanReply(.accepted, "hazard_reported", "已上报隐患：\(checkpoint.name)"), effects: effects, session: session)
+            return ScanDecision(
+                reply: ScanReply(.accepted, "hazard_reported", "已上报隐患：\(checkpoint.name)"), effects: effects, session: session)
         }
         if covered {
             return ScanDecision(reply: ScanReply(.attention, "checkpoint_duplicate", "\(checkpoint.name) 已检查过"), session: session)
         }
-        return ScanDecision(reply: ScanReply(.accepted, "checkpoint_recorded", "已检查：\(checkpoint.name)"), effects: effects, session: session)
+        return ScanDecision(
+            reply: ScanReply(.accepted, "checkpoint_recorded", "已检查：\(checkpoint.name)"), effects: effects, session: session)
     }
 
     func redeem(_ itemID: String, by volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {

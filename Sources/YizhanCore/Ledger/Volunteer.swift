@@ -13,7 +13,8 @@ public struct Volunteer: Sendable, Hashable, Codable {
     public var earned: Int
     public var active: Bool
 
-    public init(id: Int64, name: String, role: VolunteerRole, phone: String? = nil, balance: Int = 0, earned: Int = 0, active: Bool = true) {
+    public init(id: Int64, name: String, role: VolunteerRole, phone: String? = nil, balance: Int = 0, earned: Int = 0, active: Bool = true)
+    {
         self.id = id
         self.name = name
         self.role = role

@@ -3,7 +3,10 @@
 public struct Slip: Sendable, Hashable, Codable {
     /// The slips of SPEC 5.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
-        case patrol, redemption, refusal, balance, badge, hazardNotice = "hazard_notice", summary, testPage = "test_page"
+        case patrol, redemption, refusal, balance, badge
+        case hazardNotice = "hazard_notice"
+        case summary
+        case testPage = "test_page"
     }
 
     public var kind: Kind
