@@ -85,7 +85,10 @@ let package = Package(
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(
             name: "YizhanStoreTests",
-            dependencies: ["YizhanCore", "YizhanStore", "YizhanTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "YizhanAPITests",

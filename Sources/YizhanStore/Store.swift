@@ -42,13 +42,18 @@ public final class Store: Sendable {
     }
 
     /// Writes a consistent copy of the database to `destination` while the daemon keeps
-    /// writing: `VACUUM INTO` reads one snapshot inside a read transaction.
+    /// writing: SQLite's online backup copies one read snapshot of the WAL database.
     public func backup(to destination: String) throws {
         if FileManager.default.fileExists(atPath: destination) {
             throw YizhanError(.conflict, "\(destination) already exists")
         }
-        try pool.read { db in
-            try db.execute(sql: "VACUUM INTO ?", arguments: [destination])
+        do {
+            let copy = try DatabaseQueue(path: destination)
+            try pool.backup(to: copy)
+            try copy.close()
+        } catch let error as DatabaseError {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw YizhanError(.storeUnavailable, "backup to \(destination) failed: \(error.message ?? error.description)")
         }
     }
 

@@ -90,10 +90,13 @@ public struct MonthDay: Sendable, Hashable, Comparable, Codable {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 2, parts.allSatisfy({ $0.count == 2 }),
             let month = Int(parts[0]), let day = Int(parts[1]),
-            (1...12).contains(month), (1...31).contains(day)
+            (1...12).contains(month), (1...Self.daysInMonth[month - 1]).contains(day)
         else { return nil }
         self.init(month: month, day: day)
     }
+
+    /// The longest each month can be; 02-29 is allowed for leap years.
+    static let daysInMonth = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 
     public static func < (lhs: MonthDay, rhs: MonthDay) -> Bool {
         (lhs.month, lhs.day) < (rhs.month, rhs.day)

@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import YizhanConfig
+import YizhanCore
+
+@Suite struct ConfigLoaderTests {
+    static let minimal = """
+        [station]
+        id = "test-station"
+        name = "测试驿站"
+
+        [printer]
+        transport = "file"
+        path = "/tmp/slips"
+        """
+
+    @Test func theRepositoryExamplesAreValid() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for name in ["dev.toml", "yizhand.toml"] {
+            let config = try ConfigLoader.load(path: root.appendingPathComponent("config/\(name)").path)
+            #expect(!config.rules.checkpoints.isEmpty, "\(name)")
+            #expect(config.rules.points.hazardBonus == 2)
+        }
+    }
+
+    @Test func defaultsFollowTheDistrictScheme() throws {
+        let config = try ConfigLoader.parse(Self.minimal, file: "yizhand.toml")
+        #expect(config.station.timeZone.identifier == "Asia/Shanghai")
+        #expect(config.paths.stateDirectory == "/var/lib/yizhan")
+        #expect(config.api.adminSocket == "/run/yizhan/yizhand.sock")
+        #expect(config.rules.points.daily == 2 && config.rules.points.keyPeriod == 3 && config.rules.points.special == 4)
+        #expect(config.rules.patrol.dailyMaxVolunteers == 2)
+        #expect(config.rules.patrol.maximumDuration == .seconds(7200))
+        #expect(config.rules.patrol.weeklySlot == WeeklySlot("Sat 09:00-11:00"))
+    }
+
+    @Test func errorsNameTheFileTheLineAndTheKey() {
+        let source = """
+            [station]
+            id = "test-station"
+            name = "测试驿站"
+            timezone = "Mars/Olympus"
+
+            [printer]
+            transport = "file"
+            path = "/tmp/slips"
+            width_dots = 400
+
+            [[scanner]]
+            id = "front"
+            kind = "fifo"
+            path = "/tmp/a"
+
+            [[scanner]]
+            id = "front"
+            kind = "laser"
+            path = "/tmp/b"
+
+            [patrol]
+            key_periods = ["11:00-10:00"]
+            weekly_slot = "Caturday 09:00-11:00"
+            min_minuts = 5
+            """
+        do {
+            _ = try ConfigLoader.parse(source, file: "/etc/yizhan/yizhand.toml")
+            Issue.record("a broken config was accepted")
+        } catch {
+            let lines = Set(error.problems.map(\.description))
+            #expect(lines.contains("/etc/yizhan/yizhand.toml:4: station.timezone: unknown time zone \"Mars/Olympus\""))
+            #expect(lines.contains("/etc/yizhan/yizhand.toml:9: printer.width_dots: must be 384 (58 mm) or 576 (80 mm)"))
+            #expect(lines.contains("/etc/yizhan/yizhand.toml:17: scanner[2].id: \"front\" is used by another scanner"))
+            #expect(
+                lines.contains("/etc/yizhan/yizhand.toml:18: scanner[2].kind: must be one of evdev, serial, hidraw, fifo, not \"laser\""))
+            #expect(
+                lines.contains(
+                    "/etc/yizhan/yizhand.toml:22: patrol.key_periods: \"11:00-10:00\" is not HH:MM-HH:MM with the end after the start"))
+            #expect(
+                lines.contains(
+                    "/etc/yizhan/yizhand.toml:23: patrol.weekly_slot: \"Caturday 09:00-11:00\" is not like \"Sat 09:00-11:00\" (Mon … Sun)")
+            )
+            #expect(lines.contains("/etc/yizhan/yizhand.toml:24: patrol.min_minuts: unknown key"))
+            #expect(error.problems.count == 7, "\(error)")
+        }
+    }
+
+    @Test func syntaxErrorsCarryTheirLine() {
+        do {
+            _ = try ConfigLoader.parse("[station]\nid = \"x\"\nname = \n", file: "bad.toml")
+            Issue.record("a syntax error was accepted")
+        } catch {
+            #expect(error.problems.first?.line == 3)
+            #expect(error.problems.first?.key == "(syntax)")
+        }
+    }
+
+    @Test func campaignsMustNameConfiguredCheckpoints() {
+        let source =
+            Self.minimal + """
+
+                [[campaign]]
+                name = "夏季防暑"
+                from = "07-01"
+                to = "09-31"
+                checkpoints = ["fan"]
+                """
+        do {
+            _ = try ConfigLoader.parse(source, file: "c.toml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.map(\.key) == ["campaign[1].to", "campaign[1].checkpoints"])
+        }
+    }
+}

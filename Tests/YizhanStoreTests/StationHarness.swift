@@ -1,0 +1,54 @@
+import Foundation
+import Logging
+import YizhanCore
+import YizhanStation
+import YizhanStore
+import YizhanTestSupport
+
+/// A station on real SQLite in a temporary directory, driven by a manual clock.
+struct StationHarness {
+    let directory: TemporaryDirectory
+    let store: Store
+    let station: Station
+    let clock: ManualClock
+    let rules: Rules
+
+    init(at time: String = "2026-11-30 09:00", rules: Rules = Fixtures.rules()) throws {
+        directory = try TemporaryDirectory()
+        store = try Store(stateDirectory: directory.path)
+        try store.syncCatalog(rules.catalog)
+        clock = Fixtures.clock(time)
+        self.rules = rules
+        station = Station(store: store, rules: rules, clock: clock, logger: Logger(label: "test"))
+    }
+
+    /// Registers a volunteer with a QR badge and returns the volunteer and the badge payload.
+    func volunteer(_ name: String, role: VolunteerRole = .volunteer, points: Int = 0) throws -> (Volunteer, String) {
+        let volunteer = try store.registerVolunteer(name: name, role: role, phone: nil, at: clock.now())
+        let badge = try store.issueBadge(
+            volunteerID: volunteer.id, card: nil, print: false, slips: SlipBuilder(rules: rules), at: clock.now())
+        if points > 0 {
+            _ = try store.adjust(volunteerID: volunteer.id, delta: points, note: "opening balance", at: clock.now())
+        }
+        return (volunteer, badge.code!)
+    }
+
+    @discardableResult
+    func scan(_ payload: String, scanner: String = "front", after seconds: Int = 4) async -> ScanResult {
+        clock.advance(by: .seconds(seconds))
+        return await station.scan(payload, scanner: scanner)
+    }
+
+    /// Opens a patrol, covers every checkpoint a daily patrol needs, waits out the minimum, closes it.
+    @discardableResult
+    func dailyPatrol(_ badge: String) async -> ScanResult {
+        await scan(badge)
+        await scan("YZ:C:extinguisher-1", after: 60)
+        await scan("YZ:C:water-dispenser", after: 60)
+        return await scan(badge, after: 240)
+    }
+
+    func balance(_ id: Int64) throws -> Int {
+        try store.volunteer(id).balance
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import GRDB
+import Testing
+import YizhanCore
+import YizhanTestSupport
+
+@testable import YizhanStore
+
+@Suite struct StoreTests {
+    let directory: TemporaryDirectory
+    let store: Store
+    let clock = Fixtures.clock("2026-11-30 09:00")
+
+    init() throws {
+        directory = try TemporaryDirectory()
+        store = try Store(stateDirectory: directory.path)
+    }
+
+    @Test func theDatabaseIsWALWithFullSynchronisation() throws {
+        let (mode, synchronous) = try store.pool.write { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode")!, try Int.fetchOne(db, sql: "PRAGMA synchronous")!)
+        }
+        #expect(mode == "wal")
+        #expect(synchronous == 2, "2 is FULL")
+    }
+
+    @Test func doublePostingIsImpossibleEvenUnderConcurrentAttempts() async throws {
+        let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        let store = self.store
+        let now = clock.now()
+        let successes = await withTaskGroup(of: Bool.self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    (try? store.post(volunteerID: volunteer.id, delta: 2, kind: .patrolAward, source: "patrol:1", at: now)) != nil
+                }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(successes == 1)
+        #expect(try store.volunteer(volunteer.id).balance == 2)
+        #expect(try store.verifyLedger().isClean)
+    }
+
+    @Test func verifyCatchesATamperedCachedBalanceAndRepairsIt() throws {
+        let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        _ = try store.post(volunteerID: volunteer.id, delta: 4, kind: .patrolAward, source: "patrol:9", at: clock.now())
+        try store.pool.write { try $0.execute(sql: "UPDATE volunteer SET balance = 40 WHERE id = ?", arguments: [volunteer.id]) }
+        let found = try store.verifyLedger()
+        #expect(
+            found.mismatches == [.init(volunteerID: volunteer.id, cachedBalance: 40, ledgerBalance: 4, cachedEarned: 4, ledgerEarned: 4)])
+        #expect(try store.verifyLedger(repair: true).repaired)
+        #expect(try store.verifyLedger().isClean)
+        #expect(try store.volunteer(volunteer.id).balance == 4)
+    }
+
+    @Test func ledgerEntriesCannotBeChangedOrDeleted() throws {
+        let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        _ = try store.post(volunteerID: volunteer.id, delta: 4, kind: .patrolAward, source: "patrol:9", at: clock.now())
+        #expect(throws: DatabaseError.self) { try store.pool.write { try $0.execute(sql: "UPDATE ledger_entry SET delta = 400") } }
+        #expect(throws: DatabaseError.self) { try store.pool.write { try $0.execute(sql: "DELETE FROM ledger_entry") } }
+    }
+
+    @Test func migrationsRunOnAnOldDatabase() throws {
+        let path = directory.file("old.sqlite")
+        let old = try DatabaseQueue(path: path)
+        try Schema.migrator.migrate(old, upTo: "v1-station")
+        try old.write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO volunteer (name, role, balance, earned, created_at) VALUES ('老志愿者', 'leader', 0, 0, '2025-01-01T00:00:00.000Z')"
+            )
+        }
+        try old.close()
+        let upgraded = try Store(path: path)
+        #expect(try upgraded.appliedMigrations() == ["v1-station", "v2-idempotency"])
+        #expect(try upgraded.volunteer(1).name == "老志愿者")
+        try upgraded.storeIdempotentReply(IdempotentReply(status: 201, body: Data("{}".utf8)), key: "k", route: "POST /x", at: Date())
+        #expect(try upgraded.idempotentReply(key: "k", route: "POST /x")?.status == 201)
+    }
+
+    @Test func aBackupTakenWhileWritingIsConsistent() async throws {
+        let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        let store = self.store
+        let now = clock.now()
+        let writer = Task {
+            for index in 0..<400 {
+                _ = try store.post(volunteerID: volunteer.id, delta: 1, kind: .adjustment, source: "adjustment:\(index)", at: now)
+            }
+        }
+        try await Task.sleep(for: .milliseconds(20))
+        let copy = directory.file("backup.sqlite")
+        try store.backup(to: copy)
+        try await writer.value
+        let backup = try Store(path: copy)
+        #expect(try backup.verifyLedger().isClean)
+        let (entries, balance) = try await backup.pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entry")!, try Int.fetchOne(db, sql: "SELECT balance FROM volunteer")!)
+        }
+        #expect(entries == balance, "every entry in the copy is in its balance")
+        let integrity = try await backup.pool.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") }
+        #expect(integrity == "ok")
+        #expect(throws: YizhanError.self) { try store.backup(to: copy) }
+    }
+
+    @Test func badgeTokensAreStoredOnlyAsHashes() throws {
+        let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        let badge = try store.issueBadge(
+            volunteerID: volunteer.id, card: nil, print: false, slips: SlipBuilder(rules: Fixtures.rules()), at: clock.now())
+        let code = try #require(badge.code)
+        #expect(code.hasPrefix("YZ:B:") && code.count >= 5 + 22)
+        let token = String(code.dropFirst(5))
+        let dump = try store.pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM badge").description }
+        #expect(!dump.contains(token))
+        #expect(try store.badges(volunteerID: volunteer.id).allSatisfy { $0.code == nil })
+        _ = try store.issueBadge(
+            volunteerID: volunteer.id, card: "04A1B2C3", print: false, slips: SlipBuilder(rules: Fixtures.rules()), at: clock.now())
+        #expect(throws: YizhanError.self) {
+            try store.issueBadge(
+                volunteerID: volunteer.id, card: "04a1b2c3", print: false, slips: SlipBuilder(rules: Fixtures.rules()), at: clock.now())
+        }
+    }
+
+    @Test func interruptedPrintJobsBecomeUncertainAndReprintsSayReprint() throws {
+        _ = try store.enqueue(SlipBuilder(rules: Fixtures.rules()).testPage(at: clock.now()), at: clock.now())
+        let job = try #require(try store.claimNextPrintJob(at: clock.now()))
+        #expect(try store.markInterruptedPrintJobs(at: clock.now()) == 1)
+        #expect(try store.claimNextPrintJob(at: clock.now()) == nil, "an uncertain job is never resent by itself")
+        let reprint = try store.reprint(job.id, at: clock.now())
+        #expect(reprint.reprintOf == job.id)
+        #expect(try store.claimNextPrintJob(at: clock.now())?.slip.reprint == true)
+    }
+}
