@@ -93,8 +93,10 @@ let package = Package(
         .testTarget(
             name: "YizhanAPITests",
             dependencies: [
-                "YizhanAPI", "YizhanStation", "YizhanStore", "YizhanTestSupport", "ESCPOS",
+                "YizhanAPI", "YizhanStation", "YizhanStore", "YizhanTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),

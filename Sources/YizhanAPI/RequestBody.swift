@@ -14,7 +14,9 @@ let maximumBodySize = 64 * 1024
 extension Request {
     /// Reads and strictly decodes the JSON body.
     mutating func decode<Body: RequestBody>(_ type: Body.Type) async throws -> Body {
-        let data = try await bodyData()
+        var data = try await bodyData()
+        // An empty body is an empty object: `POST .../cancel` needs no note.
+        if data.isEmpty { data = Data("{}".utf8) }
         guard let object = try? JSONSerialization.jsonObject(with: data), let dictionary = object as? [String: Any] else {
             throw APIError(.badRequest, "malformed_json", "the body must be a JSON object")
         }

@@ -4,7 +4,7 @@ import YizhanCore
 import YizhanStore
 
 extension RouteTable {
-    /// Patrols and hazards.
+    /// The scan log, patrols and hazards.
     func addPatrolAndHazardRoutes() {
         let environment = self.environment
         let store = environment.store
@@ -18,6 +18,9 @@ extension RouteTable {
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(NoteBody.self)
             return environment.json(try store.voidPatrol(id, note: body.note, at: environment.clock.now()))
+        }
+        add(.get, "/v1/scans") { request, _ in
+            environment.json(Page(items: try store.scans(limit: try pageLimit(request)), next: nil))
         }
         add(.get, "/v1/hazards") { request, _ in
             environment.json(
