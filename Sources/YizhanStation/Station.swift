@@ -75,18 +75,8 @@ public actor Station {
 
         expirePatrols(at: now)
         let selectedItem: String? = if case .item(let id, _) = session.pending(on: scanner, at: now, rules: rules) { id } else { nil }
-        let kiosk = self.kiosk
-        let rules = self.rules
-        let session = self.session
         do {
-            let (decision, seq, openedPatrol) = try await store.pool.write { db in
-                let transaction = ScanTransaction(db, rules: rules)
-                let facts = try transaction.facts(for: code, selectedItem: selectedItem, at: now)
-                let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
-                let opened = try transaction.apply(decision.effects, at: now)
-                let seq = try transaction.record(scanner: scanner, payload: payload, reply: decision.reply, at: now)
-                return (decision, seq, opened)
-            }
+            let (decision, seq, openedPatrol) = try commit(code, payload: payload, scanner: scanner, selectedItem: selectedItem, at: now)
             self.session = decision.session
             if let openedPatrol { self.session.lastBadge = BadgeMark(patrolID: openedPatrol, at: now) }
             self.session.remember(payload, scanner: scanner, at: now, reply: decision.reply)
@@ -103,6 +93,22 @@ public actor Station {
             logger.error("scan not committed", metadata: ["scanner": "\(scanner)", "error": "\(error)"])
             let reply = ScanReply(.error, YizhanError.Code.storeUnavailable.rawValue, "系统存储故障，请联系负责人")
             return record(reply, payload: payload, scanner: scanner, at: now, signal: true)
+        }
+    }
+
+    /// Reads the facts, decides and applies in one write transaction. Deliberately
+    /// synchronous: an `await` here would let another scan run on this actor in between
+    /// and both would then write back a session from before the other.
+    private func commit(_ code: ScanCode, payload: String, scanner: String, selectedItem: String?, at now: Instant) throws -> (
+        ScanDecision, Int64, Int64?
+    ) {
+        try store.pool.write { db in
+            let transaction = ScanTransaction(db, rules: rules)
+            let facts = try transaction.facts(for: code, selectedItem: selectedItem, at: now)
+            let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
+            let opened = try transaction.apply(decision.effects, at: now)
+            let seq = try transaction.record(scanner: scanner, payload: payload, reply: decision.reply, at: now)
+            return (decision, seq, opened)
         }
     }
 

@@ -27,12 +27,14 @@ import YizhanTestSupport
             station: station, calendar: calendar,
             status: {
                 StationStatus(
-                    version: "test", station: .init(id: "s", name: "驿站"), uptimeSeconds: 0, clock: .init(now: clock.now().wall, synchronised: true),
+                    version: "test", station: .init(id: "s", name: "驿站"), uptimeSeconds: 0,
+                    clock: .init(now: clock.now().wall, synchronised: true),
                     devices: [], printQueue: 0, openPatrols: 0, store: "ok")
             })
     }
 
-    func withClient(_ surface: APISurface = .admin, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withClient(_ surface: APISurface = .admin, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws
+    {
         let app = Application(router: buildRouter(environment: environment, surface: surface))
         try await app.test(.router, test)
     }
@@ -52,20 +54,23 @@ import YizhanTestSupport
     @Test func aManagerRegistersIssuesABadgeAndTheVolunteerPatrols() async throws {
         let clock = self.clock
         try await withClient { client in
-            let created = try await client.execute(uri: "/v1/volunteers", method: .post, body: Self.json(["name": "张三", "role": "leader", "phone": "13800000000"]))
+            let created = try await client.execute(
+                uri: "/v1/volunteers", method: .post, body: Self.json(["name": "张三", "role": "leader", "phone": "13800000000"]))
             #expect(created.status == .created)
             let volunteer = Self.object(created)
             #expect(volunteer["role"] as? String == "leader" && volunteer["balance"] as? Int == 0 && volunteer["active"] as? Bool == true)
             let id = volunteer["id"] as! Int
 
-            let badge = Self.object(try await client.execute(uri: "/v1/volunteers/\(id)/badges", method: .post, body: Self.json(["kind": "qr"])))
+            let badge = Self.object(
+                try await client.execute(uri: "/v1/volunteers/\(id)/badges", method: .post, body: Self.json(["kind": "qr"])))
             let code = try #require(badge["code"] as? String)
             let listed = Self.object(try await client.execute(uri: "/v1/volunteers/\(id)/badges", method: .get))
             #expect((listed["items"] as? [[String: Any]])?.first?["code"] == nil, "the code is returned once")
 
             for payload in [code, "YZ:C:extinguisher-1", "YZ:C:water-dispenser"] {
                 clock.advance(by: .seconds(120))
-                let reply = Self.object(try await client.execute(uri: "/v1/scans", method: .post, body: Self.json(["code": payload, "scanner": "front"])))
+                let reply = Self.object(
+                    try await client.execute(uri: "/v1/scans", method: .post, body: Self.json(["code": payload, "scanner": "front"])))
                 #expect(reply["outcome"] as? String == "accepted", "\(reply)")
                 #expect(reply["seq"] is Int)
             }
@@ -95,7 +100,8 @@ import YizhanTestSupport
             let badRole = try await client.execute(uri: "/v1/volunteers", method: .post, body: Self.json(["name": "甲", "role": "boss"]))
             #expect(badRole.status == .badRequest)
             let huge = try await client.execute(
-                uri: "/v1/volunteers", method: .post, body: ByteBuffer(string: "{\"name\": \"" + String(repeating: "x", count: 70_000) + "\"}"))
+                uri: "/v1/volunteers", method: .post,
+                body: ByteBuffer(string: "{\"name\": \"" + String(repeating: "x", count: 70_000) + "\"}"))
             #expect(huge.status == .contentTooLarge && Self.error(huge) == "body_too_large")
             let missing = try await client.execute(uri: "/v1/volunteers/99", method: .get)
             #expect(missing.status == .notFound && Self.error(missing) == "not_found")
@@ -120,10 +126,13 @@ import YizhanTestSupport
 
     @Test func refusalsMapToFittingStatuses() async throws {
         try await withClient { client in
-            let id = Self.object(try await client.execute(uri: "/v1/volunteers", method: .post, body: Self.json(["name": "甲"])))["id"] as! Int
-            let negative = try await client.execute(uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": id, "delta": -5, "note": "x"]))
+            let id =
+                Self.object(try await client.execute(uri: "/v1/volunteers", method: .post, body: Self.json(["name": "甲"])))["id"] as! Int
+            let negative = try await client.execute(
+                uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": id, "delta": -5, "note": "x"]))
             #expect(negative.status == .unprocessableContent && Self.error(negative) == "negative_balance")
-            let noNote = try await client.execute(uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": id, "delta": 5, "note": " "]))
+            let noNote = try await client.execute(
+                uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": id, "delta": 5, "note": " "]))
             #expect(noNote.status == .badRequest)
             let card = try await client.execute(uri: "/v1/volunteers/\(id)/badges", method: .post, body: Self.json(["kind": "card"]))
             #expect(card.status == .badRequest && Self.error(card) == "missing_field")
@@ -142,7 +151,10 @@ import YizhanTestSupport
             let scan = try await client.execute(uri: "/v1/scans", method: .post, body: Self.json(["code": "YZ:K:CANCEL"]))
             #expect(Self.object(scan)["outcome"] as? String == "accepted")
             #expect(try await client.execute(uri: "/v1/volunteers", method: .get).status == .notFound)
-            #expect(try await client.execute(uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": 1, "delta": 5, "note": "x"])).status == .notFound)
+            #expect(
+                try await client.execute(
+                    uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": 1, "delta": 5, "note": "x"])
+                ).status == .notFound)
         }
     }
 }

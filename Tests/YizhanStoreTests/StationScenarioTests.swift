@@ -164,6 +164,30 @@ import YizhanTestSupport
         #expect(try station.store.verifyLedger().isClean)
     }
 
+    @Test func concurrentScannersKeepTheirOwnSelections() async throws {
+        let station = try StationHarness()
+        var badges: [String] = []
+        for index in 0..<3 {
+            badges.append(try station.volunteer("志愿者\(index)", points: 100).1)
+        }
+        let replies = await withTaskGroup(of: [String].self) { group in
+            for (index, badge) in badges.enumerated() {
+                group.addTask {
+                    var reasons: [String] = []
+                    for _ in 0..<5 {
+                        _ = await station.station.scan("YZ:I:towel", scanner: "s\(index)")
+                        reasons.append(await station.station.scan(badge, scanner: "s\(index)").reason)
+                    }
+                    return reasons
+                }
+            }
+            return await group.reduce(into: []) { $0 += $1 }
+        }
+        #expect(replies.filter { $0 == "redeemed" }.count == 6, "two towels each, then the monthly limit")
+        #expect(replies.filter { $0 == "monthly_limit" }.count == 9)
+        #expect(try station.store.patrols().items.isEmpty, "no badge fell through to opening a patrol")
+    }
+
     @Test func redemptionsAreRefusedForBalanceStockAndLimit() async throws {
         let station = try StationHarness()
         let (_, poor) = try station.volunteer("甲", points: 3)

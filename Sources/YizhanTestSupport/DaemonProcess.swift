@@ -1,0 +1,164 @@
+import Foundation
+import YizhanClient
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The built `yizhand` running on a config in a temporary directory, with a FIFO scanner
+/// and a file printer, for end-to-end tests through the real binary.
+public final class DaemonProcess: @unchecked Sendable {
+    public let directory: TemporaryDirectory
+    public let configPath: String
+    private var process: Process?
+    private let notify: NotifySocket
+
+    public var adminSocket: String { directory.file("admin.sock") }
+    public var kioskSocket: String { directory.file("kiosk.sock") }
+    public var fifo: String { directory.file("scanner.fifo") }
+    public var slips: String { directory.file("slips.escpos") }
+    public var client: UnixHTTPClient { UnixHTTPClient(socketPath: adminSocket, timeout: .seconds(20)) }
+
+    /// The directory holding the built products (`yizhand`, `yizhanctl`).
+    public static var productsDirectory: URL {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if FileManager.default.fileExists(atPath: beside.appendingPathComponent("yizhand").path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug")
+    }
+
+    /// Writes a config; `extra` is appended TOML (checkpoints, catalogue, overrides).
+    public init(extra: String = DaemonProcess.defaultRules) throws {
+        directory = try TemporaryDirectory()
+        configPath = directory.file("yizhand.toml")
+        notify = try NotifySocket(path: directory.file("notify.sock"))
+        let config = """
+            [station]
+            id = "e2e-station"
+            name = "端到端测试驿站"
+            timezone = "Asia/Shanghai"
+
+            [paths]
+            state_dir = "\(directory.file("state"))"
+            log_dir = "\(directory.file("log"))"
+
+            [api]
+            admin_socket = "\(adminSocket)"
+            kiosk_socket = "\(kioskSocket)"
+
+            [[scanner]]
+            id = "front"
+            kind = "fifo"
+            path = "\(fifo)"
+
+            [printer]
+            transport = "file"
+            path = "\(slips)"
+
+            \(extra)
+            """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Rules for driving a patrol in seconds: no minimum duration, no debounce, and a
+    /// patrol kind that does not depend on the time of day the test runs at.
+    public static let defaultRules = """
+        [patrol]
+        min_minutes = 0
+        key_periods = []
+        weekly_slot = ""
+
+        [kiosk]
+        debounce_seconds = 0
+
+        [[checkpoint]]
+        id = "extinguisher-1"
+        name = "灭火器（1号）"
+
+        [[checkpoint]]
+        id = "water-dispenser"
+        name = "饮水机"
+
+        [[catalog]]
+        id = "soap"
+        name = "肥皂"
+        cost = 4
+        stock = 1000
+
+        [[catalog]]
+        id = "towel"
+        name = "毛巾"
+        cost = 20
+        stock = 5
+        """
+
+    /// Starts the daemon and returns once it has sent `READY=1`.
+    public func start() throws {
+        let process = Process()
+        process.executableURL = Self.productsDirectory.appendingPathComponent("yizhand")
+        process.arguments = ["--config", configPath]
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify.path
+        process.environment = environment
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        self.process = process
+        guard notify.wait(for: "READY=1", timeout: .seconds(60)) else {
+            process.terminate()
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "yizhand did not become ready"])
+        }
+    }
+
+    /// Sends a signal and waits for the process to end.
+    public func stop(signal: Int32 = SIGTERM) {
+        guard let process else { return }
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Sends a signal without waiting, from any thread (a kill in the middle of a storm).
+    public func stopWithoutWaiting(signal: Int32) {
+        if let process { kill(process.processIdentifier, signal) }
+    }
+
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// Writes lines (or raw bytes) into the scanner FIFO, as a serial scanner would.
+    public func scanThroughFIFO(_ bytes: [UInt8]) throws {
+        let descriptor = open(fifo, O_WRONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        defer { close(descriptor) }
+        _ = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+    }
+
+    public func scanThroughFIFO(_ lines: String...) throws {
+        try scanThroughFIFO(Array(lines.map { $0 + "\n" }.joined().utf8))
+    }
+
+    /// Re-checks `condition` until it holds or `timeout` passes: for effects of FIFO scans,
+    /// which have no reply to wait for.
+    public func waitUntil(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if try condition() { return true }
+            usleep(20_000)
+        }
+        return try condition()
+    }
+
+    /// GET a JSON object from the admin socket.
+    public func get(_ path: String) throws -> [String: Any] {
+        try client.send("GET", path).json ?? [:]
+    }
+
+    /// POST JSON to the admin socket.
+    public func post(_ path: String, _ body: [String: Any] = [:]) throws -> UnixHTTPClient.Response {
+        try client.send("POST", path, json: body)
+    }
+
+    deinit {
+        stop(signal: SIGKILL)
+        directory.remove()
+    }
+}

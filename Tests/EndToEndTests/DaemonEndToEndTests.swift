@@ -1,0 +1,204 @@
+import Foundation
+import Testing
+import YizhanClient
+import YizhanTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The built `yizhand` driven through its FIFO scanner and its admin socket.
+@Suite(.serialized) struct DaemonEndToEndTests {
+    /// Scans through the FIFO and waits until the scan log has grown by their number.
+    func scan(_ daemon: DaemonProcess, _ lines: String...) throws {
+        let before = try scanCount(daemon)
+        for line in lines { try daemon.scanThroughFIFO(line) }
+        let arrived = try daemon.waitUntil { try scanCount(daemon) >= before + lines.count }
+        #expect(arrived, "the daemon did not record \(lines)")
+    }
+
+    func scanCount(_ daemon: DaemonProcess) throws -> Int {
+        ((try daemon.get("/v1/scans?limit=1000")["items"] as? [Any]) ?? []).count
+    }
+
+    func lastScan(_ daemon: DaemonProcess) throws -> [String: Any] {
+        ((try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]]) ?? []).first ?? [:]
+    }
+
+    func volunteer(_ daemon: DaemonProcess, _ id: Int) throws -> [String: Any] {
+        try daemon.get("/v1/volunteers/\(id)")
+    }
+
+    /// Bytes of `text` in GBK, from Python's codec rather than our own encoder.
+    func gbk(_ text: String) throws -> [UInt8] {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = ["-c", "import sys; sys.stdout.buffer.write(sys.argv[1].encode('gbk'))", text]
+        let output = Pipe()
+        python.standardOutput = output
+        try python.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        python.waitUntilExit()
+        return Array(data)
+    }
+
+    @Test func aVolunteerPatrolsReportsAHazardRedeemsAndCollects() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+
+        let created = try daemon.post("/v1/volunteers", ["name": "张三"])
+        #expect(created.status == 201)
+        let id = try #require(created.json?["id"] as? Int)
+        let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
+
+        try scan(daemon, badge)
+        #expect(try lastScan(daemon)["reason"] as? String == "patrol_started")
+        try scan(daemon, "YZ:C:extinguisher-1", "YZ:K:HAZARD", "YZ:C:water-dispenser", badge)
+        #expect(try lastScan(daemon)["reason"] as? String == "patrol_completed")
+        #expect(try volunteer(daemon, id)["balance"] as? Int == 2)
+
+        let hazards = try daemon.get("/v1/hazards")["items"] as? [[String: Any]] ?? []
+        let hazard = try #require(hazards.first)
+        #expect(hazard["checkpoint_id"] as? String == "water-dispenser" && hazard["reporter_id"] as? Int == id)
+        let confirmed = try daemon.post("/v1/hazards/\(hazard["id"]!)/transitions", ["to": "confirmed"])
+        #expect(confirmed.status == 200)
+        #expect(try volunteer(daemon, id)["balance"] as? Int == 4)
+        #expect(try volunteer(daemon, id)["earned"] as? Int == 4)
+
+        try scan(daemon, "YZ:I:soap", badge)
+        #expect(try lastScan(daemon)["reason"] as? String == "redeemed")
+        #expect(try volunteer(daemon, id)["balance"] as? Int == 0)
+        let redemption = try #require((try daemon.get("/v1/redemptions")["items"] as? [[String: Any]])?.first)
+        let code = try #require(redemption["code"] as? String)
+        try scan(daemon, "YZ:R:\(code)")
+        #expect(try lastScan(daemon)["reason"] as? String == "collected")
+        try scan(daemon, "YZ:R:\(code)")
+        #expect(try lastScan(daemon)["reason"] as? String == "already_collected")
+
+        // Slips: the patrol slip and the redemption slip, in the printer's GBK.
+        let printed = try daemon.waitUntil {
+            let jobs = try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]] ?? []
+            return jobs.count == 2 && jobs.allSatisfy { $0["state"] as? String == "printed" }
+        }
+        #expect(printed)
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: daemon.slips)))
+        for text in ["巡查记录", "积分兑换", "端到端测试驿站", "肥皂"] {
+            let encoded = try gbk(text)
+            #expect(bytes.firstRange(of: encoded) != nil, "\(text) is not on a slip")
+        }
+        #expect(bytes.firstRange(of: Array("YZ:R:\(code)".utf8)) != nil, "the redemption slip carries its QR payload")
+        #expect(bytes.starts(with: [0x1B, 0x40]), "every job starts with ESC @")
+
+        let verify = try daemon.post("/v1/ledger/verify").json
+        #expect((verify?["mismatches"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test func garbageOnTheScannerAndTheSocketChangesNothing() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let before = try scanCount(daemon)
+        try daemon.scanThroughFIFO([0xFF, 0xFE, 0x00, 0x01, 0x0A] + Array(repeating: 0x41, count: 2000) + [0x0A] + Array("hello\n".utf8))
+        #expect(try daemon.waitUntil { try scanCount(daemon) == before + 3 })
+        let scans = try daemon.get("/v1/scans?limit=3")["items"] as? [[String: Any]] ?? []
+        #expect(Set(scans.compactMap { $0["reason"] as? String }) == ["control_bytes", "scan_too_long", "unknown_code"])
+        #expect(scans.allSatisfy { $0["outcome"] as? String == "error" })
+
+        let malformed = try daemon.client.send("POST", "/v1/volunteers", body: Data("{nope".utf8))
+        #expect(malformed.status == 400)
+        #expect((malformed.json?["error"] as? [String: Any])?["code"] as? String == "malformed_json")
+        let unknown = try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL", "sneaky": true])
+        #expect(unknown.status == 400)
+        let oversized = try daemon.client.send("POST", "/v1/scans", body: Data(repeating: 0x20, count: 70_000))
+        #expect(oversized.status == 413)
+        #expect(try daemon.get("/v1/health")["status"] as? String == "ok")
+        #expect((try daemon.get("/v1/volunteers")["items"] as? [Any])?.isEmpty == true)
+        #expect(daemon.isRunning)
+    }
+
+    @Test func aBrokenConfigIsRefusedWithItsLineAndKey() throws {
+        let daemon = try DaemonProcess(extra: "[points]\ndaily = \"two\"\n")
+        let check = Process()
+        check.executableURL = DaemonProcess.productsDirectory.appendingPathComponent("yizhand")
+        check.arguments = ["--check-config", "--config", daemon.configPath]
+        let errors = Pipe()
+        check.standardError = errors
+        try check.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        check.waitUntilExit()
+        #expect(check.terminationStatus == 1)
+        let lines = try String(contentsOfFile: daemon.configPath, encoding: .utf8).components(separatedBy: "\n")
+        let line = try #require(lines.firstIndex(of: "daily = \"two\"")) + 1
+        #expect(message.contains("\(daemon.configPath):\(line): points.daily: must be a whole number"), "\(message)")
+    }
+
+    /// SIGKILL in the middle of a storm of redemptions through the socket: after a restart
+    /// every acknowledged scan is in the log, no redemption is half done, the ledger is whole.
+    @Test func aKillMidStreamLosesNothingAcknowledged() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let clients = 4
+        var badges: [String] = []
+        for index in 0..<clients {
+            let id = try #require(try daemon.post("/v1/volunteers", ["name": "志愿者\(index)"]).json?["id"] as? Int)
+            #expect(try daemon.post("/v1/adjustments", ["volunteer_id": id, "delta": 1000, "note": "opening balance"]).status == 201)
+            badges.append(try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String))
+        }
+
+        let stormBadges = badges
+        let acknowledged = Acknowledgements()
+        let killAfter = 60
+        DispatchQueue.concurrentPerform(iterations: clients) { index in
+            let client = daemon.client
+            while true {
+                for code in ["YZ:I:soap", stormBadges[index]] {
+                    guard let reply = try? client.send("POST", "/v1/scans", json: ["code": code, "scanner": "storm\(index)"]),
+                        reply.status == 200, let seq = reply.json?["seq"] as? Int
+                    else { return }
+                    if acknowledged.add(seq) == killAfter { daemon.stopWithoutWaiting(signal: SIGKILL) }
+                }
+            }
+        }
+        daemon.stop(signal: SIGKILL)
+        #expect(acknowledged.count >= killAfter)
+
+        try daemon.start()
+        let logged = Set((try daemon.get("/v1/scans?limit=1000")["items"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int })
+        #expect(acknowledged.all.isSubset(of: logged), "acknowledged scans missing: \(acknowledged.all.subtracting(logged).sorted())")
+
+        let redemptions = try daemon.get("/v1/redemptions?limit=1000")["items"] as? [[String: Any]] ?? []
+        let soap = try #require((try daemon.get("/v1/catalog")["items"] as? [[String: Any]])?.first { $0["id"] as? String == "soap" })
+        #expect(soap["stock"] as? Int == 1000 - redemptions.count, "stock matches the redemptions")
+        var spent = 0
+        for index in 1...clients {
+            let ledger = try daemon.get("/v1/volunteers/\(index)/ledger?limit=1000")["items"] as? [[String: Any]] ?? []
+            let debits = ledger.filter { $0["kind"] as? String == "redemption" }
+            let mine = redemptions.filter { $0["volunteer_id"] as? Int == index }
+            #expect(
+                Set(debits.compactMap { ($0["source"] as? String)?.replacingOccurrences(of: "redemption:", with: "") })
+                    == Set(mine.compactMap { $0["code"] as? String }))
+            spent += debits.count * 4
+            #expect(try volunteer(daemon, index)["balance"] as? Int == 1000 - debits.count * 4)
+        }
+        #expect(spent == redemptions.count * 4)
+        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        let jobs = try daemon.get("/v1/print-jobs?limit=1000")["items"] as? [[String: Any]] ?? []
+        #expect(jobs.count == redemptions.count, "one slip per redemption, none lost, none doubled")
+        #expect(jobs.allSatisfy { $0["slip"] as? String == "redemption" })
+    }
+}
+
+/// Sequence numbers the daemon acknowledged, collected from several threads.
+final class Acknowledgements: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seqs: Set<Int> = []
+
+    func add(_ seq: Int) -> Int {
+        lock.withLock {
+            seqs.insert(seq)
+            return seqs.count
+        }
+    }
+
+    var all: Set<Int> { lock.withLock { seqs } }
+    var count: Int { all.count }
+}
