@@ -13,7 +13,7 @@ TEST_PACKAGES = python3
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build build-tests deps test-deps lint format clean
+.PHONY: run test build build-tests release deps test-deps lint format install clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
@@ -38,6 +38,22 @@ lint:
 
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
+
+release: deps
+	$(SWIFT) build -c release
+
+# Installs onto a board (or into DESTDIR for packaging). The config is installed only
+# when none is there, so an update never overwrites the station's settings.
+install: release
+	install -D -m 0755 .build/release/yizhand $(DESTDIR)$(PREFIX)/bin/yizhand
+	install -D -m 0755 .build/release/yizhanctl $(DESTDIR)$(PREFIX)/bin/yizhanctl
+	install -D -m 0644 systemd/yizhand.service $(DESTDIR)/etc/systemd/system/yizhand.service
+	install -D -m 0644 systemd/yizhan.sysusers $(DESTDIR)/usr/lib/sysusers.d/yizhan.conf
+	install -D -m 0644 systemd/yizhan.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/yizhan.conf
+	install -D -m 0644 systemd/70-yizhan.rules $(DESTDIR)/etc/udev/rules.d/70-yizhan.rules
+	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/yizhan/README.md
+	install -D -m 0644 config/yizhand.toml $(DESTDIR)$(PREFIX)/share/doc/yizhan/yizhand.toml.example
+	[ -e $(DESTDIR)/etc/yizhan/yizhand.toml ] || install -D -m 0644 config/yizhand.toml $(DESTDIR)/etc/yizhan/yizhand.toml
 
 clean:
 	rm -rf .build var
