@@ -9,13 +9,16 @@ public struct APIEnvironment: Sendable {
     public var station: Station
     public var calendar: StationCalendar
     public var status: @Sendable () async -> StationStatus
+    /// The Prometheus text for `GET /metrics`.
+    public var metrics: @Sendable () async -> String
     /// Called after the API queued a slip, so the spooler looks at the queue.
     public var slipQueued: @Sendable () -> Void
 
     public init(
         station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,
-        slipQueued: @escaping @Sendable () -> Void = {}
+        metrics: @escaping @Sendable () async -> String = { "" }, slipQueued: @escaping @Sendable () -> Void = {}
     ) {
+        self.metrics = metrics
         self.station = station
         self.calendar = calendar
         self.status = status

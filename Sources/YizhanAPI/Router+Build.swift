@@ -1,36 +1,59 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import Hummingbird
 import YizhanCore
 import YizhanStore
 
 /// Builds the router for one socket. The executable and the tests use the same function.
-public func buildRouter(environment: APIEnvironment, surface: APISurface) -> Router<BasicRequestContext> {
+/// `recorder` hears every route added, for checking the OpenAPI document against them.
+public func buildRouter(environment: APIEnvironment, surface: APISurface, recorder: RouteRecorder? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
-    router.addMiddleware { JSONErrorMiddleware() }
-    let routes = RouteTable(router: router, environment: environment)
+    router.addMiddleware { JSONErrorMiddleware(surface: surface) }
+    let routes = RouteTable(router: router, environment: environment, recorder: recorder)
     routes.addStationRoutes()
+    routes.addEventRoute()
     if surface == .admin {
         routes.addVolunteerRoutes()
         routes.addPatrolAndHazardRoutes()
         routes.addRedemptionAndPrintRoutes()
         routes.addMaintenanceRoutes()
+        routes.addReportRoutes()
     }
     return router
 }
 
 /// Turns errors that never reached a handler (no such route, wrong method) into the
 /// API's JSON error format.
+/// On the kiosk socket a route that is not there is one kept for the admin socket.
 struct JSONErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
+    let surface: APISurface
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound && surface == .kiosk {
+            return APIError(.forbidden, "admin_only", "this route is not served on the kiosk socket").reply.response
         } catch {
             return APIError(from: error).reply.response
         }
     }
+}
+
+/// Collects the routes a router serves, as `METHOD /path/{param}`.
+public final class RouteRecorder: Sendable {
+    private let routes = Mutex<[String]>([])
+
+    public init() {}
+
+    func record(_ method: HTTPRequest.Method, _ path: String) {
+        let openAPIPath = path.split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        routes.withLock { $0.append("\(method.rawValue) \(openAPIPath)") }
+    }
+
+    public var all: [String] { routes.withLock { $0 } }
 }
 
 let idempotencyKey = HTTPField.Name("Idempotency-Key")!
@@ -40,10 +63,12 @@ let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 struct RouteTable {
     let router: Router<BasicRequestContext>
     let environment: APIEnvironment
+    let recorder: RouteRecorder?
 
     typealias Handler = @Sendable (inout Request, BasicRequestContext) async throws -> APIReply
 
     func add(_ method: HTTPRequest.Method, _ path: RouterPath, _ handler: @escaping Handler) {
+        recorder?.record(method, "\(path)")
         let environment = self.environment
         let route = "\(method.rawValue) \(path)"
         router.on(path, method: method) { request, context -> Response in

@@ -1,5 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import YizhanCore
 import YizhanStore
 
@@ -28,3 +30,34 @@ extension RouteTable {
         }
     }
 }
+
+extension RouteTable {
+    /// `GET /v1/events?after=<id>`: server-sent events. A client that reconnects with its
+    /// last id (or the standard `Last-Event-ID` header) gets every event after it still held.
+    func addEventRoute() {
+        let events = environment.station.events
+        recorder?.record(.get, "/v1/events")
+        router.get("/v1/events") { request, _ -> Response in
+            let text = request.uri.queryParameters.get("after") ?? request.headers[lastEventID]
+            var after: Int64?
+            if let text {
+                guard let id = Int64(text) else { throw APIError(.badRequest, "invalid_query", "after must be an event id") }
+                after = id
+            }
+            let stream = events.subscribe(after: after)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream; charset=utf-8"
+            headers[.cacheControl] = "no-cache"
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { writer in
+                    for await event in stream {
+                        try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(event.json)\n\n"))
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}
+
+let lastEventID = HTTPField.Name("Last-Event-ID")!

@@ -64,7 +64,7 @@ public struct UnixHTTPClient: Sendable {
         try send(method, path, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
     }
 
-    private func connect() throws -> Int32 {
+    func connect() throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure.io("socket", errno) }
         var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
@@ -91,7 +91,7 @@ public struct UnixHTTPClient: Sendable {
         return descriptor
     }
 
-    private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
+    func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
         var sent = 0
         while sent < bytes.count {
             let count = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

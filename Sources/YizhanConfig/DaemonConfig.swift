@@ -14,21 +14,21 @@ public struct DaemonConfig: Sendable {
 }
 
 /// `[station]`.
-public struct StationConfig: Sendable {
+public struct StationConfig: Sendable, Hashable {
     public var id: String
     public var name: String
     public var timeZone: TimeZone
 }
 
 /// `[paths]`.
-public struct PathsConfig: Sendable {
+public struct PathsConfig: Sendable, Hashable {
     /// SQLite lives here.
     public var stateDirectory: String
     public var logDirectory: String
 }
 
 /// `[api]`.
-public struct APIConfig: Sendable {
+public struct APIConfig: Sendable, Hashable {
     public var adminSocket: String
     public var kioskSocket: String
     /// The group that may use the admin socket.

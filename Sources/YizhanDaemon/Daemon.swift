@@ -32,59 +32,78 @@ public enum Daemon {
         }
     }
 
-    /// Runs the daemon with `config`.
-    public static func run(config: DaemonConfig, clock: any StationClock = SystemClock()) async throws {
+    /// Runs the daemon with `config` (read from `configPath`, which SIGHUP re-reads).
+    public static func run(config: DaemonConfig, configPath: String, clock: any StationClock = SystemClock()) async throws {
         let logger = Logger(label: "yizhand")
         let started = clock.now()
+        let notifier = SystemdNotifier()
         let store = try Store(stateDirectory: config.paths.stateDirectory)
         try store.syncCatalog(config.rules.catalog)
+        let run = try store.recordRun(version: version, at: started)
         let interrupted = try store.markInterruptedPrintJobs(at: started)
         if interrupted > 0 {
             logger.warning("print jobs interrupted by the last stop are uncertain", metadata: ["count": "\(interrupted)"])
         }
 
-        let devices = DeviceRegistry()
-        let renderer = SlipRenderer(
-            profile: PrinterProfile(widthDots: config.printer.widthDots, chinese: ChineseMode(rawValue: config.printer.chinese) ?? .fsGBK),
-            stationName: config.station.name, calendar: config.rules.calendar)
-        let transport = printerTransport(config.printer, devices: devices, logger: logger)
+        let events = EventBus(run: run, calendar: config.rules.calendar)
+        let devices = DeviceRegistry { device in
+            logger.notice(
+                "device \(device.state.rawValue)",
+                metadata: ["device": "\(device.id)", "kind": "\(device.kind)", "detail": "\(device.detail ?? "")"])
+            events.publish("device", device)
+        }
+        let status = StatusReporter(notifier: notifier, devices: devices, store: store, calendar: config.rules.calendar)
+        let metrics = StationMetrics(store: store, devices: devices, events: events, clock: clock, started: started)
         let printDoorbell = Doorbell()
         let expiryDoorbell = Doorbell()
         let observers = StationObservers([
-            { _, effects in
-                for effect in effects {
+            { scan in
+                for effect in scan.effects {
                     switch effect {
                     case .print: printDoorbell.ring()
                     case .openPatrol: expiryDoorbell.ring()
                     default: break
                     }
                 }
+                metrics.scanCommitted(scan)
+                status.scanCommitted(scan)
             }
         ])
-        let station = Station(store: store, rules: config.rules, clock: clock, logger: logger, observers: observers)
+        let station = Station(store: store, rules: config.rules, clock: clock, logger: logger, observers: observers, events: events)
+
+        let renderer = SlipRenderer(
+            profile: PrinterProfile(widthDots: config.printer.widthDots, chinese: ChineseMode(rawValue: config.printer.chinese) ?? .fsGBK),
+            stationName: config.station.name, calendar: config.rules.calendar)
         let spooler = Spooler(
-            store: store, clock: clock, transport: transport, renderer: renderer, devices: devices, doorbell: printDoorbell, logger: logger)
+            store: store, clock: clock, transport: printerTransport(config.printer, devices: devices, logger: logger), renderer: renderer,
+            devices: devices, doorbell: printDoorbell,
+            finished: { id, state in
+                metrics.printJobFinished(state)
+                events.publish("print_job", PrintJobEvent(id: id, state: state))
+            }, logger: logger)
         let scanners = config.scanners.map {
             ScannerService(
                 config: .init(id: $0.id, kind: $0.kind.rawValue, path: $0.path), station: station, devices: devices, logger: logger)
         }
 
-        let status: @Sendable () async -> StationStatus = {
-            let now = clock.now()
-            let storeState = (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable"
-            return StationStatus(
-                version: version, station: .init(id: config.station.id, name: config.station.name),
-                uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
-                clock: .init(now: now.wall, synchronised: now.synchronised),
-                devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
-                printQueue: (try? store.queuedPrintJobCount()) ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0, store: storeState)
-        }
         let environment = APIEnvironment(
-            station: station, calendar: config.rules.calendar, status: status, slipQueued: { printDoorbell.ring() })
-        let notifier = SystemdNotifier()
+            station: station, calendar: config.rules.calendar,
+            status: {
+                let now = clock.now()
+                return StationStatus(
+                    version: version, station: .init(id: config.station.id, name: config.station.name),
+                    uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
+                    clock: .init(now: now.wall, synchronised: now.synchronised),
+                    devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
+                    printQueue: (try? store.queuedPrintJobCount()) ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0,
+                    store: (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable")
+            },
+            metrics: { metrics.render() },
+            slipQueued: { printDoorbell.ring() })
         let readiness = Readiness(expected: 2) {
-            notifier.send("READY=1\nSTATUS=serving \(config.station.id): \(scanners.count) scanner(s)")
-            logger.info("ready", metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)"])
+            notifier.send("READY=1\nSTATUS=" + status.line)
+            logger.info(
+                "ready", metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)"])
         }
         let admin = try apiServer(
             environment: environment, surface: .admin, path: config.api.adminSocket, mode: 0o660, group: config.api.adminGroup,
@@ -92,12 +111,16 @@ public enum Daemon {
         let kiosk = try apiServer(
             environment: environment, surface: .kiosk, path: config.api.kioskSocket, mode: 0o666, group: nil, readiness: readiness,
             logger: logger)
+        let reload = ReloadService(
+            path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events, logger: logger)
 
-        let services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell)] + scanners
-        let group = ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Services stop in reverse order: the announcer first, the API servers last.
+        var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell), reload]
+        if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
+        services += scanners
+        services.append(ShutdownAnnouncer(notifier: notifier, events: events, logger: logger))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        notifier.send("STOPPING=1")
         logger.info("stopped")
     }
 
@@ -119,6 +142,12 @@ public enum Daemon {
                 readiness.arrived()
             },
             logger: logger)
+    }
+
+    /// The `print_job` event.
+    struct PrintJobEvent: Encodable {
+        var id: Int64
+        var state: PrintJobState
     }
 
     static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {

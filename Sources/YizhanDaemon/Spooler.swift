@@ -16,6 +16,7 @@ final class Spooler: Service {
     private let renderer: SlipRenderer
     private let devices: DeviceRegistry
     private let doorbell: Doorbell
+    private let finished: @Sendable (Int64, PrintJobState) -> Void
     private let logger: Logger
 
     /// How long a job waits before trying a printer that was not ready.
@@ -23,9 +24,10 @@ final class Spooler: Service {
 
     init(
         store: Store, clock: any StationClock, transport: (any PrinterTransport)?, renderer: SlipRenderer, devices: DeviceRegistry,
-        doorbell: Doorbell, logger: Logger
+        doorbell: Doorbell, finished: @escaping @Sendable (Int64, PrintJobState) -> Void, logger: Logger
     ) {
         self.doorbell = doorbell
+        self.finished = finished
         self.store = store
         self.clock = clock
         self.transport = transport
@@ -65,12 +67,14 @@ final class Spooler: Service {
             do throws(PrinterSendError) {
                 try await transport.send(renderer.render(job.slip))
                 try? store.finishPrintJob(job.id, state: .printed, at: clock.now())
+                finished(job.id, .printed)
                 devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present))
                 logger.info("slip printed", metadata: ["job": "\(job.id)", "slip": "\(job.slip.kind.rawValue)"])
             } catch {
                 switch error {
                 case .brokeOff(let reason):
                     try? store.finishPrintJob(job.id, state: .uncertain, error: reason, at: clock.now())
+                    finished(job.id, .uncertain)
                     devices.update(DeviceStatus(id: "printer", kind: "printer", state: .fault, detail: reason))
                     logger.error("print job broke off; it waits for a reprint", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
                 case .notReady(let reason):

@@ -29,17 +29,23 @@ public struct DeviceStatus: Sendable, Hashable, Codable {
 /// The daemon's devices and their current states, updated by the device tasks.
 public final class DeviceRegistry: Sendable {
     private let devices = Mutex<[String: DeviceStatus]>([:])
+    private let changed: @Sendable (DeviceStatus) -> Void
 
-    public init() {}
+    /// `changed` hears every change of a device's state (for the log, events and status).
+    public init(changed: @escaping @Sendable (DeviceStatus) -> Void = { _ in }) {
+        self.changed = changed
+    }
 
     /// Records a device's state; returns whether it changed.
     @discardableResult
     public func update(_ status: DeviceStatus) -> Bool {
-        devices.withLock { devices in
+        let isChange = devices.withLock { devices in
             let key = status.kind + "/" + status.id
             defer { devices[key] = status }
             return devices[key] != status
         }
+        if isChange { changed(status) }
+        return isChange
     }
 
     /// Every device, sorted by kind and id.

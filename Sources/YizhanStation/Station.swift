@@ -29,8 +29,14 @@ public actor Station {
     private var session = KioskSession()
     private let logger: Logger
     private let observers: StationObservers
+    /// The event stream that scans and expiries are published on.
+    public nonisolated let events: EventBus
 
-    public init(store: Store, rules: Rules, clock: any StationClock, logger: Logger, observers: StationObservers = StationObservers()) {
+    public init(
+        store: Store, rules: Rules, clock: any StationClock, logger: Logger, observers: StationObservers = StationObservers(),
+        events: EventBus = EventBus(run: 0)
+    ) {
+        self.events = events
         self.store = store
         self.rules = rules
         self.kiosk = Kiosk(rules: rules)
@@ -65,7 +71,7 @@ public actor Station {
         let now = clock.now()
         if let earlier = session.debounced(payload, scanner: scanner, at: now, window: rules.kiosk.debounce) {
             let reply = ScanReply(earlier.outcome, "debounced", earlier.message)
-            return record(reply, payload: payload, scanner: scanner, at: now, signal: false)
+            return record(reply, payload: payload, scanner: scanner, at: now)
         }
         let code: ScanCode
         switch ScanCode.parse(payload) {
@@ -87,12 +93,12 @@ public actor Station {
                     "scanner": "\(scanner)", "seq": "\(seq)", "outcome": "\(result.outcome.rawValue)", "reason": "\(result.reason)",
                     "code": "\(code.logKind)",
                 ])
-            observers.scanCommitted(result, decision.effects)
+            publish(CommittedScan(scanner: scanner, result: result, effects: decision.effects, at: now))
             return result
         } catch {
             logger.error("scan not committed", metadata: ["scanner": "\(scanner)", "error": "\(error)"])
             let reply = ScanReply(.error, YizhanError.Code.storeUnavailable.rawValue, "系统存储故障，请联系负责人")
-            return record(reply, payload: payload, scanner: scanner, at: now, signal: true)
+            return record(reply, payload: payload, scanner: scanner, at: now)
         }
     }
 
@@ -112,16 +118,24 @@ public actor Station {
         }
     }
 
+    /// Returns at once when the station is free: the watchdog's proof that scans are
+    /// being served, not stuck behind a wedged write.
+    public func heartbeat() {}
+
     /// Closes expired patrols; called before every scan and by the expiry timer.
-    public func expirePatrols(at now: Instant? = nil) {
+    @discardableResult
+    public func expirePatrols(at now: Instant? = nil) -> [Int64] {
         let now = now ?? clock.now()
         do {
             let expired = try store.expirePatrols(rulebook: PatrolRulebook(rules: rules), at: now)
             for id in expired {
                 logger.info("patrol expired", metadata: ["patrol": "\(id)"])
+                events.publish("patrol", PatrolEvent(id: id, state: .expired))
             }
+            return expired
         } catch {
             logger.error("expiring patrols failed", metadata: ["error": "\(error)"])
+            return []
         }
     }
 
@@ -131,35 +145,67 @@ public actor Station {
         return PatrolRulebook(rules: rules).timeUntilNextExpiry(of: patrols, now: clock.now())
     }
 
+    private func publish(_ scan: CommittedScan) {
+        let result = scan.result
+        events.publish(
+            "scan",
+            ScanEvent(seq: result.seq, scanner: scan.scanner, outcome: result.outcome, reason: result.reason, message: result.message, at: scan.at.wall))
+        observers.scanCommitted(scan)
+    }
+
     private func reject(_ rejection: ScanRejection, payload: String, raw: [UInt8], scanner: String) -> ScanResult {
         logger.warning(
             "scan rejected",
             metadata: ["scanner": "\(scanner)", "reason": "\(rejection.rawValue)", "payload": "\(ScanRejection.sanitised(raw))"])
-        return record(.rejected(rejection), payload: payload, scanner: scanner, at: clock.now(), signal: true)
+        return record(.rejected(rejection), payload: payload, scanner: scanner, at: clock.now())
     }
 
     /// Records a scan that changed nothing (rejected, debounced, or refused by a failing store).
-    private func record(_ reply: ScanReply, payload: String, scanner: String, at now: Instant, signal: Bool) -> ScanResult {
+    private func record(_ reply: ScanReply, payload: String, scanner: String, at now: Instant) -> ScanResult {
         let seq = try? store.pool.write { db in
             try ScanTransaction(db, rules: rules).record(scanner: scanner, payload: payload, reply: reply, at: now)
         }
         let result = ScanResult(seq: seq, reply: reply)
-        if signal { observers.scanCommitted(result, []) }
+        publish(CommittedScan(scanner: scanner, result: result, effects: [], at: now))
         return result
     }
 }
 
-/// Who hears about committed scans: the printer spooler, the lights, the event stream.
-public struct StationObservers: Sendable {
-    private let handlers: [@Sendable (ScanResult, [ScanEffect]) -> Void]
+/// A scan whose effects are committed (or that changed nothing), as observers see it.
+public struct CommittedScan: Sendable {
+    public var scanner: String
+    public var result: ScanResult
+    public var effects: [ScanEffect]
+    public var at: Instant
+}
 
-    public init(_ handlers: [@Sendable (ScanResult, [ScanEffect]) -> Void] = []) {
+/// Who hears about committed scans: the printer spooler, the expiry timer, the event stream.
+public struct StationObservers: Sendable {
+    private let handlers: [@Sendable (CommittedScan) -> Void]
+
+    public init(_ handlers: [@Sendable (CommittedScan) -> Void] = []) {
         self.handlers = handlers
     }
 
-    func scanCommitted(_ result: ScanResult, _ effects: [ScanEffect]) {
-        for handler in handlers { handler(result, effects) }
+    func scanCommitted(_ scan: CommittedScan) {
+        for handler in handlers { handler(scan) }
     }
+}
+
+/// The `scan` event: what the kiosk showed, never who scanned.
+struct ScanEvent: Encodable {
+    var seq: Int64?
+    var scanner: String
+    var outcome: ScanOutcome
+    var reason: String
+    var message: String
+    var at: Date
+}
+
+/// The `patrol` event.
+struct PatrolEvent: Encodable {
+    var id: Int64
+    var state: PatrolState
 }
 
 extension ScanCode {

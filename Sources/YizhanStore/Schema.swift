@@ -11,6 +11,9 @@ enum Schema {
         migrator.registerMigration("v2-idempotency") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3-daemon-runs") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -167,6 +170,16 @@ enum Schema {
             body BLOB NOT NULL,
             created_at TEXT NOT NULL,
             PRIMARY KEY (key, route)
+        );
+        """
+
+    /// Each start of the daemon, numbered: event ids carry the run so they keep increasing
+    /// across restarts even when the board's clock does not.
+    static let v3 = """
+        CREATE TABLE daemon_run (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            version TEXT NOT NULL,
+            started_at TEXT NOT NULL
         );
         """
 }

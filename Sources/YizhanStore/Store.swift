@@ -78,6 +78,14 @@ public final class Store: Sendable {
         }
     }
 
+    /// Records a start of the daemon and returns its run number.
+    public func recordRun(version: String, at now: Instant) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO daemon_run (version, started_at) VALUES (?, ?)", arguments: [version, Timestamp.text(now.wall)])
+            return db.lastInsertedRowID
+        }
+    }
+
     /// Jobs that were being sent when the daemon stopped may or may not be on paper: they
     /// become uncertain and wait for the manager (SPEC 4, print jobs).
     public func markInterruptedPrintJobs(at now: Instant) throws -> Int {

@@ -30,6 +30,6 @@ struct Yizhand: AsyncParsableCommand {
             return
         }
         try Daemon.bootstrapLogging(loaded)
-        try await Daemon.run(config: loaded)
+        try await Daemon.run(config: loaded, configPath: config)
     }
 }

@@ -72,7 +72,8 @@ import YizhanTestSupport
         }
         try old.close()
         let upgraded = try Store(path: path)
-        #expect(try upgraded.appliedMigrations() == ["v1-station", "v2-idempotency"])
+        #expect(try upgraded.appliedMigrations() == ["v1-station", "v2-idempotency", "v3-daemon-runs"])
+        #expect(try upgraded.recordRun(version: "test", at: clock.now()) == 1)
         #expect(try upgraded.volunteer(1).name == "老志愿者")
         try upgraded.storeIdempotentReply(IdempotentReply(status: 201, body: Data("{}".utf8)), key: "k", route: "POST /x", at: Date())
         #expect(try upgraded.idempotentReply(key: "k", route: "POST /x")?.status == 201)

@@ -1,0 +1,46 @@
+import Foundation
+import Hummingbird
+import YizhanCore
+import YizhanStore
+
+extension RouteTable {
+    /// Reports, CSV exports and metrics.
+    func addReportRoutes() {
+        let environment = self.environment
+        let store = environment.store
+        add(.get, "/v1/reports/summary") { request, _ in
+            let today = environment.calendar.day(of: environment.clock.now().wall)
+            let firstOfMonth: String = String(today.dropLast(2)) + "01"
+            let from: String = request.uri.queryParameters.get("from") ?? firstOfMonth
+            let to: String = request.uri.queryParameters.get("to") ?? today
+            return environment.json(try store.summary(from: from, to: to, calendar: environment.calendar))
+        }
+        add(.get, "/v1/export/:table") { _, context in
+            let name = context.parameters.get("table") ?? ""
+            guard name.hasSuffix(".csv"), let table = Store.Export(rawValue: String(name.dropLast(4))) else {
+                throw APIError(.notFound, "not_found", "exports are ledger.csv, patrols.csv and hazards.csv")
+            }
+            let rows = try store.export(table, calendar: environment.calendar)
+            return APIReply(status: .ok, body: CSV.document(rows), contentType: "text/csv; charset=utf-8")
+        }
+        add(.get, "/metrics") { _, _ in
+            APIReply(status: .ok, body: Data(await environment.metrics().utf8), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+}
+
+/// RFC 4180 CSV in UTF-8 with a byte-order mark, which is what makes Excel read Chinese right.
+enum CSV {
+    static func document(_ rows: [[String]]) -> Data {
+        var text = "\u{FEFF}"
+        for row in rows {
+            text += row.map(field).joined(separator: ",") + "\r\n"
+        }
+        return Data(text.utf8)
+    }
+
+    static func field(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

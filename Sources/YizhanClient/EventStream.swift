@@ -1,0 +1,107 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A subscription to `GET /v1/events`: reads server-sent events one at a time as they
+/// arrive, decoding the chunked body as it goes.
+public final class EventStream {
+    /// One event: its id, type and JSON data.
+    public struct Event: Sendable, Hashable {
+        public var id: Int64
+        public var type: String
+        public var data: String
+    }
+
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var body: [UInt8] = []
+    private var chunkRemaining = 0
+    private var ended = false
+
+    /// Connects and subscribes from after `after` (nil: only new events).
+    public init(client: UnixHTTPClient, after: Int64?) throws {
+        descriptor = try client.connect()
+        let path = "/v1/events" + (after.map { "?after=\($0)" } ?? "")
+        try client.writeAll(descriptor, Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".utf8))
+        let separator: [UInt8] = [13, 10, 13, 10]
+        while buffer.firstRange(of: separator) == nil {
+            guard try fill() else { throw UnixHTTPClient.Failure.malformedResponse }
+        }
+        let end = buffer.firstRange(of: separator)!
+        let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
+        guard head.hasPrefix("HTTP/1.1 200") else { throw UnixHTTPClient.Failure.malformedResponse }
+        buffer.removeFirst(end.upperBound)
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// The next event, or nil when the daemon ends the stream.
+    public func next() throws -> Event? {
+        while true {
+            try decodeChunks()
+            if let event = takeEvent() { return event }
+            if ended { return nil }
+            if try !fill() { ended = true }
+        }
+    }
+
+    /// Moves whole chunks (or chunk parts) from the socket buffer into the body.
+    private func decodeChunks() throws {
+        while !buffer.isEmpty {
+            if chunkRemaining > 0 {
+                let take = min(chunkRemaining, buffer.count)
+                body += buffer.prefix(take)
+                buffer.removeFirst(take)
+                chunkRemaining -= take
+                if chunkRemaining == 0 { chunkRemaining = -2 }  // the CRLF after the chunk
+                continue
+            }
+            if chunkRemaining < 0 {
+                guard buffer.count >= 2 else { return }
+                buffer.removeFirst(2)
+                chunkRemaining = 0
+                continue
+            }
+            guard let lineEnd = buffer.firstRange(of: [13, 10]) else { return }
+            let sizeText = String(decoding: buffer[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
+            guard let size = Int(sizeText, radix: 16) else { throw UnixHTTPClient.Failure.malformedResponse }
+            buffer.removeFirst(lineEnd.upperBound)
+            if size == 0 {
+                ended = true
+                return
+            }
+            chunkRemaining = size
+        }
+    }
+
+    /// Parses one complete event (ended by a blank line) off the body.
+    private func takeEvent() -> Event? {
+        guard let end = body.firstRange(of: [10, 10]) else { return nil }
+        let text = String(decoding: body[..<end.lowerBound], as: UTF8.self)
+        body.removeFirst(end.upperBound)
+        var event = Event(id: 0, type: "message", data: "")
+        for line in text.split(separator: "\n") {
+            if line.hasPrefix("id: ") { event.id = Int64(line.dropFirst(4)) ?? 0 }
+            if line.hasPrefix("event: ") { event.type = String(line.dropFirst(7)) }
+            if line.hasPrefix("data: ") { event.data = String(line.dropFirst(6)) }
+        }
+        return event
+    }
+
+    private func fill() throws -> Bool {
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                buffer += chunk.prefix(count)
+                return true
+            }
+            if count == 0 { return false }
+            if errno == EINTR { continue }
+            throw UnixHTTPClient.Failure.io("read", errno)
+        }
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import YizhanConfig
+import YizhanCore
+import YizhanDevices
+import YizhanStation
+import YizhanStore
+
+/// Sends `WATCHDOG=1` at half the interval systemd asked for, each time only after the
+/// station has answered: a wedged scan path stops the pings and systemd restarts us.
+final class WatchdogService: Service {
+    private let notifier: SystemdNotifier
+    private let station: Station
+    private let interval: Duration
+
+    init?(notifier: SystemdNotifier, station: Station, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        guard let text = environment["WATCHDOG_USEC"], let microseconds = Int64(text), microseconds > 0 else { return nil }
+        if let pid = environment["WATCHDOG_PID"].flatMap(Int32.init), pid != getpid() { return nil }
+        self.notifier = notifier
+        self.station = station
+        interval = .microseconds(microseconds / 2)
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await self.station.heartbeat()
+                self.notifier.send("WATCHDOG=1")
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+}
+
+/// Keeps `systemctl status` telling the technician what matters: devices, the print
+/// queue, the last scan, and a failed reload.
+final class StatusReporter: Sendable {
+    private let notifier: SystemdNotifier
+    private let devices: DeviceRegistry
+    private let store: Store
+    private let calendar: StationCalendar
+    private let state = Mutex<(lastScan: String?, problem: String?)>((nil, nil))
+
+    init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, calendar: StationCalendar) {
+        self.notifier = notifier
+        self.devices = devices
+        self.store = store
+        self.calendar = calendar
+    }
+
+    func scanCommitted(_ scan: CommittedScan) {
+        let time = String(calendar.slipTime(scan.at.wall).suffix(5))
+        state.withLock { $0.lastScan = "\(time) \(scan.scanner) \(scan.result.outcome.rawValue) \(scan.result.reason)" }
+        update()
+    }
+
+    /// A problem to show until the next successful reload; nil clears it.
+    func setProblem(_ problem: String?) {
+        state.withLock { $0.problem = problem }
+        update()
+    }
+
+    func update() {
+        notifier.send("STATUS=" + line)
+    }
+
+    var line: String {
+        let all = devices.all
+        let present = all.filter { $0.state == .present }.count
+        var parts = ["devices \(present)/\(all.count) present"]
+        for device in all where device.state != .present { parts.append("\(device.kind) \(device.id) \(device.state.rawValue)") }
+        parts.append("print queue \((try? store.queuedPrintJobCount()) ?? -1)")
+        let (lastScan, problem) = state.withLock { ($0.lastScan, $0.problem) }
+        parts.append("last scan " + (lastScan ?? "none"))
+        if let problem { parts.insert(problem, at: 0) }
+        return parts.joined(separator: "; ")
+    }
+}
+
+/// Re-reads the config on SIGHUP (`systemctl reload`). A valid config replaces the rules
+/// and the catalogue at once; an invalid one is refused and the old one stays in force.
+final class ReloadService: Service {
+    private let path: String
+    private let current: Mutex<DaemonConfig>
+    private let station: Station
+    private let store: Store
+    private let notifier: SystemdNotifier
+    private let status: StatusReporter
+    private let events: EventBus
+    private let logger: Logger
+
+    init(
+        path: String, config: DaemonConfig, station: Station, store: Store, notifier: SystemdNotifier, status: StatusReporter, events: EventBus,
+        logger: Logger
+    ) {
+        self.path = path
+        current = Mutex(config)
+        self.station = station
+        self.store = store
+        self.notifier = notifier
+        self.status = status
+        self.events = events
+        self.logger = logger
+    }
+
+    func run() async throws {
+        let signals = await UnixSignalsSequence(trapping: .sighup)
+        for await _ in signals.cancelOnGracefulShutdown() {
+            await reload()
+        }
+    }
+
+    func reload() async {
+        notifier.send("RELOADING=1")
+        defer { notifier.send("READY=1") }
+        let loaded: DaemonConfig
+        do {
+            loaded = try ConfigLoader.load(path: path)
+        } catch {
+            logger.error("config reload refused; the previous config stays in force", metadata: ["problems": "\(error)"])
+            status.setProblem("config reload failed (\(error.problems.first?.description ?? "invalid")); running on the previous config")
+            events.publish("config", ConfigEvent(reloaded: false, problems: error.problems.map(\.description)))
+            return
+        }
+        do {
+            try store.syncCatalog(loaded.rules.catalog)
+        } catch {
+            logger.error("config reload could not update the catalogue", metadata: ["error": "\(error)"])
+            status.setProblem("config reload failed: \(error)")
+            return
+        }
+        await station.replaceRules(loaded.rules)
+        let previous = current.withLock { config in
+            defer { config = loaded }
+            return config
+        }
+        let needRestart = previous.sectionsNeedingRestart(comparedWith: loaded)
+        if !needRestart.isEmpty {
+            logger.warning("changed sections take effect after a restart", metadata: ["sections": "\(needRestart.joined(separator: ", "))"])
+        }
+        logger.info("config reloaded", metadata: ["path": "\(path)"])
+        status.setProblem(nil)
+        events.publish("config", ConfigEvent(reloaded: true, problems: needRestart.map { "\($0) changes after a restart" }))
+    }
+}
+
+/// The `config` event.
+struct ConfigEvent: Encodable {
+    var reloaded: Bool
+    var problems: [String]
+}
+
+extension DaemonConfig {
+    /// Sections a reload cannot apply: sockets, paths, devices and the slip header.
+    func sectionsNeedingRestart(comparedWith other: DaemonConfig) -> [String] {
+        var sections: [String] = []
+        if station.id != other.station.id || station.name != other.station.name || station.timeZone != other.station.timeZone {
+            sections.append("station")
+        }
+        if paths.stateDirectory != other.paths.stateDirectory || paths.logDirectory != other.paths.logDirectory { sections.append("paths") }
+        if api.adminSocket != other.api.adminSocket || api.kioskSocket != other.api.kioskSocket || api.adminGroup != other.api.adminGroup {
+            sections.append("api")
+        }
+        if scanners != other.scanners { sections.append("scanner") }
+        if printer != other.printer { sections.append("printer") }
+        if gpio != other.gpio { sections.append("gpio") }
+        if log != other.log { sections.append("log") }
+        return sections
+    }
+}
+
+/// The first to hear SIGTERM (services stop in reverse order): tells systemd we are
+/// stopping and ends the event streams so the API servers can close their connections.
+final class ShutdownAnnouncer: Service {
+    private let notifier: SystemdNotifier
+    private let events: EventBus
+    private let logger: Logger
+
+    init(notifier: SystemdNotifier, events: EventBus, logger: Logger) {
+        self.notifier = notifier
+        self.events = events
+        self.logger = logger
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        logger.info("stopping")
+        notifier.send("STOPPING=1")
+        events.close()
+    }
+}
