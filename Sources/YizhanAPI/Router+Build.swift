@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import HTTPTypes
 import Hummingbird
+import Synchronization
 import YizhanCore
 import YizhanStore
 

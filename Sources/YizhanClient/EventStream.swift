@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A subscription to `GET /v1/events`: reads server-sent events one at a time as they

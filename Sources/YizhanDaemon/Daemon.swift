@@ -103,7 +103,8 @@ public enum Daemon {
         let readiness = Readiness(expected: 2) {
             notifier.send("READY=1\nSTATUS=" + status.line)
             logger.info(
-                "ready", metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)"])
+                "ready",
+                metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)"])
         }
         let admin = try apiServer(
             environment: environment, surface: .admin, path: config.api.adminSocket, mode: 0o660, group: config.api.adminGroup,
@@ -112,13 +113,15 @@ public enum Daemon {
             environment: environment, surface: .kiosk, path: config.api.kioskSocket, mode: 0o666, group: nil, readiness: readiness,
             logger: logger)
         let reload = ReloadService(
-            path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events, logger: logger)
+            path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
+            logger: logger)
 
-        // Services stop in reverse order: the announcer first, the API servers last.
+        // Services stop in reverse order: the watchdog first, then the announcer (STOPPING=1),
+        // the scanners, and the API servers last.
         var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell), reload]
-        if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         services += scanners
         services.append(ShutdownAnnouncer(notifier: notifier, events: events, logger: logger))
+        if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped")

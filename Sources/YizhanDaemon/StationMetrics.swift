@@ -24,17 +24,23 @@ final class StationMetrics: Sendable {
     }
 
     func scanCommitted(_ scan: CommittedScan) {
-        registry.makeCounter(name: "yizhan_scans_total", labels: [("outcome", scan.result.outcome.rawValue)], help: "Scans handled, by outcome.")
-            .increment()
+        registry.makeCounter(
+            name: "yizhan_scans_total", labels: [("outcome", scan.result.outcome.rawValue)], help: "Scans handled, by outcome."
+        )
+        .increment()
         registry.makeDurationHistogram(
             name: "yizhan_scan_commit_seconds",
-            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(500)],
+            buckets: [
+                .milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                .milliseconds(500),
+            ],
             help: "Time from a scan's arrival to its durable commit."
         ).record(clock.now().elapsed(since: scan.at))
     }
 
     func printJobFinished(_ state: PrintJobState) {
-        registry.makeCounter(name: "yizhan_print_jobs_total", labels: [("state", state.rawValue)], help: "Print jobs finished, by state.").increment()
+        registry.makeCounter(name: "yizhan_print_jobs_total", labels: [("state", state.rawValue)], help: "Print jobs finished, by state.")
+            .increment()
     }
 
     /// The text exposition, with the gauges read now.
@@ -45,8 +51,10 @@ final class StationMetrics: Sendable {
             .set(Double(clock.now().elapsed(since: started).components.seconds))
         registry.makeGauge(name: "yizhan_events_held", help: "Events held for replay.").set(Double(events.heldCount))
         for device in devices.all {
-            registry.makeGauge(name: "yizhan_device_present", labels: [("kind", device.kind), ("id", device.id)], help: "1 when the device is present.")
-                .set(to: device.state == .present ? 1.0 : 0.0)
+            registry.makeGauge(
+                name: "yizhan_device_present", labels: [("kind", device.kind), ("id", device.id)], help: "1 when the device is present."
+            )
+            .set(to: device.state == .present ? 1.0 : 0.0)
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

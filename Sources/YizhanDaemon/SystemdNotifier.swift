@@ -7,7 +7,8 @@ import Synchronization
 
 /// The sd_notify protocol in a few lines: datagrams like `READY=1` to the Unix socket
 /// named by `$NOTIFY_SOCKET` (an `@` prefix means the abstract namespace). Without the
-/// variable, as outside systemd, it does nothing.
+/// variable, as outside systemd, it does nothing. It never blocks: when the receiver's
+/// queue is full the message is dropped, because a scan must not wait for systemd.
 struct SystemdNotifier: Sendable {
     let path: String?
 
@@ -30,7 +31,9 @@ struct SystemdNotifier: Sendable {
         let payload = Array(message.utf8)
         _ = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
-                payload.withUnsafeBytes { sendto(descriptor, $0.baseAddress, $0.count, 0, address, length) }
+                payload.withUnsafeBytes {
+                    sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL), address, length)
+                }
             }
         }
     }

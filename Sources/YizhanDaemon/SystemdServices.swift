@@ -93,7 +93,8 @@ final class ReloadService: Service {
     private let logger: Logger
 
     init(
-        path: String, config: DaemonConfig, station: Station, store: Store, notifier: SystemdNotifier, status: StatusReporter, events: EventBus,
+        path: String, config: DaemonConfig, station: Station, store: Store, notifier: SystemdNotifier, status: StatusReporter,
+        events: EventBus,
         logger: Logger
     ) {
         self.path = path

@@ -4,13 +4,25 @@ import Foundation
     import Glibc
 #endif
 
-/// Reads a non-blocking descriptor without tying up a thread: waits in `poll(2)` on a
-/// helper thread only while there is nothing to read, and wakes up for cancellation.
+/// Reads a non-blocking descriptor without tying up a Swift concurrency thread and without
+/// waking up while nothing happens: waits in `poll(2)` on a dispatch thread for data or for
+/// a pipe that cancellation writes to.
 final class DescriptorReader: Sendable {
     let descriptor: Int32
+    /// Read end and write end of the cancellation pipe.
+    private let wakeup: (read: Int32, write: Int32)
 
-    init(descriptor: Int32) {
+    init(descriptor: Int32) throws {
         self.descriptor = descriptor
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw DeviceError.system("pipe", errno) }
+        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        wakeup = (ends[0], ends[1])
+    }
+
+    deinit {
+        close(wakeup.read)
+        close(wakeup.write)
     }
 
     /// The next bytes, or nil at end of file.
@@ -22,23 +34,28 @@ final class DescriptorReader: Sendable {
             if count > 0 { return Array(buffer.prefix(count)) }
             if count == 0 { return nil }
             guard errno == EAGAIN || errno == EINTR else { throw DeviceError.system("read", errno) }
-            try await waitReadable()
+            await waitReadable()
         }
     }
 
-    /// Waits in poll(2) on a dispatch thread, a second at a time so a cancelled task is
-    /// noticed; a second of latency on shutdown costs nothing, and no data is read late.
-    private func waitReadable() async throws {
+    /// Returns when the descriptor is readable (or hung up), or the task is cancelled.
+    private func waitReadable() async {
         let descriptor = self.descriptor
-        while true {
-            try Task.checkCancellation()
-            let ready = await withCheckedContinuation { continuation in
+        let wakeup = self.wakeup
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
                 DispatchQueue.global().async {
-                    var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-                    continuation.resume(returning: poll(&pollDescriptor, 1, 1000) > 0)
+                    var descriptors = [
+                        pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
+                        pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0),
+                    ]
+                    while poll(&descriptors, 2, -1) < 0 && errno == EINTR {}
+                    continuation.resume()
                 }
             }
-            if ready { return }
+        } onCancel: {
+            var byte: UInt8 = 1
+            _ = Glibc.write(wakeup.write, &byte, 1)
         }
     }
 }

@@ -25,7 +25,7 @@ public final class FIFOScanner: Sendable {
         devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
         defer { if descriptor != STDIN_FILENO { close(descriptor) } }
         var framer = LineFramer()
-        let reader = DescriptorReader(descriptor: descriptor)
+        let reader = try DescriptorReader(descriptor: descriptor)
         while !Task.isCancelled {
             guard let bytes = try await reader.read() else { break }
             for frame in framer.feed(bytes) {

@@ -149,7 +149,9 @@ public actor Station {
         let result = scan.result
         events.publish(
             "scan",
-            ScanEvent(seq: result.seq, scanner: scan.scanner, outcome: result.outcome, reason: result.reason, message: result.message, at: scan.at.wall))
+            ScanEvent(
+                seq: result.seq, scanner: scan.scanner, outcome: result.outcome, reason: result.reason, message: result.message,
+                at: scan.at.wall))
         observers.scanCommitted(scan)
     }
 

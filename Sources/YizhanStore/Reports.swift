@@ -59,7 +59,9 @@ extension Store {
         return try pool.read { db in
             var summary = StationSummary(from: from, to: to)
             for row in try Row.fetchAll(
-                db, sql: "SELECT state, kind, COUNT(*) AS n, SUM(flagged_fast) AS fast FROM patrol WHERE day BETWEEN ? AND ? GROUP BY state, kind",
+                db,
+                sql:
+                    "SELECT state, kind, COUNT(*) AS n, SUM(flagged_fast) AS fast FROM patrol WHERE day BETWEEN ? AND ? GROUP BY state, kind",
                 arguments: [from, to])
             {
                 let count: Int = row["n"]
@@ -82,9 +84,11 @@ extension Store {
                 }
             }
             summary.hazards.reported =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM hazard WHERE reported_at >= ? AND reported_at < ?", arguments: [lower, upper]) ?? 0
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM hazard WHERE reported_at >= ? AND reported_at < ?", arguments: [lower, upper]) ?? 0
             for row in try Row.fetchAll(
-                db, sql: "SELECT to_state, COUNT(*) AS n FROM hazard_transition WHERE at >= ? AND at < ? GROUP BY to_state", arguments: [lower, upper])
+                db, sql: "SELECT to_state, COUNT(*) AS n FROM hazard_transition WHERE at >= ? AND at < ? GROUP BY to_state",
+                arguments: [lower, upper])
             {
                 let count: Int = row["n"]
                 switch HazardState(rawValue: row["to_state"]) {
@@ -98,12 +102,15 @@ extension Store {
                 }
             }
             summary.redemptions.issued =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM redemption WHERE created_at >= ? AND created_at < ?", arguments: [lower, upper]) ?? 0
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM redemption WHERE created_at >= ? AND created_at < ?", arguments: [lower, upper]) ?? 0
             summary.redemptions.collected =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM redemption WHERE collected_at >= ? AND collected_at < ?", arguments: [lower, upper])
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM redemption WHERE collected_at >= ? AND collected_at < ?", arguments: [lower, upper])
                 ?? 0
             summary.redemptions.cancelled =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM redemption WHERE cancelled_at >= ? AND cancelled_at < ?", arguments: [lower, upper])
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM redemption WHERE cancelled_at >= ? AND cancelled_at < ?", arguments: [lower, upper])
                 ?? 0
             let points = try Row.fetchOne(
                 db,
@@ -147,19 +154,26 @@ extension Store {
                 switch table {
                 case .ledger:
                     (
-                        "SELECT * FROM ledger_entry ORDER BY id", ["id", "volunteer_id", "delta", "kind", "source", "reverses_id", "note", "created_at"],
+                        "SELECT * FROM ledger_entry ORDER BY id",
+                        ["id", "volunteer_id", "delta", "kind", "source", "reverses_id", "note", "created_at"],
                         ["created_at"]
                     )
                 case .patrols:
                     (
                         "SELECT * FROM patrol ORDER BY id",
-                        ["id", "volunteer_id", "kind", "state", "day", "opened_at", "closed_at", "points", "missing", "flagged_fast", "clock_synced"],
+                        [
+                            "id", "volunteer_id", "kind", "state", "day", "opened_at", "closed_at", "points", "missing", "flagged_fast",
+                            "clock_synced",
+                        ],
                         ["opened_at", "closed_at"]
                     )
                 case .hazards:
                     (
                         "SELECT * FROM hazard ORDER BY id",
-                        ["id", "checkpoint_id", "reporter_id", "patrol_id", "state", "description", "deadline", "reported_at", "updated_at"],
+                        [
+                            "id", "checkpoint_id", "reporter_id", "patrol_id", "state", "description", "deadline", "reported_at",
+                            "updated_at",
+                        ],
                         ["reported_at", "updated_at"]
                     )
                 }

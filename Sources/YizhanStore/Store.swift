@@ -81,7 +81,8 @@ public final class Store: Sendable {
     /// Records a start of the daemon and returns its run number.
     public func recordRun(version: String, at now: Instant) throws -> Int64 {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO daemon_run (version, started_at) VALUES (?, ?)", arguments: [version, Timestamp.text(now.wall)])
+            try db.execute(
+                sql: "INSERT INTO daemon_run (version, started_at) VALUES (?, ?)", arguments: [version, Timestamp.text(now.wall)])
             return db.lastInsertedRowID
         }
     }

@@ -11,7 +11,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let configPath: String
     private var process: Process?
-    private let notify: NotifySocket
+    /// What the daemon tells systemd.
+    public let notify: NotifySocket
 
     public var adminSocket: String { directory.file("admin.sock") }
     public var kioskSocket: String { directory.file("kiosk.sock") }
@@ -32,6 +33,11 @@ public final class DaemonProcess: @unchecked Sendable {
         directory = try TemporaryDirectory()
         configPath = directory.file("yizhand.toml")
         notify = try NotifySocket(path: directory.file("notify.sock"))
+        try writeConfig(extra: extra)
+    }
+
+    /// Rewrites the config file (for reload tests); `[api]` can be replaced through `api`.
+    public func writeConfig(extra: String = DaemonProcess.defaultRules, api: String? = nil) throws {
         let config = """
             [station]
             id = "e2e-station"
@@ -42,9 +48,7 @@ public final class DaemonProcess: @unchecked Sendable {
             state_dir = "\(directory.file("state"))"
             log_dir = "\(directory.file("log"))"
 
-            [api]
-            admin_socket = "\(adminSocket)"
-            kiosk_socket = "\(kioskSocket)"
+            \(api ?? "[api]\nadmin_socket = \"\(adminSocket)\"\nkiosk_socket = \"\(kioskSocket)\"")
 
             [[scanner]]
             id = "front"
@@ -93,12 +97,13 @@ public final class DaemonProcess: @unchecked Sendable {
         """
 
     /// Starts the daemon and returns once it has sent `READY=1`.
-    public func start() throws {
+    public func start(environment extra: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = Self.productsDirectory.appendingPathComponent("yizhand")
         process.arguments = ["--config", configPath]
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
+        environment.merge(extra) { $1 }
         process.environment = environment
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
@@ -109,12 +114,19 @@ public final class DaemonProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends a signal and waits for the process to end.
-    public func stop(signal: Int32 = SIGTERM) {
-        guard let process else { return }
+    /// Sends a signal and waits for the process to end; returns its exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) -> Int32? {
+        guard let process else { return nil }
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
         self.process = nil
+        return process.terminationStatus
+    }
+
+    /// Sends a signal and leaves the daemon running (SIGHUP reloads).
+    public func signal(_ signal: Int32) {
+        if let process { kill(process.processIdentifier, signal) }
     }
 
     /// Sends a signal without waiting, from any thread (a kill in the middle of a storm).

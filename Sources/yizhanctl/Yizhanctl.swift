@@ -15,6 +15,24 @@ struct Yizhanctl: ParsableCommand {
             Status.self, Volunteer.self, Badge.self, Scan.self, Patrol.self, Hazard.self, Catalog.self, Redemption.self,
             Adjust.self, PrintJob.self, Printer.self, Ledger.self, Backup.self,
         ])
+
+    /// Accepts the global options before the command too (`yizhanctl --socket PATH status`)
+    /// by moving them behind it, where each command declares them.
+    static func main() {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var global: [String] = []
+        while let first = arguments.first {
+            if first == "--json" || first.hasPrefix("--socket=") {
+                global.append(arguments.removeFirst())
+            } else if first == "--socket", arguments.count >= 2 {
+                global += arguments.prefix(2)
+                arguments.removeFirst(2)
+            } else {
+                break
+            }
+        }
+        main(arguments + global)
+    }
 }
 
 /// Options every command takes.

@@ -155,7 +155,7 @@ import YizhanTestSupport
             #expect(
                 try await client.execute(
                     uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": 1, "delta": 5, "note": "x"])
-                ).status == .notFound)
+                ).status == .forbidden)
         }
     }
 }

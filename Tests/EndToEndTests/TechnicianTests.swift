@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+import YizhanClient
+import YizhanTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What a technician relies on: systemd's protocol, reload, permissions, the event stream.
+@Suite(.serialized) struct TechnicianTests {
+    /// Every datagram the daemon sent, in order, until none comes for a moment.
+    func drain(_ daemon: DaemonProcess) -> [String] {
+        var messages: [String] = []
+        while let message = daemon.notify.receive(timeout: .seconds(1)) { messages.append(message) }
+        return messages
+    }
+
+    func waitForStatus(_ daemon: DaemonProcess, containing text: String) -> String? {
+        let deadline = ContinuousClock.now + .seconds(20)
+        while ContinuousClock.now < deadline {
+            guard let message = daemon.notify.receive(timeout: .seconds(20)) else { return nil }
+            if let status = message.split(separator: "\n").first(where: { $0.hasPrefix("STATUS=") && $0.contains(text) }) {
+                return String(status)
+            }
+        }
+        return nil
+    }
+
+    @Test func systemdHearsReadyStatusWatchdogAndStoppingInOrder() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start(environment: ["WATCHDOG_USEC": "300000"])  // start() returns after READY=1
+        #expect(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL", "scanner": "desk"]).status == 200)
+        let status = waitForStatus(daemon, containing: "last scan")
+        #expect(status?.contains("desk accepted selection_cancelled") == true, "\(status ?? "no status")")
+        #expect(status?.contains("devices 2/2 present") == true)
+        #expect(daemon.notify.wait(for: "WATCHDOG=1", timeout: .seconds(5)))
+        #expect(daemon.stop(signal: SIGTERM) == 0, "a clean exit on SIGTERM")
+        let rest = drain(daemon)
+        #expect(rest.last?.contains("STOPPING=1") == true, "\(rest)")
+    }
+
+    @Test func aReloadWithABrokenConfigKeepsServingAndAGoodOneApplies() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[points]\ndaily = \"two\"\n")
+        daemon.signal(SIGHUP)
+        let refused = waitForStatus(daemon, containing: "config reload failed")
+        #expect(refused?.contains("points.daily: must be a whole number") == true, "\(refused ?? "no status")")
+
+        let id = try #require(try daemon.post("/v1/volunteers", ["name": "张三"]).json?["id"] as? Int)
+        let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
+        for code in [badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
+            #expect(try daemon.post("/v1/scans", ["code": code]).json?["outcome"] as? String == "accepted")
+        }
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2, "the old rules stay in force")
+
+        try daemon.writeConfig(
+            extra: DaemonProcess.defaultRules + "\n[points]\nspecial = 7\n\n[[campaign]]\nname = \"全年\"\nfrom = \"01-01\"\nto = \"12-31\"\n"
+        )
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
+        for code in [badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
+            _ = try daemon.post("/v1/scans", ["code": code])
+        }
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 9, "the reloaded campaign makes it a special patrol worth 7")
+    }
+
+    @Test func aClientThatReconnectsWithItsLastIdGetsEveryEventOnce() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        func scan(_ count: Int) throws -> [Int] {
+            try (0..<count).map { _ in try #require(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"]).json?["seq"] as? Int) }
+        }
+        func scanEvents(_ stream: EventStream, _ count: Int) throws -> [EventStream.Event] {
+            var events: [EventStream.Event] = []
+            while events.count < count, let event = try stream.next() {
+                if event.type == "scan" { events.append(event) }
+            }
+            return events
+        }
+        func seq(_ event: EventStream.Event) -> Int? {
+            ((try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any])?["seq"] as? Int
+        }
+
+        var stream: EventStream? = try EventStream(client: daemon.client, after: 0)
+        let first = try scan(3)
+        let seen = try scanEvents(stream!, 3)
+        #expect(seen.compactMap(seq) == first)
+        let lastID = try #require(seen.last?.id)
+        stream = nil  // disconnect
+
+        let missed = try scan(4)
+        let resumed = try EventStream(client: daemon.client, after: lastID)
+        let replayed = try scanEvents(resumed, 4)
+        #expect(replayed.compactMap(seq) == missed, "every event in between, once")
+        #expect(zip(replayed, replayed.dropFirst()).allSatisfy { $0.id < $1.id })
+        let live = try scan(1)
+        #expect(try scanEvents(resumed, 1).compactMap(seq) == live, "then live events, with nothing repeated before them")
+    }
+
+    static var canSwitchUsers: Bool {
+        getuid() == 0 && FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") && getpwnam("nobody") != nil
+            && getgrnam("adm") != nil
+    }
+
+    @Test(.enabled(if: canSwitchUsers, "needs root, runuser, the user nobody and the group adm"))
+    func anUnprivilegedUserIsRefusedByTheAdminSocketAndServedByTheKiosk() throws {
+        let daemon = try DaemonProcess()
+        try daemon.writeConfig(
+            api: "[api]\nadmin_socket = \"\(daemon.adminSocket)\"\nkiosk_socket = \"\(daemon.kioskSocket)\"\nadmin_group = \"adm\"")
+        chmod(daemon.directory.path, 0o755)
+        try daemon.start()
+        var info = stat()
+        stat(daemon.adminSocket, &info)
+        #expect(info.st_mode & 0o777 == 0o660 && info.st_gid == getgrnam("adm")!.pointee.gr_gid)
+
+        func asNobody(_ arguments: String...) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
+            process.arguments =
+                ["-u", "nobody", "--", DaemonProcess.productsDirectory.appendingPathComponent("yizhanctl").path] + arguments
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = Pipe()
+            try process.run()
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let admin = try asNobody("--socket", daemon.adminSocket, "status")
+        #expect(admin.0 == 2 && admin.1.contains("Permission denied"), "\(admin)")
+        #expect(try asNobody("--socket", daemon.kioskSocket, "status").0 == 0)
+        #expect(try asNobody("--socket", daemon.kioskSocket, "scan", "YZ:K:CANCEL").0 == 0)
+        let adminRoute = try asNobody("--socket", daemon.kioskSocket, "volunteer", "list")
+        #expect(adminRoute.0 == 1 && adminRoute.1.contains("admin_only"), "\(adminRoute)")
+    }
+
+    static var hasSystemdAnalyze: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze") }
+
+    @Test(.enabled(if: hasSystemdAnalyze, "needs systemd-analyze"))
+    func theUnitPassesSystemdAnalyzeVerifyAndSecurity() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let unit = try String(contentsOf: root.appendingPathComponent("systemd/yizhand.service"), encoding: .utf8)
+        #expect(!unit.contains("PrivateUsers="), "it would cut the service off from its device groups")
+        #expect(unit.contains("DevicePolicy=closed") && unit.contains("Type=notify"))
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // verify checks that ExecStart exists: point it at the binary just built.
+        let built = unit.replacingOccurrences(of: "/usr/local/bin/", with: DaemonProcess.productsDirectory.path + "/")
+        try built.write(toFile: directory.file("yizhand.service"), atomically: true, encoding: .utf8)
+
+        func analyze(_ arguments: [String]) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
+            process.arguments = arguments
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let verify = try analyze(["verify", directory.file("yizhand.service")])
+        #expect(verify.0 == 0, "\(verify.1)")
+        let security = try analyze(["security", "--offline=true", "--no-pager", directory.file("yizhand.service")])
+        let line = try #require(security.1.split(separator: "\n").first { $0.contains("Overall exposure level") })
+        let score = try #require(Double(line.split(separator: ":").last!.split(separator: " ").first!))
+        print("systemd-analyze security: \(line.trimmingCharacters(in: .whitespaces))")
+        #expect(score <= 2.0)
+    }
+}
