@@ -8,8 +8,10 @@ DESTDIR ?=
 
 # What building needs: SQLite for the store.
 BUILD_PACKAGES = libsqlite3-dev pkg-config
-# What the tests need beyond the build: Python for the independent checks of slip bytes.
-TEST_PACKAGES = python3
+# What the tests need beyond the build: Python for independent checks (GBK bytes through its
+# codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
+# runuser for the permission test.
+TEST_PACKAGES = python3 python3-pip systemd util-linux
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -32,6 +34,8 @@ deps:
 
 test-deps: deps
 	@scripts/apt-ensure $(TEST_PACKAGES)
+	@python3 -c 'import openapi_spec_validator' 2>/dev/null || python3 -m pip install --quiet openapi-spec-validator \
+		|| python3 -m pip install --quiet --break-system-packages openapi-spec-validator
 
 lint:
 	$(SWIFT) format lint --strict --recursive Sources Tests Package.swift

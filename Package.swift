@@ -102,6 +102,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
     ]
 )

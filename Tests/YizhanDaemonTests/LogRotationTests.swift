@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import YizhanTestSupport
+
+@testable import YizhanDaemon
+
+@Suite struct LogRotationTests {
+    /// Writes 600 lines from four threads into a sink that rotates at 4 KiB, and returns
+    /// the files left, oldest first, and each thread's lines in them.
+    func load(keep: Int) throws -> (files: [String], lines: [Int: [Int]], directory: TemporaryDirectory) {
+        let directory = try TemporaryDirectory()
+        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 4096, keepFiles: keep)
+        DispatchQueue.concurrentPerform(iterations: 4) { thread in
+            for index in 0..<150 {
+                sink.write(Array("{\"thread\":\(thread),\"line\":\(index),\"pad\":\"\(String(repeating: "x", count: 40))\"}\n".utf8))
+            }
+        }
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .sorted { ($0 == "yizhand.log" ? 0 : Int($0.split(separator: ".").last!)!) > ($1 == "yizhand.log" ? 0 : Int($1.split(separator: ".").last!)!) }
+        var lines: [Int: [Int]] = [:]
+        for name in files {
+            let text = try String(contentsOfFile: directory.file(name), encoding: .utf8)
+            #expect(text.utf8.count <= 4096)
+            for line in text.split(separator: "\n") {
+                let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], "\(line)")
+                lines[object["thread"] as! Int, default: []].append(object["line"] as! Int)
+            }
+        }
+        return (files, lines, directory)
+    }
+
+    @Test func noLineIsLostOrTornAcrossRotations() throws {
+        let (files, lines, directory) = try load(keep: 20)
+        defer { directory.remove() }
+        #expect(files.count > 5, "the load rotated several times")
+        for thread in 0..<4 {
+            #expect(lines[thread] == Array(0..<150), "thread \(thread)")
+        }
+    }
+
+    @Test func rotationKeepsAtMostTheConfiguredFilesAndDropsOnlyTheOldest() throws {
+        let (files, lines, directory) = try load(keep: 3)
+        defer { directory.remove() }
+        #expect(files == ["yizhand.log.3", "yizhand.log.2", "yizhand.log.1", "yizhand.log"])
+        // A thread's lines that are kept are its latest ones, unbroken: only whole older files go.
+        for kept in lines.values {
+            #expect(kept == Array(kept.first!..<150))
+        }
+        #expect(!lines.isEmpty)
+    }
+
+    @Test func theJSONHandlerWritesStructuredFields() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2)
+        var handler = JSONFileLogHandler(sink: sink, label: "yizhand", logLevel: .info, calendar: { _ in "2026-11-30T09:00:00+08:00" })
+        handler.metadata["station"] = "s1"
+        handler.log(event: .init(level: .info, message: "scan", metadata: ["seq": "7", "outcome": "accepted"], source: "t", file: #file, function: #function, line: #line))
+        let line = try String(contentsOfFile: sink.path, encoding: .utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
+        #expect(object == ["time": "2026-11-30T09:00:00+08:00", "level": "info", "message": "scan", "label": "yizhand", "station": "s1", "seq": "7", "outcome": "accepted"])
+    }
+}
