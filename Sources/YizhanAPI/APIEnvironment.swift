@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import YizhanCore
 import YizhanStation
 import YizhanStore
@@ -13,11 +14,16 @@ public struct APIEnvironment: Sendable {
     public var metrics: @Sendable () async -> String
     /// Called after the API queued a slip, so the spooler looks at the queue.
     public var slipQueued: @Sendable () -> Void
+    /// Every change made through the API is logged here.
+    public var logger: Logger
+    var surfaceName = ""
 
     public init(
         station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,
-        metrics: @escaping @Sendable () async -> String = { "" }, slipQueued: @escaping @Sendable () -> Void = {}
+        metrics: @escaping @Sendable () async -> String = { "" }, slipQueued: @escaping @Sendable () -> Void = {},
+        logger: Logger = Logger(label: "yizhan-api")
     ) {
+        self.logger = logger
         self.metrics = metrics
         self.station = station
         self.calendar = calendar

@@ -10,6 +10,8 @@ import YizhanStore
 public func buildRouter(environment: APIEnvironment, surface: APISurface, recorder: RouteRecorder? = nil) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.addMiddleware { JSONErrorMiddleware(surface: surface) }
+    var environment = environment
+    environment.surfaceName = surface.rawValue
     let routes = RouteTable(router: router, environment: environment, recorder: recorder)
     routes.addStationRoutes()
     routes.addEventRoute()
@@ -82,6 +84,11 @@ struct RouteTable {
                 reply = try await handler(&request, context)
             } catch {
                 reply = APIError(from: error).reply
+            }
+            if method != .get {
+                environment.logger.info(
+                    "api \(route)",
+                    metadata: ["path": "\(request.uri.path)", "status": "\(reply.status.code)", "surface": "\(environment.surfaceName)"])
             }
             if let key, reply.status.code < 500 {
                 try? environment.store.storeIdempotentReply(

@@ -99,7 +99,7 @@ public enum Daemon {
                     store: (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable")
             },
             metrics: { metrics.render() },
-            slipQueued: { printDoorbell.ring() })
+            slipQueued: { printDoorbell.ring() }, logger: logger)
         let readiness = Readiness(expected: 2) {
             notifier.send("READY=1\nSTATUS=" + status.line)
             logger.info(

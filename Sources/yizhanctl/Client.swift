@@ -13,8 +13,14 @@ struct Client {
         self.json = json
     }
 
-    /// Sends a request; on an API error prints it and exits 1.
+    /// Sends a request and returns the JSON object; on an API error prints it and exits 1.
     func call(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> [String: Any] {
+        try raw(method, path, body).json ?? [:]
+    }
+
+    /// Sends a request and returns the response; exits 2 when the daemon cannot be reached
+    /// and 1 when it answers with an error.
+    func raw(_ method: String, _ path: String, _ body: [String: Any]? = nil) throws -> UnixHTTPClient.Response {
         let response: UnixHTTPClient.Response
         do {
             response = try body.map { try http.send(method, path, json: $0) } ?? http.send(method, path)
@@ -22,14 +28,13 @@ struct Client {
             FileHandle.standardError.write(Data("yizhanctl: \(error)\n".utf8))
             throw ExitCode(2)
         }
-        let object = response.json ?? [:]
         guard (200..<300).contains(response.status) else {
-            let error = object["error"] as? [String: Any]
+            let error = response.json?["error"] as? [String: Any]
             let text = "yizhanctl: \(error?["code"] ?? response.status): \(error?["message"] ?? "")\n"
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
         }
-        return object
+        return response
     }
 
     func printJSON(_ object: [String: Any]) {

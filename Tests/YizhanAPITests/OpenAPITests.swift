@@ -35,7 +35,8 @@ import YizhanTestSupport
             logger: Logger(label: "test"))
         let recorder = RouteRecorder()
         _ = buildRouter(
-            environment: APIEnvironment(station: station, calendar: Fixtures.calendar, status: { fatalError("not called") }), surface: surface,
+            environment: APIEnvironment(station: station, calendar: Fixtures.calendar, status: { fatalError("not called") }),
+            surface: surface,
             recorder: recorder)
         return Set(recorder.all)
     }
@@ -53,7 +54,8 @@ import YizhanTestSupport
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         python.arguments = [
-            "python3", "-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))", Self.documentPath,
+            "python3", "-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))",
+            Self.documentPath,
         ]
         let errors = Pipe()
         python.standardError = errors

@@ -16,7 +16,10 @@ import YizhanTestSupport
             }
         }
         let files = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-            .sorted { ($0 == "yizhand.log" ? 0 : Int($0.split(separator: ".").last!)!) > ($1 == "yizhand.log" ? 0 : Int($1.split(separator: ".").last!)!) }
+            .sorted {
+                ($0 == "yizhand.log" ? 0 : Int($0.split(separator: ".").last!)!)
+                    > ($1 == "yizhand.log" ? 0 : Int($1.split(separator: ".").last!)!)
+            }
         var lines: [Int: [Int]] = [:]
         for name in files {
             let text = try String(contentsOfFile: directory.file(name), encoding: .utf8)
@@ -55,9 +58,16 @@ import YizhanTestSupport
         let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2)
         var handler = JSONFileLogHandler(sink: sink, label: "yizhand", logLevel: .info, calendar: { _ in "2026-11-30T09:00:00+08:00" })
         handler.metadata["station"] = "s1"
-        handler.log(event: .init(level: .info, message: "scan", metadata: ["seq": "7", "outcome": "accepted"], source: "t", file: #file, function: #function, line: #line))
+        handler.log(
+            event: .init(
+                level: .info, message: "scan", metadata: ["seq": "7", "outcome": "accepted"], source: "t", file: #file, function: #function,
+                line: #line))
         let line = try String(contentsOfFile: sink.path, encoding: .utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String])
-        #expect(object == ["time": "2026-11-30T09:00:00+08:00", "level": "info", "message": "scan", "label": "yizhand", "station": "s1", "seq": "7", "outcome": "accepted"])
+        #expect(
+            object == [
+                "time": "2026-11-30T09:00:00+08:00", "level": "info", "message": "scan", "label": "yizhand", "station": "s1", "seq": "7",
+                "outcome": "accepted",
+            ])
     }
 }
