@@ -6,8 +6,8 @@ CONFIG ?= config/dev.toml
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-# What building needs: SQLite for the store.
-BUILD_PACKAGES = libsqlite3-dev pkg-config
+# What building needs: SQLite for the store, libgpiod for the lights and buttons.
+BUILD_PACKAGES = libsqlite3-dev libgpiod-dev pkg-config
 # What the tests need beyond the build: Python for independent checks (GBK bytes through its
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
 # runuser for the permission test.

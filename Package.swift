@@ -47,7 +47,7 @@ let package = Package(
         // Scanners and printer transports, real and simulated.
         .target(
             name: "YizhanDevices",
-            dependencies: ["YizhanCore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["YizhanCore", "CGPIOD", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTTP/JSON API served on the Unix sockets.
         .target(
@@ -73,19 +73,21 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // libgpiod, through one header of thin calls (v1 now; v2 is its sibling branch).
+        .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         // Linux calls that Glibc's Swift module does not expose.
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
         .target(name: "YizhanClient"),
         .executableTarget(
             name: "yizhand",
-            dependencies: ["YizhanDaemon", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["YizhanDaemon", "YizhanConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(
             name: "yizhanctl",
             dependencies: ["YizhanClient", "YizhanCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient"]),
+        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(
             name: "YizhanStoreTests",
@@ -103,7 +105,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanTestSupport"]),
+        .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
     ]
 )

@@ -12,6 +12,8 @@ public struct APIEnvironment: Sendable {
     public var status: @Sendable () async -> StationStatus
     /// The Prometheus text for `GET /metrics`.
     public var metrics: @Sendable () async -> String
+    /// Walks every configured light and the buzzer; returns the lines walked.
+    public var gpioTest: @Sendable () async -> [String]
     /// Called after the API queued a slip, so the spooler looks at the queue.
     public var slipQueued: @Sendable () -> Void
     /// Every change made through the API is logged here.
@@ -20,11 +22,13 @@ public struct APIEnvironment: Sendable {
 
     public init(
         station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,
-        metrics: @escaping @Sendable () async -> String = { "" }, slipQueued: @escaping @Sendable () -> Void = {},
+        metrics: @escaping @Sendable () async -> String = { "" }, gpioTest: @escaping @Sendable () async -> [String] = { [] },
+        slipQueued: @escaping @Sendable () -> Void = {},
         logger: Logger = Logger(label: "yizhan-api")
     ) {
         self.logger = logger
         self.metrics = metrics
+        self.gpioTest = gpioTest
         self.station = station
         self.calendar = calendar
         self.status = status
@@ -76,11 +80,24 @@ public struct StationStatus: Sendable, Codable {
     public var printQueue: Int
     public var openPatrols: Int
     public var store: String
+    public var lights: Lights
+
+    /// What the lights show now.
+    public struct Lights: Sendable, Codable {
+        /// gpiod, sim or none.
+        public var backend: String
+        public var on: [String]
+        public init(backend: String, on: [String]) {
+            self.backend = backend
+            self.on = on
+        }
+    }
 
     public init(
         version: String, station: StationInfo, uptimeSeconds: Int, clock: Clock, devices: [Device], printQueue: Int, openPatrols: Int,
-        store: String
+        store: String, lights: Lights = Lights(backend: "none", on: [])
     ) {
+        self.lights = lights
         self.version = version
         self.station = station
         self.uptimeSeconds = uptimeSeconds

@@ -54,6 +54,9 @@ extension RouteTable {
             try store.backup(to: body.path)
             return environment.json(["path": body.path], status: .created)
         }
+        add(.post, "/v1/gpio/test") { _, _ in
+            environment.json(["lines": await environment.gpioTest()])
+        }
         add(.post, "/v1/ledger/verify") { request, _ in
             let body = try await request.decode(VerifyBody.self)
             return environment.json(try store.verifyLedger(repair: body.repair ?? false))

@@ -15,6 +15,10 @@ public struct ConfigProblem: Sendable, Hashable, CustomStringConvertible {
 public struct ConfigError: Error, Sendable, CustomStringConvertible {
     public var problems: [ConfigProblem]
 
+    public init(problems: [ConfigProblem]) {
+        self.problems = problems
+    }
+
     public var description: String {
         problems.map(\.description).joined(separator: "\n")
     }

@@ -28,17 +28,17 @@ public enum ConfigLoader {
             throw ConfigError(problems: [ConfigProblem(file: file, line: nil, key: "(syntax)", message: "\(error)")])
         }
         let context = ConfigContext(file: file, source: source)
-        let config = read(root, context: context)
+        let config = read(root, file: file, context: context)
         guard context.problems.isEmpty, let config else { throw ConfigError(problems: context.problems) }
         return config
     }
 
     static let sections: Set<String> = [
         "station", "paths", "api", "scanner", "printer", "gpio", "log", "points", "patrol", "campaign", "checkpoint", "catalog",
-        "tier", "redemption", "kiosk",
+        "tier", "redemption", "kiosk", "button", "signals",
     ]
 
-    static func read(_ root: TOMLTable, context: ConfigContext) -> DaemonConfig? {
+    static func read(_ root: TOMLTable, file: String, context: ConfigContext) -> DaemonConfig? {
         for key in root.keys.sorted() where !sections.contains(key) {
             context.problem(table: nil, index: nil, key: key, "unknown section")
         }
@@ -75,9 +75,12 @@ public enum ConfigLoader {
             checkpoints: checkpoints, catalog: readCatalog(tables("catalog")), tiers: readTiers(tables("tier")),
             redemption: readRedemption(table("redemption")), calendar: calendar)
         rules.kiosk = readKiosk(table("kiosk"))
+        let buttons = readButtons(tables("button"))
+        let signals = readSignals(table("signals"))
         guard let station, let printer else { return nil }
         return DaemonConfig(
-            station: station, paths: paths, api: api, scanners: scanners, printer: printer, gpio: gpio, log: log, rules: rules)
+            station: station, paths: paths, api: api, scanners: scanners, printer: printer, gpio: gpio, buttons: buttons, signals: signals,
+            log: log, rules: rules, file: file, locator: context.locator)
     }
 
     static func readStation(_ reader: TableReader) -> StationConfig? {
@@ -165,9 +168,58 @@ public enum ConfigLoader {
 
     static func readGPIO(_ reader: TableReader) -> GPIOConfig {
         defer { reader.finish() }
+        func line(_ key: String) -> String? {
+            guard let text = reader.string(key) else { return nil }
+            if !isLineSpec(text) { reader.problem(key, "\"\(text)\" is not a line name or offset (prefix \"!\" for active-low)") }
+            return text
+        }
         return GPIOConfig(
             backend: reader.choice("backend", default: GPIOConfig.Backend.none), chip: reader.string("chip", default: "gpiochip0")!,
-            green: reader.string("green"), amber: reader.string("amber"), red: reader.string("red"), buzzer: reader.string("buzzer"))
+            green: line("green"), amber: line("amber"), red: line("red"), buzzer: line("buzzer"),
+            debounce: .milliseconds(reader.int("debounce_ms", default: 30, in: 1...1000)!),
+            longPress: .milliseconds(reader.int("long_press_ms", default: 1500, in: 100...10000)!))
+    }
+
+    /// `GPIO17`, `17` or `!GPIO17`.
+    static func isLineSpec(_ text: String) -> Bool {
+        let body = text.hasPrefix("!") ? text.dropFirst() : Substring(text)
+        return !body.isEmpty && !body.contains(where: { $0.isWhitespace || $0 == "!" })
+    }
+
+    static func readButtons(_ readers: [TableReader]) -> [ButtonConfig] {
+        readers.compactMap { reader in
+            defer { reader.finish() }
+            let line = reader.string("line", required: true)
+            if let line, !isLineSpec(line) {
+                reader.problem("line", "\"\(line)\" is not a line name or offset (prefix \"!\" for active-low)")
+            }
+            let press = reader.choice("press", default: ButtonConfig.Action.reprintLast)
+            let longPress = reader.choice("long_press", default: ButtonConfig.Action.printSummary)
+            guard let line else { return nil }
+            return ButtonConfig(line: line, press: press, longPress: longPress)
+        }
+    }
+
+    static func readSignals(_ reader: TableReader) -> SignalPlan {
+        defer { reader.finish() }
+        var plan = SignalPlan()
+        func pattern(_ key: String, _ fallback: SignalPattern, repeats: Bool = false) -> SignalPattern {
+            let steps = reader.strings(key, default: [])
+            guard !steps.isEmpty else { return fallback }
+            guard let parsed = SignalPattern(config: steps, repeats: repeats) else {
+                reader.problem(
+                    key, "steps are \"green+buzzer:150\", \"off:400\"; only the last step of a pattern that does not repeat may be held")
+                return fallback
+            }
+            return parsed
+        }
+        plan.accepted = pattern("accepted", plan.accepted)
+        plan.attention = pattern("attention", plan.attention)
+        plan.error = pattern("error", plan.error)
+        plan.healthy = pattern("healthy", plan.healthy, repeats: true)
+        plan.deviceMissing = pattern("device_missing", plan.deviceMissing)
+        plan.storeUnusable = pattern("store_unusable", plan.storeUnusable)
+        return plan
     }
 
     static func readLog(_ reader: TableReader) -> LogConfig {

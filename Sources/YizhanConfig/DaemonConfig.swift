@@ -9,8 +9,36 @@ public struct DaemonConfig: Sendable {
     public var scanners: [ScannerConfig]
     public var printer: PrinterConfig
     public var gpio: GPIOConfig
+    public var buttons: [ButtonConfig]
+    public var signals: SignalPlan
     public var log: LogConfig
     public var rules: Rules
+    /// The file the config came from and where its keys are, for problems found later
+    /// (a GPIO line that is not on the chip).
+    public var file: String
+    var locator: SourceLocator
+
+    /// A problem with `key` of `table` (the `index`-th of an array of tables), located in the file.
+    public func problem(table: String, index: Int? = nil, key: String, _ message: String) -> ConfigProblem {
+        let path = index.map { "\(table)[\($0 + 1)]" } ?? table
+        return ConfigProblem(file: file, line: locator.line(table: table, index: index, key: key), key: "\(path).\(key)", message: message)
+    }
+}
+
+/// One `[[button]]`.
+public struct ButtonConfig: Sendable, Hashable {
+    /// What a press does.
+    public enum Action: String, Sendable, CaseIterable {
+        /// Reprints the last slip (the printer jammed, the volunteer lost it).
+        case reprintLast = "reprint_last"
+        /// Prints today's summary.
+        case printSummary = "print_summary"
+        case none
+    }
+
+    public var line: String
+    public var press: Action
+    public var longPress: Action
 }
 
 /// `[station]`.
@@ -84,6 +112,14 @@ public struct GPIOConfig: Sendable, Hashable {
     public var amber: String?
     public var red: String?
     public var buzzer: String?
+    public var debounce: Duration
+    public var longPress: Duration
+
+    /// The configured output lines by what they signal.
+    public var outputs: [(key: String, lines: SignalLines, spec: String)] {
+        [("green", SignalLines.green, green), ("amber", .amber, amber), ("red", .red, red), ("buzzer", .buzzer, buzzer)]
+            .compactMap { key, lines, spec in spec.map { (key, lines, $0) } }
+    }
 }
 
 /// `[log]`.

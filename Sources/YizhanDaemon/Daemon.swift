@@ -46,12 +46,17 @@ public enum Daemon {
         }
 
         let events = EventBus(run: run, calendar: config.rules.calendar)
-        let devices = DeviceRegistry { device in
+        let devices = DeviceRegistry()
+        devices.observe { device in
             logger.notice(
                 "device \(device.state.rawValue)",
                 metadata: ["device": "\(device.id)", "kind": "\(device.kind)", "detail": "\(device.detail ?? "")"])
             events.publish("device", device)
         }
+        let signals = SignalService(
+            output: lights(config, devices: devices, events: events, clock: clock, logger: logger), backend: config.gpio.backend.rawValue,
+            plan: config.signals, clock: clock, devices: devices, logger: logger)
+        devices.observe { _ in signals.devicesChanged() }
         let status = StatusReporter(notifier: notifier, devices: devices, store: store, calendar: config.rules.calendar)
         let metrics = StationMetrics(store: store, devices: devices, events: events, clock: clock, started: started)
         let printDoorbell = Doorbell()
@@ -67,6 +72,7 @@ public enum Daemon {
                 }
                 metrics.scanCommitted(scan)
                 status.scanCommitted(scan)
+                signals.scanCommitted(scan)
             }
         ])
         let station = Station(store: store, rules: config.rules, clock: clock, logger: logger, observers: observers, events: events)
@@ -96,9 +102,11 @@ public enum Daemon {
                     clock: .init(now: now.wall, synchronised: now.synchronised),
                     devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
                     printQueue: (try? store.queuedPrintJobCount()) ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0,
-                    store: (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable")
+                    store: (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable",
+                    lights: .init(backend: signals.current.backend, on: signals.current.lines.names))
             },
             metrics: { metrics.render() },
+            gpioTest: { await signals.walk(config.gpio.outputs.map { ($0.key, $0.lines) }) },
             slipQueued: { printDoorbell.ring() }, logger: logger)
         let readiness = Readiness(expected: 2) {
             notifier.send("READY=1\nSTATUS=" + status.line)
@@ -120,6 +128,8 @@ public enum Daemon {
         // the scanners, and the API servers last.
         var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell), reload]
         services += scanners
+        services.append(signals)
+        services += buttons(config, clock: clock, devices: devices, store: store, slipQueued: { printDoorbell.ring() }, logger: logger)
         services.append(ShutdownAnnouncer(notifier: notifier, events: events, logger: logger))
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -151,6 +161,71 @@ public enum Daemon {
     struct PrintJobEvent: Encodable {
         var id: Int64
         var state: PrintJobState
+    }
+
+    /// The lights' backend: real GPIO, simulated, or none. A chip or line that is missing
+    /// leaves the daemon serving scans without lights, and says so.
+    static func lights(_ config: DaemonConfig, devices: DeviceRegistry, events: EventBus, clock: any StationClock, logger: Logger) -> (
+        any SignalOutput
+    )? {
+        switch config.gpio.backend {
+        case .none:
+            return nil
+        case .sim:
+            devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .present, detail: "simulated"))
+            return SimulatedLights(clock: clock) { change in events.publish("lights", LightsEvent(on: change.lines.names)) }
+        case .gpiod:
+            do {
+                let lines = config.gpio.outputs.compactMap { output in GPIOLineSpec(output.spec).map { (output.lines, $0) } }
+                let lights = try GPIOLights(driver: LibGPIOD(), chip: config.gpio.chip, lines: lines)
+                devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .present, detail: config.gpio.chip))
+                return lights
+            } catch {
+                devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .missing, detail: "\(error)"))
+                logger.error(
+                    "GPIO lights unavailable; scans go on without them", metadata: ["chip": "\(config.gpio.chip)", "error": "\(error)"])
+                return nil
+            }
+        }
+    }
+
+    /// The `lights` event of the simulated backend.
+    struct LightsEvent: Encodable {
+        var on: [String]
+    }
+
+    /// One service per configured button (real GPIO only).
+    static func buttons(
+        _ config: DaemonConfig, clock: any StationClock, devices: DeviceRegistry, store: Store, slipQueued: @escaping @Sendable () -> Void,
+        logger: Logger
+    ) -> [any Service] {
+        guard config.gpio.backend == .gpiod else { return [] }
+        let calendar = config.rules.calendar
+        let perform: @Sendable (ButtonConfig.Action) async -> Void = { action in
+            let now = clock.now()
+            do {
+                switch action {
+                case .reprintLast:
+                    if let job = try store.lastSentPrintJob() { _ = try store.reprint(job.id, at: now) }
+                case .printSummary:
+                    let today = calendar.day(of: now.wall)
+                    _ = try store.enqueue(.summary(try store.summary(from: today, to: today, calendar: calendar), at: now), at: now)
+                case .none:
+                    return
+                }
+                slipQueued()
+            } catch {
+                logger.error("button action failed", metadata: ["action": "\(action.rawValue)", "error": "\(error)"])
+            }
+        }
+        return config.buttons.compactMap { button in
+            guard let spec = GPIOLineSpec(button.line) else { return nil }
+            return ButtonService(
+                config: button, open: { try GPIOButton(driver: LibGPIOD(), chip: config.gpio.chip, line: spec) },
+                debouncer: ButtonDebouncer(debounce: config.gpio.debounce, longPress: config.gpio.longPress), clock: clock,
+                devices: devices,
+                perform: perform, logger: logger)
+        }
     }
 
     static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {

@@ -32,6 +32,7 @@ final class ScannerService: Service {
             devices.update(
                 DeviceStatus(id: config.id, kind: "scanner", state: .unsupported, detail: "\(config.kind) scanners are not in this build"))
             logger.error("scanner backend not in this build", metadata: ["scanner": "\(config.id)", "kind": "\(config.kind)"])
+            try? await gracefulShutdown()
             return
         }
         let scanner = FIFOScanner(id: config.id, path: config.path, logger: logger)

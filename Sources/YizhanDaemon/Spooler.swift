@@ -39,7 +39,7 @@ final class Spooler: Service {
     func run() async throws {
         guard let transport else {
             // Jobs stay queued, durably, until a build that has this printer's backend runs.
-            await cancelWhenGracefulShutdown { await self.doorbell.waitUntilCancelled() }
+            try? await gracefulShutdown()
             return
         }
         await cancelWhenGracefulShutdown {
@@ -87,12 +87,5 @@ final class Spooler: Service {
             }
         }
         return true
-    }
-}
-
-extension Doorbell {
-    /// Sleeps until the task is cancelled.
-    func waitUntilCancelled() async {
-        while !Task.isCancelled { await wait() }
     }
 }

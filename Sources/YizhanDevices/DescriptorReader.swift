@@ -34,12 +34,12 @@ final class DescriptorReader: Sendable {
             if count > 0 { return Array(buffer.prefix(count)) }
             if count == 0 { return nil }
             guard errno == EAGAIN || errno == EINTR else { throw DeviceError.system("read", errno) }
-            await waitReadable()
+            await waitUntilReadable()
         }
     }
 
     /// Returns when the descriptor is readable (or hung up), or the task is cancelled.
-    private func waitReadable() async {
+    func waitUntilReadable() async {
         let descriptor = self.descriptor
         let wakeup = self.wakeup
         await withTaskCancellationHandler {

@@ -29,11 +29,13 @@ public struct DeviceStatus: Sendable, Hashable, Codable {
 /// The daemon's devices and their current states, updated by the device tasks.
 public final class DeviceRegistry: Sendable {
     private let devices = Mutex<[String: DeviceStatus]>([:])
-    private let changed: @Sendable (DeviceStatus) -> Void
+    private let observers = Mutex<[@Sendable (DeviceStatus) -> Void]>([])
 
-    /// `changed` hears every change of a device's state (for the log, events and status).
-    public init(changed: @escaping @Sendable (DeviceStatus) -> Void = { _ in }) {
-        self.changed = changed
+    public init() {}
+
+    /// `observer` hears every later change of a device's state (the log, events, lights).
+    public func observe(_ observer: @escaping @Sendable (DeviceStatus) -> Void) {
+        observers.withLock { $0.append(observer) }
     }
 
     /// Records a device's state; returns whether it changed.
@@ -44,7 +46,9 @@ public final class DeviceRegistry: Sendable {
             defer { devices[key] = status }
             return devices[key] != status
         }
-        if isChange { changed(status) }
+        if isChange {
+            for observer in observers.withLock({ $0 }) { observer(status) }
+        }
         return isChange
     }
 

@@ -115,3 +115,21 @@ struct Report: ParsableCommand {
         print("volunteers  active \(Table.text(summary["active_volunteers"]))")
     }
 }
+
+struct GPIO: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "gpio", abstract: "The lights and the buzzer.", subcommands: [Test.self])
+
+    struct Test: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Turn each configured light and the buzzer on for a second, in turn, to check the wiring.")
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let client = options.client
+            let result = try client.call("POST", "/v1/gpio/test")
+            guard !client.json else { return client.printJSON(result) }
+            let lines = result["lines"] as? [String] ?? []
+            print(lines.isEmpty ? "no lights are configured (gpio backend none)" : "walked: " + lines.joined(separator: ", "))
+        }
+    }
+}

@@ -26,6 +26,11 @@ struct Yizhand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         if checkConfig {
+            let problems = Daemon.probeGPIO(loaded)
+            guard problems.isEmpty else {
+                FileHandle.standardError.write(Data("yizhand: invalid config\n\(ConfigError(problems: problems))\n".utf8))
+                throw ExitCode(1)
+            }
             print("\(config): ok")
             return
         }

@@ -1,0 +1,90 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import YizhanConfig
+import YizhanCore
+import YizhanDevices
+import YizhanStation
+import YizhanStore
+
+/// One button on a GPIO line: debounced edges become presses, presses become the actions
+/// the config maps them to. It sleeps until the kernel reports an edge.
+final class ButtonService: Service {
+    private let config: ButtonConfig
+    private let open: @Sendable () throws -> GPIOButton
+    private let debouncer: ButtonDebouncer
+    private let clock: any StationClock
+    private let devices: DeviceRegistry
+    private let perform: @Sendable (ButtonConfig.Action) async -> Void
+    private let logger: Logger
+
+    init(
+        config: ButtonConfig, open: @escaping @Sendable () throws -> GPIOButton, debouncer: ButtonDebouncer, clock: any StationClock,
+        devices: DeviceRegistry, perform: @escaping @Sendable (ButtonConfig.Action) async -> Void, logger: Logger
+    ) {
+        self.config = config
+        self.open = open
+        self.debouncer = debouncer
+        self.clock = clock
+        self.devices = devices
+        self.perform = perform
+        self.logger = logger
+    }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var backoff: Duration = .seconds(1)
+            while !Task.isCancelled {
+                do {
+                    let button = try self.open()
+                    defer { button.close() }
+                    self.devices.update(DeviceStatus(id: self.config.line, kind: "button", state: .present))
+                    backoff = .seconds(1)
+                    var debouncer = self.debouncer
+                    while !Task.isCancelled {
+                        let pressed = try await button.nextEdge()
+                        guard let press = debouncer.edge(pressed: pressed, at: self.clock.now()) else { continue }
+                        let action = press == .long ? self.config.longPress : self.config.press
+                        self.logger.info(
+                            "button pressed",
+                            metadata: ["line": "\(self.config.line)", "press": "\(press)", "action": "\(action.rawValue)"])
+                        await self.perform(action)
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    if self.devices.update(DeviceStatus(id: self.config.line, kind: "button", state: .missing, detail: "\(error)")) {
+                        self.logger.error("button line failed; retrying", metadata: ["line": "\(self.config.line)", "error": "\(error)"])
+                    }
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(60))
+            }
+        }
+    }
+}
+
+extension Slip {
+    /// The day's summary slip, for the summary button.
+    static func summary(_ summary: StationSummary, at now: Instant) -> Slip {
+        Slip(
+            kind: .summary, title: "今日汇总",
+            lines: [
+                .field("日期", summary.from),
+                .field("完成巡查", "\(summary.patrols.completed) 次"),
+                .field("未完成", "\(summary.patrols.incomplete + summary.patrols.expired) 次"),
+                .field("上报隐患", "\(summary.hazards.reported) 个"),
+                .field("整改验收", "\(summary.hazards.accepted) 个"),
+                .field("发放积分", "\(summary.pointsEarned)"),
+                .field("兑换", "\(summary.redemptions.issued) 件"),
+            ],
+            issuedAt: now)
+    }
+}
+
+extension Store {
+    /// The newest job that went to the printer (or tried to), for the reprint button.
+    func lastSentPrintJob() throws -> PrintJobRecord? {
+        try printJobs(limit: 100).items.first { $0.state != .queued && $0.state != .printing }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import YizhanCore
+import YizhanDevices
+import YizhanStation
+
+/// Turns scan outcomes and the station's health into lights and beeps (SPEC 3.3). Scans
+/// only hand it an outcome; it plays patterns in its own task, so a slow GPIO chip can
+/// never hold up a scan, and a newer outcome pre-empts an older pattern.
+final class SignalService: Service {
+    private struct State {
+        var player: SignalPlayer
+        var storeUsable = true
+        var walking = false
+        var lines: SignalLines = []
+    }
+
+    private let output: (any SignalOutput)?
+    private let backend: String
+    private let clock: any StationClock
+    private let devices: DeviceRegistry
+    private let state: Mutex<State>
+    private let doorbell = Doorbell()
+    private let logger: Logger
+
+    init(output: (any SignalOutput)?, backend: String, plan: SignalPlan, clock: any StationClock, devices: DeviceRegistry, logger: Logger) {
+        self.output = output
+        self.backend = backend
+        self.clock = clock
+        self.devices = devices
+        self.logger = logger
+        state = Mutex(State(player: SignalPlayer(plan: plan, at: clock.now())))
+    }
+
+    /// A committed scan: show its outcome (a debounced repeat shows nothing new) and note
+    /// whether the store took it.
+    func scanCommitted(_ scan: CommittedScan) {
+        let now = clock.now()
+        state.withLock { state in
+            state.storeUsable = scan.result.seq != nil
+            if scan.result.reason != "debounced" { state.player.show(scan.result.outcome, at: now) }
+            state.player.setHealth(health(storeUsable: state.storeUsable), at: now)
+        }
+        doorbell.ring()
+    }
+
+    /// A device came or went: the idle light follows.
+    func devicesChanged() {
+        let now = clock.now()
+        state.withLock { state in state.player.setHealth(health(storeUsable: state.storeUsable), at: now) }
+        doorbell.ring()
+    }
+
+    private func health(storeUsable: Bool) -> StationHealth {
+        if !storeUsable { return .storeUnusable }
+        return devices.all.allSatisfy { $0.state == .present } ? .healthy : .deviceMissing
+    }
+
+    /// What the lights show now, for the status API.
+    var current: (backend: String, lines: SignalLines) {
+        (backend, state.withLock { $0.lines })
+    }
+
+    func run() async throws {
+        guard output != nil else {
+            // A service that returns would stop the whole daemon: without lights, just wait.
+            try? await gracefulShutdown()
+            return
+        }
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let now = self.clock.now()
+                let (lines, wait, walking) = self.state.withLock { state in
+                    (state.player.lines(at: now), state.player.timeUntilChange(at: now), state.walking)
+                }
+                if !walking { self.drive(lines) }
+                if let wait {
+                    await self.doorbell.wait(timeout: wait)
+                } else {
+                    await self.doorbell.wait()
+                }
+            }
+            self.drive([])
+        }
+    }
+
+    private func drive(_ lines: SignalLines) {
+        guard let output else { return }
+        do {
+            try output.show(lines)
+            state.withLock { $0.lines = lines }
+        } catch {
+            if devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: error.isGone ? .missing : .fault, detail: "\(error)")) {
+                logger.error("lights failed; scans go on without them", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// `yizhanctl gpio test`: each configured line on for a second, in turn, so a
+    /// technician can check the wiring. Returns the lines walked.
+    func walk(_ lines: [(name: String, lines: SignalLines)]) async -> [String] {
+        guard output != nil else { return [] }
+        state.withLock { $0.walking = true }
+        var walked: [String] = []
+        for line in lines {
+            drive(line.lines)
+            try? await Task.sleep(for: .seconds(1))
+            walked.append(line.name)
+        }
+        drive([])
+        state.withLock { $0.walking = false }
+        doorbell.ring()
+        return walked
+    }
+}

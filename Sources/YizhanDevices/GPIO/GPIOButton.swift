@@ -1,0 +1,36 @@
+import YizhanCore
+
+/// A button on a GPIO line, read through the line's event descriptor in the event loop:
+/// the task sleeps in poll(2) until an edge arrives.
+public final class GPIOButton: Sendable {
+    private let driver: any GPIODriver
+    private let chip: GPIOHandle
+    private let line: GPIOHandle
+    private let reader: DescriptorReader
+
+    /// Opens `chip` and requests both edges of the line.
+    public init(driver: any GPIODriver, chip description: String, line spec: GPIOLineSpec) throws {
+        self.driver = driver
+        chip = try driver.openChip(description)
+        do {
+            line = try spec.find(on: chip, driver: driver)
+            try driver.requestEdges(line, consumer: "yizhand", activeLow: spec.activeLow)
+            reader = try DescriptorReader(descriptor: try driver.eventDescriptor(line))
+        } catch {
+            driver.closeChip(chip)
+            throw error
+        }
+    }
+
+    /// The next edge: true when the button went down. Throws when the chip is gone.
+    public func nextEdge() async throws -> Bool {
+        await reader.waitUntilReadable()
+        try Task.checkCancellation()
+        return try driver.readEvent(line).rising
+    }
+
+    public func close() {
+        driver.release(line)
+        driver.closeChip(chip)
+    }
+}

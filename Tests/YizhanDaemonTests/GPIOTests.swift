@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import YizhanConfig
+import YizhanCore
+import YizhanDevices
+import YizhanTestSupport
+
+@testable import YizhanDaemon
+
+/// The GPIO backend through its funnel, with a fake chip standing in for the kernel.
+@Suite struct GPIOTests {
+    let driver = FakeGPIODriver(chips: [
+        FakeGPIODriver.Chip(name: "gpiochip0", label: "pinctrl-bcm2835", lines: ["GPIO5", "GPIO17", "GPIO18", "GPIO22", "GPIO27"])
+    ])
+
+    @Test func chipsAreFoundByNamePathOrLabelAndLinesByNameOrOffset() throws {
+        for description in ["gpiochip0", "/dev/gpiochip0", "pinctrl-bcm2835"] {
+            #expect(throws: Never.self) { try driver.openChip(description) }
+        }
+        #expect(throws: GPIOError.self) { try driver.openChip("gpiochip7") }
+        let chip = try driver.openChip("pinctrl-bcm2835")
+        #expect(try GPIOLineSpec("GPIO17")!.find(on: chip, driver: driver) == GPIOLineSpec("1")!.find(on: chip, driver: driver))
+    }
+
+    @Test func lightsDriveTheLinesWithActiveLowInverted() throws {
+        let lights = try GPIOLights(
+            driver: driver, chip: "gpiochip0",
+            lines: [(.green, GPIOLineSpec("GPIO17")!), (.red, GPIOLineSpec("!GPIO22")!), (.buzzer, GPIOLineSpec("2")!)])
+        #expect(driver.level(chip: "gpiochip0", line: "GPIO17") == false)
+        #expect(driver.level(chip: "gpiochip0", line: "GPIO22") == true, "active-low off is a high level")
+        try lights.show([.green, .red])
+        #expect(driver.level(chip: "gpiochip0", line: "GPIO17") == true)
+        #expect(driver.level(chip: "gpiochip0", line: "GPIO22") == false, "active-low on pulls the line low")
+        #expect(driver.level(chip: "gpiochip0", line: "GPIO18") == false)
+        #expect(driver.calls.contains("requestOutput(GPIO17)"))
+        lights.close()
+        #expect(driver.calls.last == "closeChip")
+    }
+
+    @Test func aChipThatDisappearsIsReportedGoneAndTheStationGoesOn() async throws {
+        let lights = try GPIOLights(driver: driver, chip: "gpiochip0", lines: [(.green, GPIOLineSpec("GPIO17")!)])
+        driver.unplug(chip: "gpiochip0")
+        do {
+            try lights.show(.green)
+            Issue.record("a vanished chip accepted a value")
+        } catch {
+            #expect(error.isGone)
+        }
+        let devices = DeviceRegistry()
+        let clock = Fixtures.clock("2026-11-30 09:00")
+        let signals = SignalService(
+            output: lights, backend: "gpiod", plan: SignalPlan(), clock: clock, devices: devices, logger: .init(label: "test"))
+        let walked = await signals.walk([("green", .green)])
+        #expect(walked == ["green"])
+        #expect(devices.all.first { $0.kind == "gpio" }?.state == .missing)
+    }
+
+    @Test func buttonEdgesArriveThroughTheEventDescriptor() async throws {
+        let button = try GPIOButton(driver: driver, chip: "gpiochip0", line: GPIOLineSpec("!GPIO5")!)
+        driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)
+        driver.drive(chip: "gpiochip0", line: "GPIO5", level: false)
+        #expect(try await button.nextEdge() == false, "active-low: high is released")
+        #expect(try await button.nextEdge() == true, "pulled low is pressed")
+        let waiting = Task { try await button.nextEdge() }
+        driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)
+        #expect(try await waiting.value == false, "a waiting reader wakes for a new edge")
+        button.close()
+    }
+
+    @Test func checkConfigNamesTheMissingLineAndTheChip() throws {
+        let source = """
+            [station]
+            id = "s"
+            name = "驿站"
+
+            [printer]
+            transport = "file"
+            path = "/tmp/slips"
+
+            [gpio]
+            backend = "gpiod"
+            chip = "gpiochip0"
+            green = "GPIO17"
+            amber = "GPIO99"
+
+            [[button]]
+            line = "!GPIO6"
+            """
+        let config = try ConfigLoader.parse(source, file: "/etc/yizhan/yizhand.toml")
+        let problems = Daemon.probeGPIO(config, driver: driver).map(\.description)
+        #expect(problems.count == 2)
+        #expect(
+            problems.first?.hasPrefix(
+                "/etc/yizhan/yizhand.toml:13: gpio.amber: line GPIO99 is not on chip \"gpiochip0\" (label \"pinctrl-bcm2835\")") == true,
+            "\(problems)")
+        #expect(problems.last?.hasPrefix("/etc/yizhan/yizhand.toml:16: button[1].line: line !GPIO6 is not on chip") == true, "\(problems)")
+        var missingChip = config
+        missingChip.gpio.chip = "gpiochip4"
+        #expect(
+            Daemon.probeGPIO(missingChip, driver: driver).map(\.description) == [
+                "/etc/yizhan/yizhand.toml:11: gpio.chip: GPIO chip \"gpiochip4\" cannot be opened: gpiod_chip_open_lookup(gpiochip4): No such file or directory"
+            ])
+    }
+}
