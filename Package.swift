@@ -105,6 +105,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .testTarget(
+            name: "YizhanDevicesTests",
+            dependencies: ["YizhanDevices", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
     ]

@@ -18,6 +18,7 @@ final class ScannerService: Service {
         var id: String
         var kind: String
         var path: String
+        var baud: Int
     }
 
     init(config: ScannerSettings, station: Station, devices: DeviceRegistry, logger: Logger) {
@@ -28,28 +29,48 @@ final class ScannerService: Service {
     }
 
     func run() async throws {
-        guard config.kind == "fifo" else {
+        guard let device = scanner() else {
             devices.update(
                 DeviceStatus(id: config.id, kind: "scanner", state: .unsupported, detail: "\(config.kind) scanners are not in this build"))
             logger.error("scanner backend not in this build", metadata: ["scanner": "\(config.id)", "kind": "\(config.kind)"])
             try? await gracefulShutdown()
             return
         }
-        let scanner = FIFOScanner(id: config.id, path: config.path, logger: logger)
+        let watcher = try? PathWatcher(watching: config.path)
         await cancelWhenGracefulShutdown {
             var backoff: Duration = .seconds(1)
             while !Task.isCancelled {
                 do {
-                    try await scanner.run(devices: self.devices) { frame in await self.handle(frame) }
+                    try await device { frame in await self.handle(frame) }
                 } catch is CancellationError {
                     return
                 } catch {
-                    self.devices.update(DeviceStatus(id: self.config.id, kind: "scanner", state: .missing, detail: "\(error)"))
-                    self.logger.error("scanner failed; retrying", metadata: ["scanner": "\(self.config.id)", "error": "\(error)"])
+                    if self.devices.update(DeviceStatus(id: self.config.id, kind: "scanner", state: .missing, detail: "\(error)")) {
+                        self.logger.error(
+                            "scanner missing; waiting for it", metadata: ["scanner": "\(self.config.id)", "error": "\(error)"])
+                    }
                 }
-                try? await Task.sleep(for: backoff)
+                // Back as soon as its node or link appears, or at the next retry.
+                if let watcher { await watcher.waitForChange(timeout: backoff) } else { try? await Task.sleep(for: backoff) }
                 backoff = min(backoff * 2, .seconds(60))
             }
+        }
+    }
+
+    /// The device's read loop for this scanner's kind, or nil when this build has none.
+    private func scanner() -> (@Sendable (@Sendable (LineFramer.Frame) async -> Void) async throws -> Void)? {
+        let config = self.config
+        let devices = self.devices
+        let logger = self.logger
+        switch config.kind {
+        case "fifo":
+            let scanner = FIFOScanner(id: config.id, path: config.path, logger: logger)
+            return { handle in try await scanner.run(devices: devices, handle: handle) }
+        case "serial":
+            let scanner = SerialScanner(id: config.id, path: config.path, baud: config.baud, logger: logger)
+            return { handle in try await scanner.run(devices: devices, handle: handle) }
+        default:
+            return nil
         }
     }
 

@@ -52,14 +52,3 @@ public final class FIFOScanner: Sendable {
         return descriptor
     }
 }
-
-/// A device error with the failing call and errno.
-public enum DeviceError: Error, CustomStringConvertible {
-    case system(String, Int32)
-
-    public var description: String {
-        switch self {
-        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
-        }
-    }
-}
