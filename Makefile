@@ -6,12 +6,13 @@ CONFIG ?= config/dev.toml
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-# What building needs: SQLite for the store, libgpiod for the lights and buttons.
-BUILD_PACKAGES = libsqlite3-dev libgpiod-dev pkg-config
+# What building needs: SQLite for the store, libgpiod for the lights and buttons,
+# libxkbcommon and its layouts for keyboard-wedge scanners.
+BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data pkg-config
 # What the tests need beyond the build: Python for independent checks (GBK bytes through its
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
-# runuser for the permission test.
-TEST_PACKAGES = python3 python3-pip systemd util-linux
+# runuser for the permission test, umockdev for an emulated evdev scanner.
+TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -47,7 +47,7 @@ let package = Package(
         // Scanners and printer transports, real and simulated.
         .target(
             name: "YizhanDevices",
-            dependencies: ["YizhanCore", "CGPIOD", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["YizhanCore", "CGPIOD", "CXKBCommon", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTTP/JSON API served on the Unix sockets.
         .target(
@@ -75,6 +75,8 @@ let package = Package(
         ),
         // libgpiod, through one header of thin calls (v1 now; v2 is its sibling branch).
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
+        // libxkbcommon, for turning a keyboard-wedge scanner's keycodes into text.
+        .systemLibrary(name: "CXKBCommon", pkgConfig: "xkbcommon", providers: [.apt(["libxkbcommon-dev", "xkb-data"])]),
         // Linux calls that Glibc's Swift module does not expose.
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.

@@ -1,0 +1,108 @@
+import Testing
+import YizhanDevices
+
+/// Key sequences as a scanner sends them for each layout, from the layouts' published
+/// charts, decoded back to the scan's text.
+@Suite struct KeyboardDecoderTests {
+    /// Linux key codes used below.
+    enum Key {
+        static let leftShift: UInt16 = 42
+        static let rightAlt: UInt16 = 100  // AltGr
+        static let leftAlt: UInt16 = 56
+        static let capsLock: UInt16 = 58
+        static let numLock: UInt16 = 69
+        static let enter: UInt16 = 28
+        static let kpEnter: UInt16 = 96
+        static let tab: UInt16 = 15
+    }
+
+    /// One keystroke: the key with modifiers held around it.
+    struct Stroke {
+        var code: UInt16
+        var modifiers: [UInt16] = []
+        static func shift(_ code: UInt16) -> Stroke { Stroke(code: code, modifiers: [Key.leftShift]) }
+        static func altGr(_ code: UInt16) -> Stroke { Stroke(code: code, modifiers: [Key.rightAlt]) }
+    }
+
+    func decode(_ layout: String, _ strokes: [Stroke], terminator: UInt16 = Key.enter) throws -> (text: String, terminated: Bool) {
+        let decoder = try KeyboardDecoder(layout: layout)
+        var text = ""
+        var terminated = false
+        func event(_ code: UInt16, _ pressed: Bool) {
+            switch decoder.key(code: code, pressed: pressed) {
+            case .text(let piece): text += piece
+            case .terminator: terminated = true
+            case nil: break
+            }
+        }
+        for stroke in strokes {
+            for modifier in stroke.modifiers { event(modifier, true) }
+            event(stroke.code, true)
+            event(stroke.code, false)
+            for modifier in stroke.modifiers.reversed() { event(modifier, false) }
+        }
+        event(terminator, true)
+        event(terminator, false)
+        return (text, terminated)
+    }
+
+    @Test func usLayout() throws {
+        // Y Z : C : a / b @ " and keypad 1 2
+        let strokes: [Stroke] = [
+            .shift(21), .shift(44), .shift(39), .shift(46), .shift(39), .init(code: 30), .init(code: 53), .init(code: 48),
+            .shift(3), .shift(40), .init(code: 79), .init(code: 80),
+        ]
+        #expect(try decode("us", strokes) == ("YZ:C:a/b@\"12", true))
+    }
+
+    @Test func gbLayoutSwapsTheAtSignAndTheQuote() throws {
+        let strokes: [Stroke] = [.shift(21), .shift(44), .shift(39), .init(code: 53), .shift(40), .shift(3)]
+        #expect(try decode("gb", strokes).text == "YZ:/@\"")
+    }
+
+    @Test func deLayoutHasZAndYSwappedAndAltGrForTheAtSign() throws {
+        // Y is on the Z key and Z on the Y key; ":" is Shift+.; "/" is Shift+7; "@" is AltGr+Q; "\"" is Shift+2.
+        let strokes: [Stroke] = [.shift(44), .shift(21), .shift(52), .shift(8), .altGr(16), .shift(3), .init(code: 21)]
+        #expect(try decode("de", strokes).text == "YZ:/@\"z")
+    }
+
+    @Test func frLayoutIsAZERTY() throws {
+        // A is on the Q key; digits need Shift; ":" is its own key; "/" is Shift+:; "@" is AltGr+à; "\"" is the 3 key.
+        let strokes: [Stroke] = [.shift(16), .shift(2), .init(code: 52), .shift(52), .altGr(11), .init(code: 4), .init(code: 30)]
+        #expect(try decode("fr", strokes).text == "A1:/@\"q")
+    }
+
+    @Test func capsLockAndNumLockAreFollowed() throws {
+        let strokes: [Stroke] = [
+            .init(code: Key.capsLock), .init(code: 30), .shift(30), .init(code: Key.capsLock), .init(code: 30),
+            .init(code: 82), .init(code: Key.numLock), .init(code: 82), .init(code: Key.numLock), .init(code: 73),
+        ]
+        #expect(try decode("us", strokes).text == "Aaa09", "NumLock off turns keypad 0 into Insert")
+    }
+
+    @Test func altAndKeypadDigitsTypeACharacterByItsCode() throws {
+        // Alt held, keypad 6 4 → "@"; Alt held, keypad 1 9 9 7 0 → "丂" (U+4E02).
+        let decoder = try KeyboardDecoder(layout: "us")
+        var text = ""
+        for sequence in [[77, 75], [79, 73, 73, 71, 82]] as [[UInt16]] {
+            _ = decoder.key(code: Key.leftAlt, pressed: true)
+            for code in sequence {
+                _ = decoder.key(code: code, pressed: true)
+                _ = decoder.key(code: code, pressed: false)
+            }
+            if case .text(let piece) = decoder.key(code: Key.leftAlt, pressed: false) { text += piece }
+        }
+        #expect(text == "@丂")
+    }
+
+    @Test func theTerminatorIsConfigurable() throws {
+        #expect(try decode("us", [.init(code: 30)], terminator: Key.kpEnter) == ("a", true))
+        let tabOnly = try KeyboardDecoder(layout: "us", terminators: [.tab])
+        #expect(tabOnly.key(code: Key.enter, pressed: true) == nil)
+        #expect(tabOnly.key(code: Key.tab, pressed: true) == .terminator)
+    }
+
+    @Test func anUnknownLayoutIsAnError() {
+        #expect(throws: DeviceError.self) { try KeyboardDecoder(layout: "klingon") }
+    }
+}
