@@ -128,8 +128,18 @@ public enum ConfigLoader {
             let path = reader.string("path", required: true)
             let layout = reader.string("layout", default: "us")!
             let baud = reader.int("baud", default: 9600, in: 1200...921_600)!
+            if ![1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600].contains(baud) {
+                reader.problem("baud", "\(baud) is not a standard rate (9600, 19200, 38400, 57600, 115200, …)")
+            }
+            let terminators = reader.strings("terminator", default: ["enter", "kp_enter"])
+            for terminator in terminators where !["enter", "kp_enter", "tab"].contains(terminator) {
+                reader.problem("terminator", "\"\(terminator)\" is not one of enter, kp_enter, tab")
+            }
+            let timeout = reader.int("char_timeout_ms", default: 100, in: 10...5000)!
             guard let id, let path else { return nil }
-            return ScannerConfig(id: id, kind: kind, path: path, layout: layout, baud: baud)
+            return ScannerConfig(
+                id: id, kind: kind, path: path, layout: layout, baud: baud, terminators: terminators,
+                characterTimeout: .milliseconds(timeout))
         }
     }
 

@@ -76,6 +76,10 @@ public struct ScannerConfig: Sendable, Hashable {
     public var layout: String
     /// Baud rate for serial scanners.
     public var baud: Int
+    /// The keys that end a scan on an evdev scanner: enter, kp_enter, tab.
+    public var terminators: [String]
+    /// A pause this long between characters ends a scan that has no terminator.
+    public var characterTimeout: Duration
 }
 
 /// `[printer]`.

@@ -89,8 +89,11 @@ public enum Daemon {
             }, logger: logger)
         let scanners = config.scanners.map {
             ScannerService(
-                config: .init(id: $0.id, kind: $0.kind.rawValue, path: $0.path, baud: $0.baud), station: station, devices: devices,
-                logger: logger)
+                config: .init(
+                    id: $0.id, kind: $0.kind.rawValue, path: $0.path, baud: $0.baud, layout: $0.layout,
+                    terminators: Set($0.terminators.compactMap(KeyboardDecoder.Terminator.init(rawValue:))),
+                    characterTimeout: $0.characterTimeout),
+                station: station, devices: devices, logger: logger)
         }
 
         let environment = APIEnvironment(

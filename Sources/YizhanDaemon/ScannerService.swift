@@ -19,6 +19,9 @@ final class ScannerService: Service {
         var kind: String
         var path: String
         var baud: Int
+        var layout: String
+        var terminators: Set<KeyboardDecoder.Terminator>
+        var characterTimeout: Duration
     }
 
     init(config: ScannerSettings, station: Station, devices: DeviceRegistry, logger: Logger) {
@@ -68,6 +71,11 @@ final class ScannerService: Service {
             return { handle in try await scanner.run(devices: devices, handle: handle) }
         case "serial":
             let scanner = SerialScanner(id: config.id, path: config.path, baud: config.baud, logger: logger)
+            return { handle in try await scanner.run(devices: devices, handle: handle) }
+        case "evdev":
+            let scanner = EvdevScanner(
+                id: config.id, path: config.path, layout: config.layout, terminators: config.terminators,
+                characterTimeout: config.characterTimeout, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
         default:
             return nil

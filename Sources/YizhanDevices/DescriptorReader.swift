@@ -16,7 +16,10 @@ final class DescriptorReader: Sendable {
         self.descriptor = descriptor
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw DeviceError.system("pipe", errno) }
-        for end in ends { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)
+        }
         wakeup = (ends[0], ends[1])
     }
 
@@ -38,6 +41,24 @@ final class DescriptorReader: Sendable {
         }
     }
 
+    /// The next bytes, nil at end of file, or empty when nothing came within `timeout`.
+    func read(timeout: Duration) async throws -> [UInt8]? {
+        let arrived = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.waitUntilReadable()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        return arrived ? try await read() : []
+    }
+
     /// Returns when the descriptor is readable (or hung up), or the task is cancelled.
     func waitUntilReadable() async {
         let descriptor = self.descriptor
@@ -50,6 +71,9 @@ final class DescriptorReader: Sendable {
                         pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0),
                     ]
                     while poll(&descriptors, 2, -1) < 0 && errno == EINTR {}
+                    // A cancellation's byte is used up, so the next wait sleeps again.
+                    var drained: UInt8 = 0
+                    while Glibc.read(wakeup.read, &drained, 1) > 0 {}
                     continuation.resume()
                 }
             }

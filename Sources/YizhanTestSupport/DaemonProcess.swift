@@ -28,16 +28,17 @@ public final class DaemonProcess: @unchecked Sendable {
         return root.appendingPathComponent(".build/debug")
     }
 
-    /// Writes a config; `extra` is appended TOML (checkpoints, catalogue, overrides).
-    public init(extra: String = DaemonProcess.defaultRules) throws {
+    /// Writes a config; `extra` is appended TOML (checkpoints, catalogue, overrides) and
+    /// `scanners` replaces the FIFO scanner.
+    public init(extra: String = DaemonProcess.defaultRules, scanners: String? = nil) throws {
         directory = try TemporaryDirectory()
         configPath = directory.file("yizhand.toml")
         notify = try NotifySocket(path: directory.file("notify.sock"))
-        try writeConfig(extra: extra)
+        try writeConfig(extra: extra, scanners: scanners)
     }
 
     /// Rewrites the config file (for reload tests); `[api]` can be replaced through `api`.
-    public func writeConfig(extra: String = DaemonProcess.defaultRules, api: String? = nil) throws {
+    public func writeConfig(extra: String = DaemonProcess.defaultRules, api: String? = nil, scanners: String? = nil) throws {
         let config = """
             [station]
             id = "e2e-station"
@@ -50,10 +51,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
             \(api ?? "[api]\nadmin_socket = \"\(adminSocket)\"\nkiosk_socket = \"\(kioskSocket)\"")
 
-            [[scanner]]
-            id = "front"
-            kind = "fifo"
-            path = "\(fifo)"
+            \(scanners ?? "[[scanner]]\nid = \"front\"\nkind = \"fifo\"\npath = \"\(fifo)\"")
 
             [printer]
             transport = "file"
@@ -96,16 +94,24 @@ public final class DaemonProcess: @unchecked Sendable {
         stock = 5
         """
 
-    /// Starts the daemon and returns once it has sent `READY=1`.
-    public func start(environment extra: [String: String] = [:]) throws {
+    /// Starts the daemon (inside `wrapper`, e.g. `umockdev-run … --`, if given) and
+    /// returns once it has sent `READY=1`.
+    public func start(environment extra: [String: String] = [:], wrapper: [String] = []) throws {
         let process = Process()
-        process.executableURL = Self.productsDirectory.appendingPathComponent("yizhand")
-        process.arguments = ["--config", configPath]
+        let daemon = Self.productsDirectory.appendingPathComponent("yizhand").path
+        if let program = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: program)
+            process.arguments = Array(wrapper.dropFirst()) + [daemon, "--config", configPath]
+        } else {
+            process.executableURL = URL(fileURLWithPath: daemon)
+            process.arguments = ["--config", configPath]
+        }
         var environment = ProcessInfo.processInfo.environment
         environment["NOTIFY_SOCKET"] = notify.path
         environment.merge(extra) { $1 }
         process.environment = environment
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process
         guard notify.wait(for: "READY=1", timeout: .seconds(60)) else {
@@ -118,20 +124,23 @@ public final class DaemonProcess: @unchecked Sendable {
     @discardableResult
     public func stop(signal: Int32 = SIGTERM) -> Int32? {
         guard let process else { return nil }
-        kill(process.processIdentifier, signal)
+        self.signal(signal)
         process.waitUntilExit()
         self.process = nil
         return process.terminationStatus
     }
 
-    /// Sends a signal and leaves the daemon running (SIGHUP reloads).
+    /// Sends a signal and leaves the daemon running (SIGHUP reloads). Under a wrapper the
+    /// daemon is the wrapper's child: it gets the signal first, then the wrapper.
     public func signal(_ signal: Int32) {
-        if let process { kill(process.processIdentifier, signal) }
+        guard let process else { return }
+        for pid in Self.descendants(of: process.processIdentifier) + [process.processIdentifier] { kill(pid, signal) }
     }
 
-    /// Sends a signal without waiting, from any thread (a kill in the middle of a storm).
-    public func stopWithoutWaiting(signal: Int32) {
-        if let process { kill(process.processIdentifier, signal) }
+    static func descendants(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        let children = text.split(separator: " ").compactMap { Int32($0) }
+        return children.flatMap { descendants(of: $0) + [$0] }
     }
 
     public var isRunning: Bool { process?.isRunning ?? false }

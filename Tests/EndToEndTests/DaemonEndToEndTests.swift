@@ -154,7 +154,7 @@ import YizhanTestSupport
                     guard let reply = try? client.send("POST", "/v1/scans", json: ["code": code, "scanner": "storm\(index)"]),
                         reply.status == 200, let seq = reply.json?["seq"] as? Int
                     else { return }
-                    if acknowledged.add(seq) == killAfter { daemon.stopWithoutWaiting(signal: SIGKILL) }
+                    if acknowledged.add(seq) == killAfter { daemon.signal(SIGKILL) }
                 }
             }
         }
