@@ -29,30 +29,43 @@ import YizhanTestSupport
         A: name=RFID Card Reader
         """
 
-    /// Evemu events for a card reader typing `uid` on a US layout, then Enter.
-    static func events(typing uid: String) -> String {
-        let digits: [Character: UInt16] = ["1": 2, "2": 3, "3": 4, "4": 5, "5": 6, "6": 7, "7": 8, "8": 9, "9": 10, "0": 11]
-        let letters: [Character: UInt16] = ["A": 30, "B": 48, "C": 46, "D": 32, "E": 18, "F": 33]
-        var lines: [String] = []
-        var time = 0.05
-        func key(_ code: UInt16, _ value: Int) {
-            lines.append(String(format: "E: %.6f 0001 %04x %04d", time, code, value))
-            lines.append(String(format: "E: %.6f 0000 0000 0000", time))
-            time += 0.002
+    /// US-layout keys: (Linux key code, with Shift).
+    static let usKeys: [Character: (UInt16, Bool)] = {
+        var keys: [Character: (UInt16, Bool)] = ["-": (12, false), ":": (39, true)]
+        for (index, digit) in "1234567890".enumerated() { keys[digit] = (UInt16(2 + index), false) }
+        let letters: [Character: UInt16] = [
+            "a": 30, "b": 48, "c": 46, "d": 32, "e": 18, "f": 33, "g": 34, "h": 35, "i": 23, "n": 49, "r": 19, "s": 31, "t": 20, "u": 22,
+            "x": 45, "y": 21, "z": 44,
+        ]
+        for (letter, code) in letters {
+            keys[letter] = (code, false)
+            keys[Character(letter.uppercased())] = (code, true)
         }
-        for character in uid {
-            if let code = digits[character] {
+        return keys
+    }()
+
+    /// Evemu events for scans typed on a US layout, each `(text, at seconds, ends with Enter)`.
+    static func events(_ scans: [(text: String, at: Double, enter: Bool)]) -> String {
+        var lines: [String] = []
+        for scan in scans {
+            var time = scan.at
+            func key(_ code: UInt16, _ value: Int) {
+                lines.append(String(format: "E: %.6f 0001 %04x %04d", time, code, value))
+                lines.append(String(format: "E: %.6f 0000 0000 0000", time))
+                time += 0.002
+            }
+            for character in scan.text {
+                let (code, shifted) = usKeys[character]!
+                if shifted { key(42, 1) }
                 key(code, 1)
                 key(code, 0)
-            } else if let code = letters[character] {
-                key(42, 1)
-                key(code, 1)
-                key(code, 0)
-                key(42, 0)
+                if shifted { key(42, 0) }
+            }
+            if scan.enter {
+                key(28, 1)
+                key(28, 0)
             }
         }
-        key(28, 1)
-        key(28, 0)
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -65,6 +78,7 @@ import YizhanTestSupport
             kind = "evdev"
             path = "/dev/input/event5"
             layout = "us"
+            char_timeout_ms = 80
 
             [[scanner]]
             id = "serial"
@@ -86,7 +100,9 @@ import YizhanTestSupport
         daemon.stop()
 
         try Self.cardReader.write(toFile: daemon.directory.file("reader.umockdev"), atomically: true, encoding: .utf8)
-        try Self.events(typing: "04A1B2C3").write(toFile: daemon.directory.file("card.events"), atomically: true, encoding: .utf8)
+        // The card, ended by Enter; then a checkpoint tag typed with no terminator, which the
+        // pause after its last character ends.
+        try Self.events([("04A1B2C3", 0.05, true), ("YZ:C:extinguisher-1", 0.4, false)]).write(toFile: daemon.directory.file("card.events"), atomically: true, encoding: .utf8)
         try daemon.start(wrapper: [
             "/usr/bin/umockdev-run", "-d", daemon.directory.file("reader.umockdev"), "-e",
             "/dev/input/event5=" + daemon.directory.file("card.events"),
@@ -103,13 +119,18 @@ import YizhanTestSupport
             }
         }
         #expect(serialPresent)
-        pty.send("YZ:C:extinguisher-1\r\nYZ:C:water-dispenser\r\n\(badge)\r\n")
+        let checked = try daemon.waitUntil {
+            (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["reason"] as? String == "checkpoint_recorded"
+        }
+        #expect(checked, "the unterminated scan ended by the pause")
+        pty.send("YZ:C:water-dispenser\r\n\(badge)\r\n")
         let finished = try daemon.waitUntil { try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2 }
         #expect(finished, "the patrol closed completed with its points")
 
         let scans = try daemon.get("/v1/scans?limit=10")["items"] as? [[String: Any]] ?? []
         #expect(scans.contains { $0["scanner"] as? String == "card" && $0["reason"] as? String == "patrol_started" })
-        #expect(scans.filter { $0["scanner"] as? String == "serial" }.count == 3)
+        #expect(scans.contains { $0["scanner"] as? String == "card" && $0["reason"] as? String == "checkpoint_recorded" })
+        #expect(scans.filter { $0["scanner"] as? String == "serial" }.count == 2)
         let ledger = try daemon.get("/v1/volunteers/\(id)/ledger")["items"] as? [[String: Any]] ?? []
         #expect(ledger.map { $0["kind"] as? String } == ["patrol_award"])
 
