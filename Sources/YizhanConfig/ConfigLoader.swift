@@ -84,8 +84,8 @@ public enum ConfigLoader {
     }
 
     static func readStation(_ reader: TableReader) -> StationConfig? {
-        let id = reader.string("id", required: true)
-        if let id, !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
+        var unused: Set<String> = []
+        let id = reader.identifier("id", unique: &unused, of: "station")
         let name = reader.string("name", required: true)
         let zoneName = reader.string("timezone", default: "Asia/Shanghai")!
         let zone = TimeZone(identifier: zoneName)
@@ -119,11 +119,7 @@ public enum ConfigLoader {
         var seen: Set<String> = []
         return readers.compactMap { reader in
             defer { reader.finish() }
-            let id = reader.string("id", required: true)
-            if let id {
-                if !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
-                if !seen.insert(id).inserted { reader.problem("id", "\"\(id)\" is used by another scanner") }
-            }
+            let id = reader.identifier("id", unique: &seen, of: "scanner")
             let kind = reader.choice("kind", default: ScannerConfig.Kind.fifo)
             let path = reader.string("path", required: true)
             let layout = reader.string("layout", default: "us")!
@@ -313,11 +309,7 @@ public enum ConfigLoader {
         var seen: Set<String> = []
         return readers.compactMap { reader in
             defer { reader.finish() }
-            let id = reader.string("id", required: true)
-            if let id {
-                if !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
-                if !seen.insert(id).inserted { reader.problem("id", "\"\(id)\" is used by another checkpoint") }
-            }
+            let id = reader.identifier("id", unique: &seen, of: "checkpoint")
             let name = reader.string("name", required: true)
             var kinds: Set<PatrolKind> = []
             for text in reader.strings("required_for", default: PatrolKind.allCases.map(\.rawValue)) {
@@ -336,11 +328,7 @@ public enum ConfigLoader {
         var seen: Set<String> = []
         return readers.compactMap { reader in
             defer { reader.finish() }
-            let id = reader.string("id", required: true)
-            if let id {
-                if !ScanCode.isIdentifier(id) { reader.problem("id", "must be lower-case letters, digits, - and _") }
-                if !seen.insert(id).inserted { reader.problem("id", "\"\(id)\" is used by another item") }
-            }
+            let id = reader.identifier("id", unique: &seen, of: "item")
             let name = reader.string("name", required: true)
             let cost = reader.int("cost", in: 1...1_000_000, required: true)
             let stock = reader.int("stock", default: 0, in: 0...1_000_000)!

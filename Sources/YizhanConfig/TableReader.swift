@@ -1,4 +1,5 @@
 import TOMLKit
+import YizhanCore
 
 /// Collects problems while a config file is read.
 final class ConfigContext {
@@ -99,6 +100,14 @@ final class TableReader {
             strings.append(text)
         }
         return strings
+    }
+
+    /// A required id (lower-case letters, digits, `-`, `_`) not used by another `what` in `seen`.
+    func identifier(_ key: String, unique seen: inout Set<String>, of what: String) -> String? {
+        guard let id = string(key, required: true) else { return nil }
+        if !ScanCode.isIdentifier(id) { problem(key, "must be lower-case letters, digits, - and _") }
+        if !seen.insert(id).inserted { problem(key, "\"\(id)\" is used by another \(what)") }
+        return id
     }
 
     /// One of the values of `type`, spelled as in the config.

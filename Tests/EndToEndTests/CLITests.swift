@@ -4,22 +4,10 @@ import YizhanTestSupport
 
 /// `yizhanctl` against the running daemon: what a manager reads and what a script parses.
 @Suite(.serialized) struct CLITests {
-    func run(_ daemon: DaemonProcess?, _ arguments: String...) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = DaemonProcess.productsDirectory.appendingPathComponent("yizhanctl")
-        process.arguments = arguments
+    func run(_ daemon: DaemonProcess?, _ arguments: String...) throws -> Command {
         var environment = ProcessInfo.processInfo.environment
         environment["YIZHAN_SOCKET"] = daemon?.adminSocket ?? "/nonexistent/yizhand.sock"
-        process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let out = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let err = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, out, err)
+        return try Command.run(Command.product("yizhanctl"), arguments, environment: environment)
     }
 
     @Test func theManagerRegistersAVolunteerAndReadsATable() throws {

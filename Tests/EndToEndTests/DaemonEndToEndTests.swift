@@ -31,15 +31,9 @@ import YizhanTestSupport
 
     /// Bytes of `text` in GBK, from Python's codec rather than our own encoder.
     func gbk(_ text: String) throws -> [UInt8] {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = ["-c", "import sys; sys.stdout.buffer.write(sys.argv[1].encode('gbk'))", text]
-        let output = Pipe()
-        python.standardOutput = output
-        try python.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        python.waitUntilExit()
-        return Array(data)
+        let python = try Command.run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.argv[1].encode('gbk').hex())", text])
+        let hex = Array(python.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        return stride(from: 0, to: hex.count, by: 2).compactMap { UInt8(String(hex[$0...$0 + 1]), radix: 16) }
     }
 
     @Test func aVolunteerPatrolsReportsAHazardRedeemsAndCollects() throws {
@@ -117,15 +111,9 @@ import YizhanTestSupport
 
     @Test func aBrokenConfigIsRefusedWithItsLineAndKey() throws {
         let daemon = try DaemonProcess(extra: "[points]\ndaily = \"two\"\n")
-        let check = Process()
-        check.executableURL = DaemonProcess.productsDirectory.appendingPathComponent("yizhand")
-        check.arguments = ["--check-config", "--config", daemon.configPath]
-        let errors = Pipe()
-        check.standardError = errors
-        try check.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 1)
+        let check = try Command.run(Command.product("yizhand"), ["--check-config", "--config", daemon.configPath])
+        let message = check.errors
+        #expect(check.status == 1)
         let lines = try String(contentsOfFile: daemon.configPath, encoding: .utf8).components(separatedBy: "\n")
         let line = try #require(lines.firstIndex(of: "daily = \"two\"")) + 1
         #expect(message.contains("\(daemon.configPath):\(line): points.daily: must be a whole number"), "\(message)")

@@ -21,15 +21,9 @@ import YizhanTestSupport
     @Test func aMissingGPIOChipIsAConfigErrorAndAtRunTimeTheStationServesWithoutLights() throws {
         let daemon = try DaemonProcess(
             extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"gpiod\"\nchip = \"gpiochip-none\"\ngreen = \"GPIO17\"\n")
-        let check = Process()
-        check.executableURL = DaemonProcess.productsDirectory.appendingPathComponent("yizhand")
-        check.arguments = ["--check-config", "--config", daemon.configPath]
-        let errors = Pipe()
-        check.standardError = errors
-        try check.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        check.waitUntilExit()
-        #expect(check.terminationStatus == 1)
+        let check = try Command.run(Command.product("yizhand"), ["--check-config", "--config", daemon.configPath])
+        let message = check.errors
+        #expect(check.status == 1)
         #expect(message.contains("gpio.chip: GPIO chip \"gpiochip-none\" cannot be opened"), "\(message)")
 
         try daemon.start()

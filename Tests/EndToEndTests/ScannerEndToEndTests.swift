@@ -102,7 +102,8 @@ import YizhanTestSupport
         try Self.cardReader.write(toFile: daemon.directory.file("reader.umockdev"), atomically: true, encoding: .utf8)
         // The card, ended by Enter; then a checkpoint tag typed with no terminator, which the
         // pause after its last character ends.
-        try Self.events([("04A1B2C3", 0.05, true), ("YZ:C:extinguisher-1", 0.4, false)]).write(toFile: daemon.directory.file("card.events"), atomically: true, encoding: .utf8)
+        try Self.events([("04A1B2C3", 0.05, true), ("YZ:C:extinguisher-1", 0.4, false)]).write(
+            toFile: daemon.directory.file("card.events"), atomically: true, encoding: .utf8)
         try daemon.start(wrapper: [
             "/usr/bin/umockdev-run", "-d", daemon.directory.file("reader.umockdev"), "-e",
             "/dev/input/event5=" + daemon.directory.file("card.events"),

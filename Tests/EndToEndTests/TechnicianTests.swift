@@ -151,16 +151,8 @@ import YizhanTestSupport
         try built.write(toFile: directory.file("yizhand.service"), atomically: true, encoding: .utf8)
 
         func analyze(_ arguments: [String]) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-analyze")
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            let command = try Command.run("/usr/bin/systemd-analyze", arguments)
+            return (command.status, command.output + command.errors)
         }
         let verify = try analyze(["verify", directory.file("yizhand.service")])
         #expect(verify.0 == 0, "\(verify.1)")

@@ -51,17 +51,13 @@ import YizhanTestSupport
     }
 
     @Test func theDocumentIsValidOpenAPI() throws {
-        let python = Process()
-        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        python.arguments = [
-            "python3", "-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))",
-            Self.documentPath,
-        ]
-        let errors = Pipe()
-        python.standardError = errors
-        try python.run()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        python.waitUntilExit()
-        #expect(python.terminationStatus == 0, "\(message)")
+        let python = try Command.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c", "import json, sys; from openapi_spec_validator import validate; validate(json.load(open(sys.argv[1])))",
+                Self.documentPath,
+            ])
+        let message = python.errors
+        #expect(python.status == 0, "\(message)")
     }
 }
