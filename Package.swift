@@ -47,7 +47,7 @@ let package = Package(
         // Scanners and printer transports, real and simulated.
         .target(
             name: "YizhanDevices",
-            dependencies: ["YizhanCore", "CGPIOD", "CXKBCommon", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["YizhanCore", "ESCPOS", "CGPIOD", "CXKBCommon", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTTP/JSON API served on the Unix sockets.
         .target(

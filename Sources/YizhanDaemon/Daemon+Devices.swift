@@ -75,16 +75,22 @@ extension Daemon {
     }
 
     static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {
-        let unsupported: String? =
-            if printer.transport != .file {
-                "\(printer.transport.rawValue) printers are not in this build"
-            } else if printer.chinese == "raster" { "raster Chinese text is not in this build" } else if printer.qr == .raster {
-                "raster QR codes are not in this build"
-            } else { nil }
+        var unsupported: String?
+        if printer.transport != .file && printer.transport != .tcp {
+            unsupported = "\(printer.transport.rawValue) printers are not in this build"
+        } else if printer.chinese == "raster" {
+            unsupported = "raster Chinese text is not in this build"
+        } else if printer.qr == .raster {
+            unsupported = "raster QR codes are not in this build"
+        }
         if let unsupported {
             devices.update(DeviceStatus(id: "printer", kind: "printer", state: .unsupported, detail: unsupported))
             logger.error("printer backend not in this build; slips stay queued", metadata: ["detail": "\(unsupported)"])
             return nil
+        }
+        if printer.transport == .tcp {
+            devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: "\(printer.host):\(printer.port)"))
+            return TCPPrinter(host: printer.host, port: printer.port)
         }
         devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: printer.path))
         return FilePrinter(path: printer.path!)

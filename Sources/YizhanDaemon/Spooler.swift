@@ -65,10 +65,14 @@ final class Spooler: Service {
             }
             guard let job else { return true }
             do throws(PrinterSendError) {
-                try await transport.send(renderer.render(job.slip))
+                let condition = try await transport.send(renderer.render(job.slip))
                 try? store.finishPrintJob(job.id, state: .printed, at: clock.now())
                 finished(job.id, .printed)
-                devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present))
+                if devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: condition.rawValue)),
+                    condition != .ready
+                {
+                    logger.warning("printed with a warning", metadata: ["condition": "\(condition.rawValue)"])
+                }
                 logger.info("slip printed", metadata: ["job": "\(job.id)", "slip": "\(job.slip.kind.rawValue)"])
             } catch {
                 switch error {
@@ -79,7 +83,9 @@ final class Spooler: Service {
                     logger.error("print job broke off; it waits for a reprint", metadata: ["job": "\(job.id)", "reason": "\(reason)"])
                 case .notReady(let reason):
                     try? store.requeuePrintJob(job.id, reason: reason, at: clock.now())
-                    if devices.update(DeviceStatus(id: "printer", kind: "printer", state: .missing, detail: reason)) {
+                    // A printer that answered is there but cannot print (paper out, cover open, offline).
+                    let state: DeviceStatus.State = PrinterCondition(rawValue: reason) == nil ? .missing : .fault
+                    if devices.update(DeviceStatus(id: "printer", kind: "printer", state: state, detail: reason)) {
                         logger.warning("printer not ready; jobs wait", metadata: ["reason": "\(reason)"])
                     }
                     return false

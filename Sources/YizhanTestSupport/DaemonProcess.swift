@@ -30,15 +30,17 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Writes a config; `extra` is appended TOML (checkpoints, catalogue, overrides) and
     /// `scanners` replaces the FIFO scanner.
-    public init(extra: String = DaemonProcess.defaultRules, scanners: String? = nil) throws {
+    public init(extra: String = DaemonProcess.defaultRules, scanners: String? = nil, printer: String? = nil) throws {
         directory = try TemporaryDirectory()
         configPath = directory.file("yizhand.toml")
         notify = try NotifySocket(path: directory.file("notify.sock"))
-        try writeConfig(extra: extra, scanners: scanners)
+        try writeConfig(extra: extra, scanners: scanners, printer: printer)
     }
 
     /// Rewrites the config file (for reload tests); `[api]` can be replaced through `api`.
-    public func writeConfig(extra: String = DaemonProcess.defaultRules, api: String? = nil, scanners: String? = nil) throws {
+    public func writeConfig(extra: String = DaemonProcess.defaultRules, api: String? = nil, scanners: String? = nil, printer: String? = nil)
+        throws
+    {
         let config = """
             [station]
             id = "e2e-station"
@@ -53,9 +55,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
             \(scanners ?? "[[scanner]]\nid = \"front\"\nkind = \"fifo\"\npath = \"\(fifo)\"")
 
-            [printer]
-            transport = "file"
-            path = "\(slips)"
+            \(printer ?? "[printer]\ntransport = \"file\"\npath = \"\(slips)\"")
 
             \(extra)
             """

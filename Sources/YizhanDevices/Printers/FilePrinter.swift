@@ -1,3 +1,4 @@
+import ESCPOS
 import Foundation
 
 #if canImport(Glibc)
@@ -7,8 +8,9 @@ import Foundation
 /// Where slip bytes go. Implementations: the file printer here; USB, device, serial and
 /// TCP printers join it as siblings.
 public protocol PrinterTransport: Sendable {
-    /// Sends one complete job. Throws `PrinterSendError`.
-    func send(_ bytes: [UInt8]) async throws(PrinterSendError)
+    /// Sends one complete job; returns the printer's condition when it was sent (paper near
+    /// end, status unknown) for the status API. Throws `PrinterSendError`.
+    func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition
 }
 
 /// How sending a job failed, which decides what happens to it.
@@ -28,7 +30,7 @@ public struct FilePrinter: PrinterTransport {
         self.path = path
     }
 
-    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) {
+    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw .notReady("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
@@ -43,5 +45,6 @@ public struct FilePrinter: PrinterTransport {
             written += count
         }
         guard fsync(descriptor) == 0 else { throw .brokeOff("fsync \(path): \(String(cString: strerror(errno)))") }
+        return .ready
     }
 }
