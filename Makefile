@@ -52,7 +52,8 @@ release: deps
 install: release
 	install -D -m 0755 .build/release/yizhand $(DESTDIR)$(PREFIX)/bin/yizhand
 	install -D -m 0755 .build/release/yizhanctl $(DESTDIR)$(PREFIX)/bin/yizhanctl
-	install -D -m 0644 systemd/yizhand.service $(DESTDIR)/etc/systemd/system/yizhand.service
+	install -d $(DESTDIR)/etc/systemd/system
+	sed 's|/usr/local/|$(PREFIX)/|g' systemd/yizhand.service > $(DESTDIR)/etc/systemd/system/yizhand.service
 	install -D -m 0644 systemd/yizhan.sysusers $(DESTDIR)/usr/lib/sysusers.d/yizhan.conf
 	install -D -m 0644 systemd/yizhan.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/yizhan.conf
 	install -D -m 0644 systemd/70-yizhan.rules $(DESTDIR)/etc/udev/rules.d/70-yizhan.rules
