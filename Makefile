@@ -16,13 +16,18 @@ TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test build build-tests release deps test-deps lint format install clean
+.PHONY: run test bench build build-tests release deps test-deps lint format install clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
 test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --parallel
+
+# Figures, not pass/fail: each printed beside its baseline from the same run.
+bench: deps
+	$(SWIFT) build -c release --product yizhan-bench
+	.build/release/yizhan-bench
 
 build: deps
 	$(SWIFT) build

@@ -89,6 +89,14 @@ let package = Package(
             name: "yizhanctl",
             dependencies: ["YizhanClient", "YizhanCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // `make bench`: the figures of SPEC 8 beside their baselines.
+        .executableTarget(
+            name: "yizhan-bench",
+            dependencies: [
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanDaemon", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(

@@ -79,10 +79,11 @@ public actor Station {
         case .failure(let rejection): return reject(rejection, payload: payload, raw: Array(payload.utf8), scanner: scanner)
         }
 
-        expirePatrols(at: now)
         let selectedItem: String? = if case .item(let id, _) = session.pending(on: scanner, at: now, rules: rules) { id } else { nil }
         do {
-            let (decision, seq, openedPatrol) = try commit(code, payload: payload, scanner: scanner, selectedItem: selectedItem, at: now)
+            let (decision, seq, openedPatrol, expired) = try commit(
+                code, payload: payload, scanner: scanner, selectedItem: selectedItem, at: now)
+            announceExpired(expired)
             self.session = decision.session
             if let openedPatrol { self.session.lastBadge = BadgeMark(patrolID: openedPatrol, at: now) }
             self.session.remember(payload, scanner: scanner, at: now, reply: decision.reply)
@@ -106,15 +107,16 @@ public actor Station {
     /// synchronous: an `await` here would let another scan run on this actor in between
     /// and both would then write back a session from before the other.
     private func commit(_ code: ScanCode, payload: String, scanner: String, selectedItem: String?, at now: Instant) throws -> (
-        ScanDecision, Int64, Int64?
+        ScanDecision, Int64, Int64?, [Int64]
     ) {
         try store.pool.write { db in
             let transaction = ScanTransaction(db, rules: rules)
+            let expired = try transaction.expirePatrols(at: now)
             let facts = try transaction.facts(for: code, selectedItem: selectedItem, at: now)
             let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
             let opened = try transaction.apply(decision.effects, at: now)
             let seq = try transaction.record(scanner: scanner, payload: payload, reply: decision.reply, at: now)
-            return (decision, seq, opened)
+            return (decision, seq, opened, expired)
         }
     }
 
@@ -122,20 +124,20 @@ public actor Station {
     /// being served, not stuck behind a wedged write.
     public func heartbeat() {}
 
-    /// Closes expired patrols; called before every scan and by the expiry timer.
-    @discardableResult
-    public func expirePatrols(at now: Instant? = nil) -> [Int64] {
-        let now = now ?? clock.now()
+    /// Closes expired patrols on time (the expiry timer); a scan does the same in its own
+    /// transaction, so no scan ever sees a patrol that should have expired.
+    public func expirePatrols() {
         do {
-            let expired = try store.expirePatrols(rulebook: PatrolRulebook(rules: rules), at: now)
-            for id in expired {
-                logger.info("patrol expired", metadata: ["patrol": "\(id)"])
-                events.publish("patrol", PatrolEvent(id: id, state: .expired))
-            }
-            return expired
+            announceExpired(try store.expirePatrols(rulebook: PatrolRulebook(rules: rules), at: clock.now()))
         } catch {
             logger.error("expiring patrols failed", metadata: ["error": "\(error)"])
-            return []
+        }
+    }
+
+    private func announceExpired(_ patrols: [Int64]) {
+        for id in patrols {
+            logger.info("patrol expired", metadata: ["patrol": "\(id)"])
+            events.publish("patrol", PatrolEvent(id: id, state: .expired))
         }
     }
 

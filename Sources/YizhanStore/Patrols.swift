@@ -101,18 +101,24 @@ enum Patrols {
     }
 }
 
-extension Store {
+extension Patrols {
     /// Closes as expired, with no points, every open patrol past its maximum duration or its day.
-    public func expirePatrols(rulebook: PatrolRulebook, at now: Instant) throws -> [Int64] {
-        try pool.write { db in
-            let expired = try Patrols.open(db).filter { rulebook.hasExpired($0, at: now) }.map(\.id)
-            for id in expired {
-                try db.execute(
-                    sql: "UPDATE patrol SET state = 'expired', closed_at = ?, points = 0 WHERE id = ? AND state = 'open'",
-                    arguments: [Timestamp.text(now.wall), id])
-            }
-            return expired
+    static func expire(_ db: Database, rulebook: PatrolRulebook, at now: Instant) throws -> [Int64] {
+        let expired = try open(db).filter { rulebook.hasExpired($0, at: now) }.map(\.id)
+        for id in expired {
+            try db.execute(
+                sql: "UPDATE patrol SET state = 'expired', closed_at = ?, points = 0 WHERE id = ? AND state = 'open'",
+                arguments: [Timestamp.text(now.wall), id])
         }
+        return expired
+    }
+}
+
+extension Store {
+    /// Closes as expired every open patrol past its maximum duration or its day (the timer's
+    /// work; a scan does the same inside its own transaction).
+    public func expirePatrols(rulebook: PatrolRulebook, at now: Instant) throws -> [Int64] {
+        try pool.write { db in try Patrols.expire(db, rulebook: rulebook, at: now) }
     }
 
     /// The open patrols, for the expiry timer.

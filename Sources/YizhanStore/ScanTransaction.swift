@@ -13,6 +13,11 @@ public struct ScanTransaction {
         self.rules = rules
     }
 
+    /// Closes patrols that expired before this scan, so it sees the station as it is now.
+    public func expirePatrols(at now: Instant) throws -> [Int64] {
+        try Patrols.expire(db, rulebook: PatrolRulebook(rules: rules), at: now)
+    }
+
     /// Reads what `code` needs, given the item selected on the scanner (if any).
     public func facts(for code: ScanCode, selectedItem: String?, at now: Instant) throws -> ScanFacts {
         var facts = ScanFacts()

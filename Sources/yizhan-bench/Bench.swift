@@ -1,0 +1,87 @@
+import Foundation
+import GRDB
+import Logging
+import YizhanCore
+import YizhanDaemon
+import YizhanStation
+import YizhanStore
+
+/// `make bench`: figures for SPEC 8, each printed beside its baseline, measured in the same
+/// run on the same disk. Not a test: nothing here fails on a slow machine.
+@main
+struct Bench {
+    static func main() async throws {
+        let count = Int(ProcessInfo.processInfo.environment["BENCH_SCANS"] ?? "") ?? 2000
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-bench-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+
+        let baseline = try bareInsert(path: directory + "/bare.sqlite", count: count)
+        let scans = try await scanPath(directory: directory + "/station", count: count)
+        print("scan → durable commit → outcome, \(count) scans each, same disk:")
+        print(row("bare SQLite insert+commit (WAL, synchronous=FULL)", baseline))
+        print(row("Station.scan (checkpoint scan, real path)", scans))
+        let ratio = scans.p50 / baseline.p50
+        print(String(format: "ratio p50 %.2f× (target ≤ 1.5×), p99 %.2f×", ratio, scans.p99 / baseline.p99))
+    }
+
+    struct Figures {
+        var p50: Double
+        var p99: Double
+    }
+
+    static func row(_ name: String, _ figures: Figures) -> String {
+        String(format: "  %-52@ p50 %7.3f ms   p99 %7.3f ms", name as NSString, figures.p50 * 1000, figures.p99 * 1000)
+    }
+
+    static func figures(_ samples: [Double]) -> Figures {
+        let sorted = samples.sorted()
+        return Figures(p50: sorted[sorted.count / 2], p99: sorted[min(sorted.count - 1, sorted.count * 99 / 100)])
+    }
+
+    /// The baseline: one row inserted and committed per iteration, with the same durability.
+    static func bareInsert(path: String, count: Int) throws -> Figures {
+        let queue = try DatabaseQueue(path: path)
+        try queue.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "CREATE TABLE scan (seq INTEGER PRIMARY KEY, scanner TEXT, payload_hash TEXT, outcome TEXT, at TEXT)")
+        }
+        var samples: [Double] = []
+        for index in 0..<count {
+            let start = ContinuousClock.now
+            try queue.write { db in
+                try db.execute(
+                    sql: "INSERT INTO scan (scanner, payload_hash, outcome, at) VALUES (?, ?, ?, ?)",
+                    arguments: ["front", "\(index)", "accepted", Date().description])
+            }
+            samples.append(seconds(ContinuousClock.now - start))
+        }
+        return figures(samples)
+    }
+
+    /// The real path: debounce, parse, facts, rules, effects, scan log, commit.
+    static func scanPath(directory: String, count: Int) async throws -> Figures {
+        let store = try Store(stateDirectory: directory)
+        var rules = Rules(checkpoints: [Checkpoint(id: "extinguisher-1", name: "灭火器")], calendar: StationCalendar(timeZone: .current))
+        rules.kiosk.debounce = .zero
+        // The daemon logs every scan; the bench measures the scan path, not the terminal.
+        let station = Station(
+            store: store, rules: rules, clock: SystemClock(), logger: Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() })
+        let volunteer = try store.registerVolunteer(name: "bench", role: .volunteer, phone: nil, at: SystemClock().now())
+        let badge = try store.issueBadge(
+            volunteerID: volunteer.id, card: nil, print: false, slips: SlipBuilder(rules: rules), at: SystemClock().now())
+        _ = await station.scan(badge.code!, scanner: "front")
+        var samples: [Double] = []
+        for _ in 0..<count {
+            let start = ContinuousClock.now
+            _ = await station.scan("YZ:C:extinguisher-1", scanner: "front")
+            samples.append(seconds(ContinuousClock.now - start))
+        }
+        return figures(samples)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
