@@ -62,10 +62,13 @@ public struct StationCalendar: Sendable {
 
     /// RFC 3339 with the station's offset, e.g. `2026-11-29T15:04:05+08:00`.
     public func rfc3339(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = timeZone
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        // Composed by hand: building a date formatter per call cost more than a scan's commit.
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let offset = timeZone.secondsFromGMT(for: date)
+        let zone = offset == 0 ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)
+        return String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
+            + zone
     }
 
     /// Short local time for slips, e.g. `2026-11-29 15:04`.
