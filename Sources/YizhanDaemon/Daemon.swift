@@ -100,13 +100,15 @@ public enum Daemon {
             station: station, calendar: config.rules.calendar,
             status: {
                 let now = clock.now()
+                // One read of the queue answers both how long it is and whether the store reads.
+                let queued = try? store.queuedPrintJobCount()
                 return StationStatus(
                     version: version, station: .init(id: config.station.id, name: config.station.name),
                     uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
                     clock: .init(now: now.wall, synchronised: now.synchronised),
                     devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
-                    printQueue: (try? store.queuedPrintJobCount()) ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0,
-                    store: (try? store.queuedPrintJobCount()) != nil ? "ok" : "unusable",
+                    printQueue: queued ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0,
+                    store: queued != nil ? "ok" : "unusable",
                     lights: .init(backend: signals.current.backend, on: signals.current.lines.names))
             },
             metrics: { metrics.render() },

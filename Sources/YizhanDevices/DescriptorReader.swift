@@ -43,7 +43,12 @@ final class DescriptorReader: Sendable {
 
     /// The next bytes, nil at end of file, or empty when nothing came within `timeout`.
     func read(timeout: Duration) async throws -> [UInt8]? {
-        let arrived = await withTaskGroup(of: Bool.self) { group in
+        await waitUntilReadable(timeout: timeout) ? try await read() : []
+    }
+
+    /// Waits until the descriptor is readable or `timeout` passes; true when it is readable.
+    func waitUntilReadable(timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
             group.addTask {
                 await self.waitUntilReadable()
                 return true
@@ -56,7 +61,6 @@ final class DescriptorReader: Sendable {
             group.cancelAll()
             return first
         }
-        return arrived ? try await read() : []
     }
 
     /// Returns when the descriptor is readable (or hung up), or the task is cancelled.

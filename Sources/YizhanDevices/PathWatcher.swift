@@ -29,12 +29,7 @@ public final class PathWatcher: Sendable {
 
     /// Returns when the directory changes or `timeout` passes, whichever is first.
     public func waitForChange(timeout: Duration) async {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.reader.waitUntilReadable() }
-            group.addTask { try? await Task.sleep(for: timeout) }
-            await group.next()
-            group.cancelAll()
-        }
+        _ = await reader.waitUntilReadable(timeout: timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)
         while buffer.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
     }
