@@ -11,8 +11,9 @@ DESTDIR ?=
 BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data pkg-config
 # What the tests need beyond the build: Python for independent checks (GBK bytes through its
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
-# runuser for the permission test, umockdev for an emulated evdev scanner.
-TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev
+# runuser for the permission test, umockdev (with its Python bindings for the testbed that
+# plugs and unplugs emulated scanners) for evdev and hidraw scanners.
+TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

@@ -121,7 +121,13 @@ public enum ConfigLoader {
             defer { reader.finish() }
             let id = reader.identifier("id", unique: &seen, of: "scanner")
             let kind = reader.choice("kind", default: ScannerConfig.Kind.fifo)
-            let path = reader.string("path", required: true)
+            let usb = reader.string("usb")
+            let identity = usb.flatMap(USBIdentity.init)
+            if usb != nil && identity == nil { reader.problem("usb", Self.usbFormat) }
+            if usb != nil && kind != .evdev && kind != .hidraw {
+                reader.problem("usb", "finds evdev and hidraw scanners only; give a path")
+            }
+            let path = reader.string("path", required: usb == nil)
             let layout = reader.string("layout", default: "us")!
             let baud = reader.int("baud", default: 9600, in: 1200...921_600)!
             if ![1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600].contains(baud) {
@@ -132,9 +138,9 @@ public enum ConfigLoader {
                 reader.problem("terminator", "\"\(terminator)\" is not one of enter, kp_enter, tab")
             }
             let timeout = reader.int("char_timeout_ms", default: 100, in: 10...5000)!
-            guard let id, let path else { return nil }
+            guard let id, path != nil || identity != nil else { return nil }
             return ScannerConfig(
-                id: id, kind: kind, path: path, layout: layout, baud: baud, terminators: terminators,
+                id: id, kind: kind, path: path, usb: identity, layout: layout, baud: baud, terminators: terminators,
                 characterTimeout: .milliseconds(timeout))
         }
     }
@@ -143,6 +149,7 @@ public enum ConfigLoader {
         defer { reader.finish() }
         let transport = reader.choice("transport", default: PrinterConfig.Transport.file)
         let usb = reader.string("usb")
+        let identity = usb.flatMap(USBIdentity.init)
         let path = reader.string("path")
         let host = reader.string("host", default: "127.0.0.1")!
         let port = reader.int("port", default: 9100, in: 1...65535)!
@@ -155,22 +162,17 @@ public enum ConfigLoader {
         let qr = reader.choice("qr", default: PrinterConfig.QRMode.native)
         switch transport {
         case .usb:
-            if usb.map(isUSBIdentity) != true { reader.problem("usb", "must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\"") }
+            if identity == nil { reader.problem("usb", Self.usbFormat) }
         case .device, .serial, .file:
             if path == nil { reader.problem("path", "is required for transport \"\(transport.rawValue)\"") }
         case .tcp:
             break
         }
         return PrinterConfig(
-            transport: transport, usb: usb, path: path, host: host, port: port, widthDots: width, chinese: chinese, qr: qr)
+            transport: transport, usb: identity, path: path, host: host, port: port, widthDots: width, chinese: chinese, qr: qr)
     }
 
-    /// `VID:PID[:serial]`, each id four hex digits.
-    static func isUSBIdentity(_ text: String) -> Bool {
-        let parts = text.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
-        return parts.count >= 2 && parts.prefix(2).allSatisfy { $0.count == 4 && UInt16($0, radix: 16) != nil }
-            && (parts.count == 2 || !parts[2].isEmpty)
-    }
+    static let usbFormat = "must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""
 
     static func readGPIO(_ reader: TableReader) -> GPIOConfig {
         defer { reader.finish() }

@@ -71,7 +71,10 @@ public struct ScannerConfig: Sendable, Hashable {
 
     public var id: String
     public var kind: Kind
-    public var path: String
+    /// The device node or its stable link; nil when the scanner is found by `usb`.
+    public var path: String?
+    /// Finds an evdev or hidraw scanner by its USB ids instead of a path.
+    public var usb: USBIdentity?
     /// Keyboard layout for evdev scanners.
     public var layout: String
     /// Baud rate for serial scanners.
@@ -93,8 +96,8 @@ public struct PrinterConfig: Sendable, Hashable {
     }
 
     public var transport: Transport
-    /// VID:PID[:serial] for usb.
-    public var usb: String?
+    /// The printer's ids, for usb.
+    public var usb: USBIdentity?
     /// Device or file path for device, serial and file.
     public var path: String?
     public var host: String

@@ -90,7 +90,7 @@ public enum Daemon {
         let scanners = config.scanners.map {
             ScannerService(
                 config: .init(
-                    id: $0.id, kind: $0.kind.rawValue, path: $0.path, baud: $0.baud, layout: $0.layout,
+                    id: $0.id, kind: $0.kind, path: $0.path, usb: $0.usb, baud: $0.baud, layout: $0.layout,
                     terminators: Set($0.terminators.compactMap(KeyboardDecoder.Terminator.init(rawValue:))),
                     characterTimeout: $0.characterTimeout),
                 station: station, devices: devices, logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import YizhanConfig
 import YizhanCore
 import YizhanDevices
 import YizhanStation
@@ -16,8 +17,9 @@ final class ScannerService: Service {
     /// What the service needs of a `[[scanner]]` entry.
     struct ScannerSettings: Sendable {
         var id: String
-        var kind: String
-        var path: String
+        var kind: ScannerConfig.Kind
+        var path: String?
+        var usb: USBIdentity?
         var baud: Int
         var layout: String
         var terminators: Set<KeyboardDecoder.Terminator>
@@ -32,19 +34,16 @@ final class ScannerService: Service {
     }
 
     func run() async throws {
-        guard let device = scanner() else {
-            devices.update(
-                DeviceStatus(id: config.id, kind: "scanner", state: .unsupported, detail: "\(config.kind) scanners are not in this build"))
-            logger.error("scanner backend not in this build", metadata: ["scanner": "\(config.id)", "kind": "\(config.kind)"])
-            try? await gracefulShutdown()
-            return
-        }
-        let watcher = try? PathWatcher(watching: config.path)
+        // A scanner found by its USB ids appears as a new node among its kind's.
+        let watcher = try? PathWatcher(watching: config.path ?? (config.kind == .evdev ? "/dev/input/event" : "/dev/hidraw"))
         await cancelWhenGracefulShutdown {
             var backoff: Duration = .seconds(1)
             while !Task.isCancelled {
+                let attempt = ContinuousClock.now
                 do {
-                    try await device { frame in await self.handle(frame) }
+                    let path = try self.devicePath()
+                    let read = self.scanner(at: path)
+                    try await read { frame in await self.handle(frame) }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -53,6 +52,8 @@ final class ScannerService: Service {
                             "scanner missing; waiting for it", metadata: ["scanner": "\(self.config.id)", "error": "\(error)"])
                     }
                 }
+                // A scanner that worked for a while and went starts again with short retries.
+                if attempt.duration(to: .now) > backoff { backoff = .seconds(1) }
                 // Back as soon as its node or link appears, or at the next retry.
                 if let watcher { await watcher.waitForChange(timeout: backoff) } else { try? await Task.sleep(for: backoff) }
                 backoff = min(backoff * 2, .seconds(60))
@@ -60,25 +61,36 @@ final class ScannerService: Service {
         }
     }
 
-    /// The device's read loop for this scanner's kind, or nil when this build has none.
-    private func scanner() -> (@Sendable (@Sendable (LineFramer.Frame) async -> Void) async throws -> Void)? {
+    /// The configured path, or the node of the device with the configured USB ids.
+    private func devicePath() throws -> String {
+        if let path = config.path { return path }
+        let locator = DeviceLocator()
+        guard let usb = config.usb, let node = config.kind == .evdev ? locator.inputNode(for: usb) : locator.hidrawNode(for: usb) else {
+            throw DeviceError.system("find the \(config.kind) device \(config.usb.map { "\($0)" } ?? "")", ENODEV)
+        }
+        return node
+    }
+
+    /// The device's read loop for this scanner's kind.
+    private func scanner(at path: String) -> @Sendable (@Sendable (LineFramer.Frame) async -> Void) async throws -> Void {
         let config = self.config
         let devices = self.devices
         let logger = self.logger
         switch config.kind {
-        case "fifo":
-            let scanner = FIFOScanner(id: config.id, path: config.path, logger: logger)
+        case .fifo:
+            let scanner = FIFOScanner(id: config.id, path: path, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
-        case "serial":
-            let scanner = SerialScanner(id: config.id, path: config.path, baud: config.baud, logger: logger)
+        case .serial:
+            let scanner = SerialScanner(id: config.id, path: path, baud: config.baud, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
-        case "evdev":
+        case .evdev:
             let scanner = EvdevScanner(
-                id: config.id, path: config.path, layout: config.layout, terminators: config.terminators,
+                id: config.id, path: path, layout: config.layout, terminators: config.terminators,
                 characterTimeout: config.characterTimeout, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
-        default:
-            return nil
+        case .hidraw:
+            let scanner = HIDPOSScanner(id: config.id, path: path, logger: logger)
+            return { handle in try await scanner.run(devices: devices, handle: handle) }
         }
     }
 

@@ -29,46 +29,6 @@ import YizhanTestSupport
         A: name=RFID Card Reader
         """
 
-    /// US-layout keys: (Linux key code, with Shift).
-    static let usKeys: [Character: (UInt16, Bool)] = {
-        var keys: [Character: (UInt16, Bool)] = ["-": (12, false), ":": (39, true)]
-        for (index, digit) in "1234567890".enumerated() { keys[digit] = (UInt16(2 + index), false) }
-        let letters: [Character: UInt16] = [
-            "a": 30, "b": 48, "c": 46, "d": 32, "e": 18, "f": 33, "g": 34, "h": 35, "i": 23, "n": 49, "r": 19, "s": 31, "t": 20, "u": 22,
-            "x": 45, "y": 21, "z": 44,
-        ]
-        for (letter, code) in letters {
-            keys[letter] = (code, false)
-            keys[Character(letter.uppercased())] = (code, true)
-        }
-        return keys
-    }()
-
-    /// Evemu events for scans typed on a US layout, each `(text, at seconds, ends with Enter)`.
-    static func events(_ scans: [(text: String, at: Double, enter: Bool)]) -> String {
-        var lines: [String] = []
-        for scan in scans {
-            var time = scan.at
-            func key(_ code: UInt16, _ value: Int) {
-                lines.append(String(format: "E: %.6f 0001 %04x %04d", time, code, value))
-                lines.append(String(format: "E: %.6f 0000 0000 0000", time))
-                time += 0.002
-            }
-            for character in scan.text {
-                let (code, shifted) = usKeys[character]!
-                if shifted { key(42, 1) }
-                key(code, 1)
-                key(code, 0)
-                if shifted { key(42, 0) }
-            }
-            if scan.enter {
-                key(28, 1)
-                key(28, 0)
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
     @Test(.enabled(if: hasUmockdev, "needs umockdev"))
     func aVolunteerPatrolsWithACardReaderAndASerialScannerAtOnce() throws {
         let pty = try PseudoTerminal()
@@ -102,7 +62,7 @@ import YizhanTestSupport
         try Self.cardReader.write(toFile: daemon.directory.file("reader.umockdev"), atomically: true, encoding: .utf8)
         // The card, ended by Enter; then a checkpoint tag typed with no terminator, which the
         // pause after its last character ends.
-        try Self.events([("04A1B2C3", 0.05, true), ("YZ:C:extinguisher-1", 0.4, false)]).write(
+        try ScannerInput.evemu([("04A1B2C3", 0.05, true), ("YZ:C:extinguisher-1", 0.4, false)]).write(
             toFile: daemon.directory.file("card.events"), atomically: true, encoding: .utf8)
         try daemon.start(wrapper: [
             "/usr/bin/umockdev-run", "-d", daemon.directory.file("reader.umockdev"), "-e",
@@ -151,5 +111,134 @@ import YizhanTestSupport
 
     static func state(of device: String, _ daemon: DaemonProcess) throws -> String? {
         (try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []).first { $0["id"] as? String == device }?["state"] as? String
+    }
+
+    /// A keyboard-wedge scanner (HID keyboard, serial SN42) and a HID POS scanner (serial
+    /// SN77) of one model, both found by their USB ids.
+    static let powerButton = """
+        P: /devices/LNXSYSTM:00/LNXPWRBN:00/input/input0
+        E: SUBSYSTEM=input
+        E: NAME="Power Button"
+        A: name=Power Button
+        A: capabilities/ev=3
+
+        P: /devices/LNXSYSTM:00/LNXPWRBN:00/input/input0/event0
+        N: input/event0
+        E: DEVNAME=/dev/input/event0
+        E: MAJOR=13
+        E: MINOR=64
+        E: SUBSYSTEM=input
+        A: dev=13:64
+        L: device=../../input0
+        """
+
+    /// The wedge as input device `number`: plugged in again, it gets the next number, as
+    /// from the kernel.
+    static func wedge(_ number: Int) -> String {
+        """
+        P: \(wedgeInput(number))
+        E: SUBSYSTEM=input
+        E: NAME="Scanner"
+        A: name=Scanner
+        A: uniq=SN42
+        A: id/vendor=0c2e
+        A: id/product=0b61
+        A: capabilities/ev=120013
+
+        P: \(wedgeInput(number))/event\(number)
+        N: input/event\(number)
+        E: DEVNAME=/dev/input/event\(number)
+        E: MAJOR=13
+        E: MINOR=\(64 + number)
+        E: SUBSYSTEM=input
+        A: dev=13:\(64 + number)
+        L: device=../../input\(number)
+        """
+    }
+
+    static func wedgeInput(_ number: Int) -> String {
+        "/devices/pci0000:00/0000:00:14.0/usb1/1-2/1-2:1.0/0003:0C2E:0B61.000\(number)/input/input\(number)"
+    }
+
+    static var posScanner: String {
+        """
+        P: /devices/pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.0/0003:0C2E:0B61.0002
+        E: SUBSYSTEM=hid
+        E: HID_ID=0003:00000C2E:00000B61
+        E: HID_NAME=Scanner POS
+        E: HID_UNIQ=SN77
+        H: report_descriptor=\(ScannerInput.hidPOSDescriptor.map { String(format: "%02X", $0) }.joined())
+
+        P: /devices/pci0000:00/0000:00:14.0/usb1/1-3/1-3:1.0/0003:0C2E:0B61.0002/hidraw/hidraw0
+        N: hidraw0
+        E: DEVNAME=/dev/hidraw0
+        E: MAJOR=243
+        E: MINOR=0
+        E: SUBSYSTEM=hidraw
+        A: dev=243:0
+        L: device=../../../0003:0C2E:0B61.0002
+        """
+    }
+
+    @Test(.enabled(if: DeviceTestbed.isAvailable, "needs umockdev-wrapper and gir1.2-umockdev-1.0"))
+    func scannersFoundByTheirUSBIdsAreUnpluggedAndComeBack() throws {
+        let daemon = try DaemonProcess(
+            scanners: """
+                [[scanner]]
+                id = "wedge"
+                kind = "evdev"
+                usb = "0c2e:0b61:SN42"
+
+                [[scanner]]
+                id = "pos"
+                kind = "hidraw"
+                usb = "0c2e:0b61:SN77"
+                """)
+        try daemon.start()
+        let id = try #require(try daemon.post("/v1/volunteers", ["name": "李四"]).json?["id"] as? Int)
+        #expect(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "card", "uid": "04A1B2C3"]).status == 201)
+        daemon.stop()
+
+        let testbed = try DeviceTestbed()
+        // The board's own input device: /dev/input exists before any scanner is plugged in.
+        try testbed.add(Self.powerButton)
+        try daemon.start(wrapper: testbed.wrapper)
+        #expect(try Self.state(of: "wedge", daemon) == "missing", "not plugged in yet")
+        #expect(try Self.state(of: "pos", daemon) == "missing")
+
+        try testbed.add(Self.wedge(5))
+        #expect(try daemon.waitUntil { try Self.state(of: "wedge", daemon) == "present" }, "found by VID:PID:serial when plugged in")
+        testbed.write("/dev/input/event5", ScannerInput.inputEvents("04A1B2C3", enter: true))
+        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["reason"] as? String == "patrol_started" })
+
+        try testbed.add(Self.posScanner)
+        #expect(try daemon.waitUntil { try Self.state(of: "pos", daemon) == "present" })
+        // Long enough to take two reports, the first marked as continued.
+        let checkpoint = "YZ:C:extinguisher-1"
+        for report in ScannerInput.hidPOSReports(checkpoint, chunk: 12) { testbed.write("/dev/hidraw0", report) }
+        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["reason"] as? String == "checkpoint_recorded" })
+        #expect(try Self.lastScan(daemon)?["scanner"] as? String == "pos")
+
+        testbed.unplug(node: "/dev/input/event5", "/sys" + Self.wedgeInput(5) + "/event5", "/sys" + Self.wedgeInput(5))
+        #expect(try daemon.waitUntil { try Self.state(of: "wedge", daemon) == "missing" }, "an unplugged scanner is missing")
+        #expect(try Self.state(of: "pos", daemon) == "present", "the other scanner is untouched")
+        try testbed.add(Self.wedge(6))
+        // Back through the inotify watch on /dev/input, well inside the first retry.
+        #expect(
+            try daemon.waitUntil(timeout: .milliseconds(900)) { try Self.state(of: "wedge", daemon) == "present" },
+            "picked up again when it returns")
+        testbed.write("/dev/input/event6", ScannerInput.inputEvents("YZ:C:water-dispenser", enter: true))
+        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["scanner"] as? String == "wedge" })
+        testbed.write("/dev/input/event6", ScannerInput.inputEvents("04A1B2C3", enter: true))
+        #expect(try daemon.waitUntil { try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2 }, "the patrol completed")
+
+        let scans = try daemon.get("/v1/scans?limit=10")["items"] as? [[String: Any]] ?? []
+        #expect(scans.map { $0["scanner"] as? String ?? "" } == ["wedge", "wedge", "pos", "wedge"])
+        #expect(scans.filter { $0["reason"] as? String == "checkpoint_recorded" }.count == 2)
+        #expect(daemon.stop() == 0)
+    }
+
+    static func lastScan(_ daemon: DaemonProcess) throws -> [String: Any]? {
+        (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first
     }
 }

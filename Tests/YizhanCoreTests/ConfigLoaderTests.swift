@@ -83,6 +83,64 @@ import YizhanCore
         }
     }
 
+    @Test func scannersAreFoundByPathOrByUSBIds() throws {
+        let config = try ConfigLoader.parse(
+            Self.minimal + """
+
+                [[scanner]]
+                id = "wedge"
+                kind = "evdev"
+                usb = "0C2E:0b61:SN42"
+
+                [[scanner]]
+                id = "pos"
+                kind = "hidraw"
+                path = "/dev/hidraw0"
+                """, file: "yizhand.toml")
+        #expect(config.scanners.map(\.usb) == [USBIdentity(vendor: 0x0C2E, product: 0x0B61, serial: "SN42"), nil])
+        #expect(config.scanners.map(\.path) == [nil, "/dev/hidraw0"])
+        #expect(config.scanners[0].usb?.description == "0c2e:0b61:SN42")
+
+        let broken =
+            Self.minimal + """
+
+                [[scanner]]
+                id = "a"
+                kind = "evdev"
+                usb = "0c2e-0b61"
+
+                [[scanner]]
+                id = "b"
+                kind = "serial"
+                usb = "0c2e:0b61"
+
+                [[scanner]]
+                id = "c"
+                kind = "hidraw"
+                """
+        do {
+            _ = try ConfigLoader.parse(broken, file: "y.toml")
+            Issue.record("a broken scanner was accepted")
+        } catch {
+            let lines = Set(error.problems.map(\.description))
+            #expect(lines.contains("y.toml:11: scanner[1].usb: must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""))
+            #expect(lines.contains("y.toml:16: scanner[2].usb: finds evdev and hidraw scanners only; give a path"))
+            #expect(lines.contains("y.toml:18: scanner[3].path: is required"))
+            #expect(error.problems.count == 3, "\(error)")
+        }
+    }
+
+    @Test func usbIdentitiesParseAsLsusbShowsThem() {
+        #expect(USBIdentity("0416:5011") == USBIdentity(vendor: 0x0416, product: 0x5011))
+        #expect(USBIdentity("0416:5011:A:B")?.serial == "A:B", "a serial may hold colons")
+        #expect(USBIdentity("0416:5011:A:B")?.matches(vendor: 0x0416, product: 0x5011, serial: "A:B") == true)
+        #expect(USBIdentity("0416:5011")?.matches(vendor: 0x0416, product: 0x5011, serial: "anything") == true)
+        #expect(USBIdentity("0416:5011:X")?.matches(vendor: 0x0416, product: 0x5011, serial: nil) == false)
+        for bad in ["", "0416", "416:5011", "0416:5011:", "04G6:5011", "0416:50111", "+416:5011"] {
+            #expect(USBIdentity(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func syntaxErrorsCarryTheirLine() {
         do {
             _ = try ConfigLoader.parse("[station]\nid = \"x\"\nname = \n", file: "bad.toml")

@@ -38,10 +38,7 @@ public final class EvdevScanner: Sendable {
     public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let decoder = try KeyboardDecoder(layout: layout, terminators: terminators)
         // Open the node a by-id link points to: the link is the stable name, the node is the device.
-        let node =
-            (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map {
-                $0.hasPrefix("/") ? $0 : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0)
-            } ?? path
+        let node = DeviceLocator.node(behind: path)
         let descriptor = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard descriptor >= 0 else { throw DeviceError.system("open \(node)", errno) }
         defer { close(descriptor) }
@@ -61,7 +58,7 @@ public final class EvdevScanner: Sendable {
             let bytes: [UInt8]?
             do {
                 bytes = try await scan.isEmpty ? reader.read() : reader.read(timeout: characterTimeout)
-            } catch DeviceError.system(_, let code) where code == ENODEV {
+            } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO {
                 bytes = nil
             }
             guard let bytes else { throw DeviceError.gone(path) }

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A HID POS barcode scanner through hidraw: the scanner sends its decoded data in reports
+/// of usage page 0x8C rather than typing it, so no keyboard layout is involved and nothing
+/// can leak into a console.
+public final class HIDPOSScanner: Sendable {
+    public let id: String
+    public let path: String
+    private let sysfs: String
+    private let logger: Logger
+
+    public init(id: String, path: String, sysfs: String = "/sys", logger: Logger) {
+        self.id = id
+        self.path = path
+        self.sysfs = sysfs
+        self.logger = logger
+    }
+
+    /// Reads scans until the device goes away (throws) or the task is cancelled.
+    public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
+        // The kernel publishes the report descriptor in sysfs, as HIDIOCGRDESC returns it,
+        // under the node's name (a link's own name, when it is a hidraw name, is the node's).
+        let named = (path as NSString).lastPathComponent
+        let node = named.hasPrefix("hidraw") ? path : DeviceLocator.node(behind: path)
+        let name = (node as NSString).lastPathComponent
+        guard let descriptor = FileManager.default.contents(atPath: "\(sysfs)/class/hidraw/\(name)/device/report_descriptor") else {
+            throw DeviceError.system("read the report descriptor of \(node)", errno == 0 ? ENOENT : errno)
+        }
+        var decoder = try HIDPOSDecoder(descriptor: Array(descriptor))
+        let file = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard file >= 0 else { throw DeviceError.system("open \(node)", errno) }
+        defer { close(file) }
+        devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
+        logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
+        let reader = try DescriptorReader(descriptor: file)
+        while !Task.isCancelled {
+            let bytes: [UInt8]?
+            do {
+                bytes = try await reader.read()
+            } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO {
+                bytes = nil
+            }
+            guard let bytes else { throw DeviceError.gone(path) }
+            for frame in decoder.feed(bytes) { await handle(frame) }
+        }
+    }
+}

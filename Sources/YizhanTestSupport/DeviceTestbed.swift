@@ -1,0 +1,67 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Emulated USB devices that come and go while the daemon runs: the daemon is started
+/// inside `Tests/Testbed/testbed.py` under `umockdev-wrapper`, which takes commands from
+/// a FIFO. Devices are described in umockdev's format.
+public final class DeviceTestbed: Sendable {
+    public let directory: TemporaryDirectory
+    private let control: Int32
+
+    public static var isAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
+            && ["x86_64", "aarch64"].contains {
+                FileManager.default.fileExists(atPath: "/usr/lib/\($0)-linux-gnu/girepository-1.0/UMockdev-1.0.typelib")
+            }
+    }
+
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Tests/Testbed/testbed.py").path
+    }
+
+    public init() throws {
+        directory = try TemporaryDirectory()
+        let path = directory.file("control")
+        guard mkfifo(path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        // Read-write, so opening does not wait for the testbed and its reads never see an end.
+        control = open(path, O_RDWR | O_CLOEXEC)
+        guard control >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    deinit {
+        close(control)
+        directory.remove()
+    }
+
+    /// What to start the daemon inside (`DaemonProcess.start(wrapper:)`).
+    public var wrapper: [String] {
+        ["/usr/bin/umockdev-wrapper", "/usr/bin/python3", Self.script, directory.file("control"), "--"]
+    }
+
+    /// Plugs in the devices described.
+    public func add(_ description: String) throws {
+        let file = directory.file("device-\(UUID().uuidString).umockdev")
+        try description.write(toFile: file, atomically: true, encoding: .utf8)
+        send("add \(file)")
+    }
+
+    /// The device at `node` sends `bytes`.
+    public func write(_ node: String, _ bytes: [UInt8]) {
+        send("write \(node) " + bytes.map { String(format: "%02x", $0) }.joined())
+    }
+
+    /// Unplugs a device: its node hangs up and it leaves sysfs and /dev (`syspaths`
+    /// children first).
+    public func unplug(node: String, _ syspaths: String...) {
+        send((["unplug", node] + syspaths).joined(separator: " "))
+    }
+
+    private func send(_ command: String) {
+        let line = Array((command + "\n").utf8)
+        _ = line.withUnsafeBytes { Glibc.write(control, $0.baseAddress, $0.count) }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import YizhanCore
+import YizhanTestSupport
+
+@testable import YizhanDevices
+
+/// HID POS reports laid out by the report descriptor, and scanners found by their USB ids.
+@Suite struct HIDPOSDecoderTests {
+    @Test func aScanInOneReport() throws {
+        var decoder = try HIDPOSDecoder(descriptor: ScannerInput.hidPOSDescriptor)
+        let reports = ScannerInput.hidPOSReports("YZ:C:extinguisher-1")
+        #expect(reports.count == 1 && reports[0].count == 62)
+        #expect(decoder.feed(reports[0]) == [.line(Array("YZ:C:extinguisher-1".utf8))])
+    }
+
+    @Test func aLongScanContinuesOverSeveralReports() throws {
+        var decoder = try HIDPOSDecoder(descriptor: ScannerInput.hidPOSDescriptor)
+        let text = "YZ:V:" + String(repeating: "中文ABC", count: 20)
+        let reports = ScannerInput.hidPOSReports(text)
+        #expect(reports.count == 4)
+        var frames: [LineFramer.Frame] = []
+        for report in reports.dropLast() { frames += decoder.feed(report) }
+        #expect(frames.isEmpty, "nothing until the last report")
+        frames += decoder.feed(reports.last!)
+        #expect(frames == [.line(Array(text.utf8))], "UTF-8 split across reports joins up")
+    }
+
+    @Test func reportsReadTogetherAreSplitByTheirLength() throws {
+        var decoder = try HIDPOSDecoder(descriptor: ScannerInput.hidPOSDescriptor)
+        let stream: [UInt8] =
+            Array(ScannerInput.hidPOSReports("A1\r\n").joined()) + Array(ScannerInput.hidPOSReports("B2", chunk: 1).joined())
+        #expect(decoder.feed(Array(stream)) == [.line(Array("A1".utf8)), .line(Array("B2".utf8))], "a suffix is framing")
+    }
+
+    @Test func unknownReportsAndEmptyReportsAreNotScans() throws {
+        var decoder = try HIDPOSDecoder(descriptor: ScannerInput.hidPOSDescriptor)
+        #expect(decoder.feed([0x07] + [UInt8](repeating: 0x41, count: 61)).isEmpty, "report 7 is not in the descriptor")
+        #expect(decoder.feed([0x02] + [UInt8](repeating: 0, count: 61)).isEmpty)
+        #expect(decoder.feed([]).isEmpty)
+        #expect(decoder.feed(ScannerInput.hidPOSReports("OK")[0]) == [.line(Array("OK".utf8))], "and it goes on")
+    }
+
+    @Test func anOverlongScanIsAnOverflow() throws {
+        var decoder = try HIDPOSDecoder(descriptor: ScannerInput.hidPOSDescriptor, limit: 100)
+        let text = String(repeating: "X", count: 150)
+        let frames = ScannerInput.hidPOSReports(text).flatMap { decoder.feed($0) }
+        #expect(frames == [.overflow(length: 150, prefix: Array(text.utf8.prefix(64)))])
+    }
+
+    @Test func anUnnumberedReportIsReadToo() throws {
+        // Usage Page 0x8C, Decoded Data: 8 bytes, no report id.
+        let descriptor: [UInt8] = [0x05, 0x8C, 0x09, 0x02, 0xA1, 0x01, 0x75, 0x08, 0x95, 0x08, 0x09, 0xFE, 0x82, 0x02, 0x01, 0xC0]
+        var decoder = try HIDPOSDecoder(descriptor: descriptor)
+        #expect(decoder.feed(Array("12345678".utf8) + Array("9\0\0\0\0\0\0\0".utf8)) == [.line(Array("12345678".utf8)), .line([0x39])])
+    }
+
+    @Test func aKeyboardOrABrokenDescriptorIsRefused() {
+        // A boot keyboard: modifiers and six key slots on pages 1 and 7.
+        let keyboard: [UInt8] = [
+            0x05, 0x01, 0x09, 0x06, 0xA1, 0x01, 0x05, 0x07, 0x19, 0xE0, 0x29, 0xE7, 0x15, 0x00, 0x25, 0x01, 0x75, 0x01, 0x95, 0x08, 0x81,
+            0x02, 0x95, 0x06, 0x75, 0x08, 0x26, 0xFF, 0x00, 0x19, 0x00, 0x2A, 0xFF, 0x00, 0x81, 0x00, 0xC0,
+        ]
+        #expect(throws: HIDPOSDecoder.DescriptorError.notABarcodeScanner) { try HIDPOSDecoder(descriptor: keyboard) }
+        #expect(throws: HIDPOSDecoder.DescriptorError.malformed(offset: 2)) { try HIDPOSDecoder(descriptor: [0x05, 0x8C, 0x26, 0xFF]) }
+        #expect(throws: HIDPOSDecoder.DescriptorError.malformed(offset: 0)) { try HIDPOSDecoder(descriptor: [0xB4]) }
+        #expect(throws: HIDPOSDecoder.DescriptorError.malformed(offset: 0)) { try HIDPOSDecoder(descriptor: [0x85, 0x00]) }
+    }
+
+    @Test func scannersAreFoundByTheirUSBIdsInSysfs() throws {
+        let sysfs = try TemporaryDirectory()
+        defer { sysfs.remove() }
+        func attribute(_ path: String, _ value: String) throws {
+            let file = sysfs.file(path)
+            try FileManager.default.createDirectory(
+                atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try value.write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        // event2: the scanner's consumer keys; event3: its keyboard (key repeat); event4: another model.
+        for (event, ev, product) in [(2, "13", "0b61"), (3, "120013", "0b61"), (4, "120013", "0b62")] {
+            try attribute("class/input/event\(event)/device/id/vendor", "0c2e\n")
+            try attribute("class/input/event\(event)/device/id/product", product + "\n")
+            try attribute("class/input/event\(event)/device/uniq", "SN42\n")
+            try attribute("class/input/event\(event)/device/capabilities/ev", ev + "\n")
+        }
+        try attribute("class/input/mouse0/device/id/vendor", "0c2e\n")
+        try attribute("class/hidraw/hidraw1/device/uevent", "DRIVER=hid-generic\nHID_ID=0003:00000C2E:00000B61\nHID_UNIQ=SN77\n")
+        try attribute("class/hidraw/hidraw0/device/uevent", "HID_ID=0003:0000046D:0000C52B\n")
+        let locator = DeviceLocator(sysfs: sysfs.path, dev: "/dev")
+        #expect(locator.inputNode(for: USBIdentity("0c2e:0b61")!) == "/dev/input/event3")
+        #expect(locator.inputNode(for: USBIdentity("0c2e:0b62:SN42")!) == "/dev/input/event4")
+        #expect(locator.inputNode(for: USBIdentity("0c2e:0b61:SN43")!) == nil)
+        #expect(locator.hidrawNode(for: USBIdentity("0c2e:0b61:SN77")!) == "/dev/hidraw1")
+        #expect(locator.hidrawNode(for: USBIdentity("046d:c52b")!) == "/dev/hidraw0")
+        #expect(locator.hidrawNode(for: USBIdentity("046d:c52c")!) == nil)
+    }
+}
