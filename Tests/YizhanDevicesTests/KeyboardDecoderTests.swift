@@ -1,5 +1,6 @@
 import Testing
 import YizhanDevices
+import YizhanTestSupport
 
 /// Key sequences as a scanner sends them for each layout, from the layouts' published
 /// charts, decoded back to the scan's text.
@@ -104,5 +105,33 @@ import YizhanDevices
 
     @Test func anUnknownLayoutIsAnError() {
         #expect(throws: DeviceError.self) { try KeyboardDecoder(layout: "klingon") }
+    }
+}
+
+/// Raw `input_event`s as the device node gives them, in pieces of any size.
+@Suite struct KeyEventFramerTests {
+    @Test func eventsSplitAnywhereMakeTheSameScans() throws {
+        let stream = ScannerInput.inputEvents("YZ:C:extinguisher-1", enter: true) + ScannerInput.inputEvents("04A1B2C3", enter: true)
+        for piece in [1, 7, 24, 25, 1000] {
+            var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"))
+            var frames: [LineFramer.Frame] = []
+            for start in stride(from: 0, to: stream.count, by: piece) {
+                frames += framer.feed(Array(stream[start..<min(stream.count, start + piece)]))
+            }
+            #expect(frames == [.line(Array("YZ:C:extinguisher-1".utf8)), .line(Array("04A1B2C3".utf8))], "pieces of \(piece)")
+            #expect(!framer.isInsideScan)
+        }
+    }
+
+    @Test func aPauseEndsAScanWithoutTerminatorAndRepeatsAreIgnored() throws {
+        var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), limit: 4)
+        var events = ScannerInput.inputEvents("12", enter: false)
+        // An autorepeat of "2" (value 2) adds nothing.
+        events += [UInt8](repeating: 0, count: 16) + [1, 0, 3, 0, 2, 0, 0, 0]
+        #expect(framer.feed(events).isEmpty)
+        #expect(framer.isInsideScan)
+        #expect(framer.pause() == .line(Array("12".utf8)))
+        #expect(framer.pause() == nil, "nothing left")
+        #expect(framer.feed(ScannerInput.inputEvents("123456", enter: true)) == [.overflow(length: 6, prefix: Array("123456".utf8))])
     }
 }

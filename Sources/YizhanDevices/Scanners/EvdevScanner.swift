@@ -30,9 +30,6 @@ public final class EvdevScanner: Sendable {
 
     /// `EVIOCGRAB`: `_IOW('E', 0x90, int)`.
     static let grab: UInt = 0x4004_4590
-    /// `struct input_event` on 64-bit Linux: a 16-byte timeval, then type, code and value.
-    static let eventSize = 24
-    static let keyEvent: UInt16 = 1
 
     /// Reads scans until the device goes away (throws) or the task is cancelled.
     public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
@@ -48,46 +45,18 @@ public final class EvdevScanner: Sendable {
         logger.info("scanner grabbed", metadata: ["scanner": "\(id)", "path": "\(node)", "layout": "\(layout)"])
 
         let reader = try DescriptorReader(descriptor: descriptor)
-        var scan: [UInt8] = []
-        var pending: [UInt8] = []
-        func finish(_ frame: LineFramer.Frame?) async {
-            if let frame { await handle(frame) }
-            scan.removeAll()
-        }
+        var framer = KeyEventFramer(decoder: decoder)
         while !Task.isCancelled {
             let bytes: [UInt8]?
             do {
-                bytes = try await scan.isEmpty ? reader.read() : reader.read(timeout: characterTimeout)
+                bytes = try await framer.isInsideScan ? reader.read(timeout: characterTimeout) : reader.read()
             } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO {
                 bytes = nil
             }
             guard let bytes else { throw DeviceError.gone(path) }
-            if bytes.isEmpty {
-                // The characters stopped without a terminator: the scan is complete.
-                await finish(Self.frame(scan))
-                continue
-            }
-            pending += bytes
-            while pending.count >= Self.eventSize {
-                let event = Array(pending.prefix(Self.eventSize))
-                pending.removeFirst(Self.eventSize)
-                let type = UInt16(event[16]) | UInt16(event[17]) << 8
-                let code = UInt16(event[18]) | UInt16(event[19]) << 8
-                let value = Int32(
-                    bitPattern: UInt32(event[20]) | UInt32(event[21]) << 8 | UInt32(event[22]) << 16 | UInt32(event[23]) << 24)
-                guard type == Self.keyEvent, value != 2 else { continue }
-                switch decoder.key(code: code, pressed: value == 1) {
-                case .text(let text): scan += Array(text.utf8)
-                case .terminator: await finish(Self.frame(scan))
-                case nil: break
-                }
-            }
+            // Nothing within the character timeout: the scan is complete.
+            let frames = bytes.isEmpty ? [framer.pause()].compactMap { $0 } : framer.feed(bytes)
+            for frame in frames { await handle(frame) }
         }
-    }
-
-    /// A scan's frame, or an overflow when it is longer than any scan can be.
-    static func frame(_ bytes: [UInt8]) -> LineFramer.Frame? {
-        guard !bytes.isEmpty else { return nil }
-        return bytes.count > 512 ? .overflow(length: bytes.count, prefix: Array(bytes.prefix(64))) : .line(bytes)
     }
 }
