@@ -27,6 +27,7 @@ test: test-deps lint build-tests
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
 bench: deps
+	$(SWIFT) build -c release --product yizhand
 	$(SWIFT) build -c release --product yizhan-bench
 	.build/release/yizhan-bench
 

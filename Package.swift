@@ -93,7 +93,8 @@ let package = Package(
         .executableTarget(
             name: "yizhan-bench",
             dependencies: [
-                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanDaemon", .product(name: "GRDB", package: "GRDB.swift"),
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanDaemon", "YizhanDevices", "YizhanClient", "YizhanTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

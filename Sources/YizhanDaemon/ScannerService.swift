@@ -81,7 +81,8 @@ final class ScannerService: Service {
             let scanner = FIFOScanner(id: config.id, path: path, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
         case .serial:
-            let scanner = SerialScanner(id: config.id, path: path, baud: config.baud, logger: logger)
+            let scanner = SerialScanner(
+                id: config.id, path: path, baud: config.baud, characterTimeout: config.characterTimeout, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
         case .evdev:
             let scanner = EvdevScanner(
@@ -98,8 +99,10 @@ final class ScannerService: Service {
         switch frame {
         case .line(let bytes):
             _ = await station.scan(bytes: bytes, scanner: config.id)
-        case .overflow(let length, let prefix):
-            _ = await station.scan(bytes: prefix + [UInt8](repeating: 0x20, count: max(0, length - prefix.count)), scanner: config.id)
+        case .overflow(_, let prefix):
+            _ = await station.reject(.tooLong, bytes: prefix, scanner: config.id)
+        case .incomplete(let bytes):
+            _ = await station.reject(.tooSlow, bytes: bytes, scanner: config.id)
         }
     }
 }

@@ -157,6 +157,11 @@ public actor Station {
         observers.scanCommitted(scan)
     }
 
+    /// Records bytes that a scanner's framing already refused (too long, too slow).
+    public func reject(_ rejection: ScanRejection, bytes: [UInt8], scanner: String) -> ScanResult {
+        reject(rejection, payload: String(decoding: bytes, as: UTF8.self), raw: bytes, scanner: scanner)
+    }
+
     private func reject(_ rejection: ScanRejection, payload: String, raw: [UInt8], scanner: String) -> ScanResult {
         logger.warning(
             "scan rejected",

@@ -23,6 +23,16 @@ struct Bench {
         print(row("Station.scan (checkpoint scan, real path)", scans))
         let ratio = scans.p50 / baseline.p50
         print(String(format: "ratio p50 %.2f× (target ≤ 1.5×), p99 %.2f×", ratio, scans.p99 / baseline.p99))
+
+        print()
+        let device = try deviceToOutcome(scans: min(count, 1000))
+        print("scanner → outcome through the built yizhand, \(min(count, 1000)) scans:")
+        print(row("Station.scan in process (baseline, from above)", scans))
+        print(row("pty serial scanner → /v1/events `scan` event", device))
+        print(String(format: "ratio p50 %.2f×, p99 %.2f×", device.p50 / scans.p50, device.p99 / scans.p99))
+
+        print()
+        try decoding(scans: 20 * count)
     }
 
     struct Figures {
@@ -31,7 +41,11 @@ struct Bench {
     }
 
     static func row(_ name: String, _ figures: Figures) -> String {
-        String(format: "  %-52@ p50 %7.3f ms   p99 %7.3f ms", name as NSString, figures.p50 * 1000, figures.p99 * 1000)
+        "  " + padded(name) + String(format: " p50 %7.3f ms   p99 %7.3f ms", figures.p50 * 1000, figures.p99 * 1000)
+    }
+
+    static func padded(_ name: String) -> String {
+        name.padding(toLength: 52, withPad: " ", startingAt: 0)
     }
 
     static func figures(_ samples: [Double]) -> Figures {

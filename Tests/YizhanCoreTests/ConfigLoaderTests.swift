@@ -96,7 +96,9 @@ import YizhanCore
                 id = "pos"
                 kind = "hidraw"
                 path = "/dev/hidraw0"
+                terminator = []
                 """, file: "yizhand.toml")
+        #expect(config.scanners.map(\.terminators) == [["enter", "kp_enter"], []])
         #expect(config.scanners.map(\.usb) == [USBIdentity(vendor: 0x0C2E, product: 0x0B61, serial: "SN42"), nil])
         #expect(config.scanners.map(\.path) == [nil, "/dev/hidraw0"])
         #expect(config.scanners[0].usb?.description == "0c2e:0b61:SN42")

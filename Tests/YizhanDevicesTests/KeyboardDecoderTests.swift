@@ -113,7 +113,7 @@ import YizhanTestSupport
     @Test func eventsSplitAnywhereMakeTheSameScans() throws {
         let stream = ScannerInput.inputEvents("YZ:C:extinguisher-1", enter: true) + ScannerInput.inputEvents("04A1B2C3", enter: true)
         for piece in [1, 7, 24, 25, 1000] {
-            var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"))
+            var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), endsOnPause: false)
             var frames: [LineFramer.Frame] = []
             for start in stride(from: 0, to: stream.count, by: piece) {
                 frames += framer.feed(Array(stream[start..<min(stream.count, start + piece)]))
@@ -123,8 +123,8 @@ import YizhanTestSupport
         }
     }
 
-    @Test func aPauseEndsAScanWithoutTerminatorAndRepeatsAreIgnored() throws {
-        var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), limit: 4)
+    @Test func aPauseEndsAScanFromAReaderWithoutTerminatorAndRepeatsAreIgnored() throws {
+        var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us", terminators: []), endsOnPause: true, limit: 4)
         var events = ScannerInput.inputEvents("12", enter: false)
         // An autorepeat of "2" (value 2) adds nothing.
         events += [UInt8](repeating: 0, count: 16) + [1, 0, 3, 0, 2, 0, 0, 0]
@@ -132,6 +132,14 @@ import YizhanTestSupport
         #expect(framer.isInsideScan)
         #expect(framer.pause() == .line(Array("12".utf8)))
         #expect(framer.pause() == nil, "nothing left")
-        #expect(framer.feed(ScannerInput.inputEvents("123456", enter: true)) == [.overflow(length: 6, prefix: Array("123456".utf8))])
+        #expect(framer.feed(ScannerInput.inputEvents("123456", enter: false)).isEmpty)
+        #expect(framer.pause() == .overflow(length: 6, prefix: Array("123456".utf8)), "longer than the limit")
+    }
+
+    @Test func aPauseInsideAScanThatHasATerminatorIsIncomplete() throws {
+        var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), endsOnPause: false)
+        #expect(framer.feed(ScannerInput.inputEvents("04A1", enter: false)).isEmpty)
+        #expect(framer.pause() == .incomplete(Array("04A1".utf8)), "half a card is not a card")
+        #expect(framer.feed(ScannerInput.inputEvents("04A1B2C3", enter: true)) == [.line(Array("04A1B2C3".utf8))])
     }
 }

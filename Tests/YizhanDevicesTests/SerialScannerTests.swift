@@ -53,6 +53,7 @@ import YizhanTestSupport
             switch $0 {
             case .line(let bytes): String(decoding: bytes, as: UTF8.self)
             case .overflow(let length, _): "overflow \(length)"
+            case .incomplete(let bytes): "incomplete " + String(decoding: bytes, as: UTF8.self)
             }
         }
     }
@@ -69,6 +70,21 @@ import YizhanTestSupport
         pty.send(Array("YZ:K:CANCEL".utf8) + [0x0D] + Array(String(repeating: "9", count: 600).utf8) + [0x0A])
         let received = await frames.wait(for: 6)
         #expect(lines(received) == ["YZ:C:extinguisher-1", "YZ:I:towel", "04A1B2C3", "志愿者卡：张三", "YZ:K:CANCEL", "overflow 600"])
+        reading.cancel()
+        _ = await reading.result
+    }
+
+    @Test func aLineThatBreaksOffIsIncompleteNotAScan() async throws {
+        let pty = try PseudoTerminal()
+        let scanner = SerialScanner(
+            id: "serial", path: pty.path, baud: 9600, characterTimeout: .milliseconds(50), logger: Logger(label: "test"))
+        let frames = Frames()
+        let reading = await start(scanner, frames: frames)
+        // Half a card number, then nothing: it must not become the card "04A1".
+        pty.send("04A1")
+        #expect(lines(await frames.wait(for: 1)) == ["incomplete 04A1"])
+        pty.send("04A1B2C3\r\n")
+        #expect(lines(await frames.wait(for: 2)) == ["incomplete 04A1", "04A1B2C3"], "the next scan is whole")
         reading.cancel()
         _ = await reading.result
     }

@@ -82,6 +82,9 @@ public enum ScanRejection: String, Sendable, Error {
     case empty = "empty_scan"
     case tooLong = "scan_too_long"
     case controlBytes = "control_bytes"
+    /// The characters stopped before the scan's terminator: a scanner never pauses inside
+    /// a scan, so these are a broken read or someone typing.
+    case tooSlow = "scan_too_slow"
     case notUTF8 = "not_utf8"
     case unknown = "unknown_code"
 }

@@ -7,7 +7,7 @@ import Logging
 
 /// A keyboard-wedge scanner or card reader through evdev: grabbed exclusively so scans never
 /// reach a console, key events turned into text by the scanner's layout, a scan ended by
-/// its terminator or, for readers that send none, by a pause between characters.
+/// its terminator or, for readers configured with none, by a pause between characters.
 public final class EvdevScanner: Sendable {
     public let id: String
     public let path: String
@@ -45,7 +45,7 @@ public final class EvdevScanner: Sendable {
         logger.info("scanner grabbed", metadata: ["scanner": "\(id)", "path": "\(node)", "layout": "\(layout)"])
 
         let reader = try DescriptorReader(descriptor: descriptor)
-        var framer = KeyEventFramer(decoder: decoder)
+        var framer = KeyEventFramer(decoder: decoder, endsOnPause: terminators.isEmpty)
         while !Task.isCancelled {
             let bytes: [UInt8]?
             do {
@@ -54,7 +54,7 @@ public final class EvdevScanner: Sendable {
                 bytes = nil
             }
             guard let bytes else { throw DeviceError.gone(path) }
-            // Nothing within the character timeout: the scan is complete.
+            // Nothing within the character timeout: the scan ended, or broke off.
             let frames = bytes.isEmpty ? [framer.pause()].compactMap { $0 } : framer.feed(bytes)
             for frame in frames { await handle(frame) }
         }

@@ -1,6 +1,7 @@
 /// Turns the `input_event`s of a keyboard-wedge scanner into scans: key events become text
-/// through the scanner's layout, a terminator key ends a scan, and `pause()` ends one that
-/// has no terminator when the characters stop.
+/// through the scanner's layout and a terminator key ends a scan. When the characters stop
+/// (`pause()`), a reader that sends no terminator has finished its scan; for one that does,
+/// the scan is incomplete.
 public struct KeyEventFramer {
     /// `struct input_event` on 64-bit Linux: a 16-byte timeval, then type, code and value.
     static let eventSize = 24
@@ -8,12 +9,15 @@ public struct KeyEventFramer {
     static let autorepeat: Int32 = 2
 
     private let decoder: KeyboardDecoder
+    /// Whether a pause ends a scan (readers configured with no terminator keys).
+    public let endsOnPause: Bool
     public let limit: Int
     private var pending: [UInt8] = []
     private var scan: [UInt8] = []
 
-    public init(decoder: KeyboardDecoder, limit: Int = 512) {
+    public init(decoder: KeyboardDecoder, endsOnPause: Bool, limit: Int = 512) {
         self.decoder = decoder
+        self.endsOnPause = endsOnPause
         self.limit = limit
     }
 
@@ -42,9 +46,11 @@ public struct KeyEventFramer {
         return frames
     }
 
-    /// The characters stopped without a terminator: the scan so far is complete.
+    /// The characters stopped without a terminator.
     public mutating func pause() -> LineFramer.Frame? {
-        finish()
+        guard !endsOnPause, !scan.isEmpty, scan.count <= limit else { return finish() }
+        defer { scan.removeAll(keepingCapacity: true) }
+        return .incomplete(scan)
     }
 
     private mutating func finish() -> LineFramer.Frame? {

@@ -7,6 +7,8 @@ public struct LineFramer: Sendable {
         case line([UInt8])
         /// A line of this many bytes, too long to be a scan; its bytes begin with `prefix`.
         case overflow(length: Int, prefix: [UInt8])
+        /// Characters that stopped before their terminator came.
+        case incomplete([UInt8])
     }
 
     public let limit: Int
@@ -17,6 +19,20 @@ public struct LineFramer: Sendable {
 
     public init(limit: Int = 512) {
         self.limit = limit
+    }
+
+    /// Whether characters of an unfinished line are waiting for their terminator.
+    public var isInsideLine: Bool { !buffer.isEmpty || overflowLength > 0 }
+
+    /// The characters stopped: what there is of the line is incomplete, and dropped.
+    public mutating func pause() -> Frame? {
+        defer {
+            buffer.removeAll(keepingCapacity: true)
+            overflowLength = 0
+            overflowPrefix = []
+        }
+        if overflowLength > 0 { return .overflow(length: overflowLength, prefix: overflowPrefix) }
+        return buffer.isEmpty ? nil : .incomplete(buffer)
     }
 
     /// Feeds bytes and returns the frames they complete.

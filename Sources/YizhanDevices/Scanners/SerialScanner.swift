@@ -12,12 +12,15 @@ public final class SerialScanner: Sendable {
     public let id: String
     public let path: String
     public let baud: Int
+    /// A pause this long inside a line means the line broke off.
+    public let characterTimeout: Duration
     private let logger: Logger
 
-    public init(id: String, path: String, baud: Int, logger: Logger) {
+    public init(id: String, path: String, baud: Int, characterTimeout: Duration = .milliseconds(100), logger: Logger) {
         self.id = id
         self.path = path
         self.baud = baud
+        self.characterTimeout = characterTimeout
         self.logger = logger
     }
 
@@ -33,12 +36,13 @@ public final class SerialScanner: Sendable {
         while !Task.isCancelled {
             let bytes: [UInt8]?
             do {
-                bytes = try await reader.read()
+                bytes = try await framer.isInsideLine ? reader.read(timeout: characterTimeout) : reader.read()
             } catch DeviceError.system(_, let code) where code == EIO || code == ENODEV || code == ENXIO {
                 bytes = nil  // the USB device was unplugged, or the pty's other end closed
             }
             guard let bytes else { throw DeviceError.gone(path) }
-            for frame in framer.feed(bytes) { await handle(frame) }
+            let frames = bytes.isEmpty ? [framer.pause()].compactMap { $0 } : framer.feed(bytes)
+            for frame in frames { await handle(frame) }
         }
     }
 
