@@ -63,7 +63,9 @@ extension RouteTable {
                 throw APIError(.badRequest, "missing_field", "an adjustment needs a note saying why")
             }
             return environment.json(
-                try store.adjust(volunteerID: body.volunteerID, delta: body.delta, note: body.note, at: environment.clock.now()),
+                try store.adjust(
+                    volunteerID: body.volunteerID, delta: body.delta, note: body.note, idempotencyKey: request.headers[idempotencyKey],
+                    at: environment.clock.now()),
                 status: .created)
         }
     }

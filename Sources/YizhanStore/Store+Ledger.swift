@@ -16,13 +16,24 @@ extension Store {
     }
 
     /// Posts a manual adjustment. Each adjustment has its own source, so the manager can
-    /// make several; a retried request is caught by its `Idempotency-Key` instead.
-    public func adjust(volunteerID: Int64, delta: Int, note: String, at now: Instant) throws -> LedgerRecord {
+    /// make several. A request with an `Idempotency-Key` posts under its key, in the same
+    /// transaction as the entry: a retry finds the entry its first attempt made even when
+    /// the daemon died before it could reply.
+    public func adjust(volunteerID: Int64, delta: Int, note: String, idempotencyKey: String? = nil, at now: Instant) throws
+        -> LedgerRecord
+    {
         guard delta != 0 else { throw YizhanError(.invalidRequest, "an adjustment must change the balance") }
         return try pool.write { db in
+            let keyed = idempotencyKey.map { "adjustment:key:" + $0 }
+            if let keyed,
+                let earlier = try Row.fetchOne(
+                    db, sql: "SELECT * FROM ledger_entry WHERE kind = 'adjustment' AND source = ?", arguments: [keyed])
+            {
+                return Self.ledgerRecord(earlier)
+            }
             let next = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_entry")) ?? 1
             let id = try Ledger.post(
-                db, volunteerID: volunteerID, delta: delta, kind: .adjustment, source: "adjustment:\(next)", note: note, at: now)
+                db, volunteerID: volunteerID, delta: delta, kind: .adjustment, source: keyed ?? "adjustment:\(next)", note: note, at: now)
             return Self.ledgerRecord(try Row.fetchOne(db, sql: "SELECT * FROM ledger_entry WHERE id = ?", arguments: [id])!)
         }
     }

@@ -41,6 +41,17 @@ import YizhanTestSupport
         #expect(try store.verifyLedger().isClean)
     }
 
+    @Test func anAdjustmentRetriedWithItsKeyIsPostedOnce() throws {
+        let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        let first = try store.adjust(volunteerID: volunteer.id, delta: 5, note: "补录", idempotencyKey: "k1", at: clock.now())
+        let retry = try store.adjust(volunteerID: volunteer.id, delta: 5, note: "补录", idempotencyKey: "k1", at: clock.now())
+        #expect(retry == first, "the retry gets the first attempt's entry")
+        _ = try store.adjust(volunteerID: volunteer.id, delta: 5, note: "补录", at: clock.now())
+        _ = try store.adjust(volunteerID: volunteer.id, delta: 5, note: "补录", at: clock.now())
+        #expect(try store.volunteer(volunteer.id).balance == 15, "without a key, each request is an adjustment")
+        #expect(try store.verifyLedger().isClean)
+    }
+
     @Test func verifyCatchesATamperedCachedBalanceAndRepairsIt() throws {
         let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
         _ = try store.post(volunteerID: volunteer.id, delta: 4, kind: .patrolAward, source: "patrol:9", at: clock.now())
