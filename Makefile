@@ -17,13 +17,27 @@ TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench build build-tests release deps test-deps lint format install clean
+.PHONY: run test soak fuzz bench build build-tests release deps test-deps lint format install clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
 test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --parallel
+	$(MAKE) fuzz
+
+# Longer: a hundred crash rounds and five minutes a fuzz target.
+soak: test-deps build-tests
+	YIZHAN_CRASH_ROUNDS=100 YIZHAN_CRASH_SEED=$$(date +%s) $(SWIFT) test --skip-build --filter CrashTests
+	$(MAKE) fuzz FUZZ_SECONDS=300
+
+# libFuzzer through the toolchain's -sanitize=fuzzer, in a build folder of its own; each
+# target runs from its committed corpus in Fuzz/corpus for FUZZ_SECONDS.
+FUZZ_SECONDS = 10
+FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config
+fuzz: deps
+	$(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
 bench: deps

@@ -98,6 +98,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
+        // of the committed corpora.
+        .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS"]),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(

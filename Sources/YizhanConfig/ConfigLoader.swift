@@ -17,6 +17,11 @@ public enum ConfigLoader {
 
     /// Validates config text; `file` names it in errors.
     public static func parse(_ source: String, file: String) throws(ConfigError) -> DaemonConfig {
+        if let line = TableHeaderCheck.firstUnparsableHeader(in: source) {
+            throw ConfigError(problems: [
+                ConfigProblem(file: file, line: line, key: "(syntax)", message: "a table header must start with a name, e.g. [station]")
+            ])
+        }
         let root: TOMLTable
         do {
             root = try TOMLTable(string: source)

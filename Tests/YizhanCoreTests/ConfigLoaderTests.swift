@@ -1,7 +1,8 @@
 import Foundation
 import Testing
-import YizhanConfig
 import YizhanCore
+
+@testable import YizhanConfig
 
 @Suite struct ConfigLoaderTests {
     static let minimal = """
@@ -141,6 +142,23 @@ import YizhanCore
         for bad in ["", "0416", "416:5011", "0416:5011:", "04G6:5011", "0416:50111", "+416:5011"] {
             #expect(USBIdentity(bad) == nil, "\(bad)")
         }
+    }
+
+    /// Found by fuzzing: the TOML parser underneath aborts on these instead of reporting them.
+    @Test func headersThatWouldCrashTheParserAreSyntaxErrors() {
+        for (source, line) in [("[#", 1), ("[station]\nid = \"x\"\n[[ !scanner]]\n", 3), ("a = \"\"\"\n[#]\"\"\"\n[ =]", 3)] {
+            do {
+                _ = try ConfigLoader.parse(source, file: "bad.toml")
+                Issue.record("\(source) was accepted")
+            } catch {
+                #expect(
+                    error.problems.map(\.description) == [
+                        "bad.toml:\(line): (syntax): a table header must start with a name, e.g. [station]"
+                    ])
+            }
+        }
+        // Arrays of arrays in a value are not headers.
+        #expect(TableHeaderCheck.firstUnparsableHeader(in: "a = [\n  [1],\n  [{ b = 2 }],\n]\n[station]\n# [#]\n") == nil)
     }
 
     @Test func syntaxErrorsCarryTheirLine() {

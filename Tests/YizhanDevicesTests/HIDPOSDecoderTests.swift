@@ -67,6 +67,15 @@ import YizhanTestSupport
         #expect(throws: HIDPOSDecoder.DescriptorError.malformed(offset: 0)) { try HIDPOSDecoder(descriptor: [0x85, 0x00]) }
     }
 
+    /// Found by fuzzing: a report of no bits made reading spin, and a descriptor of huge
+    /// reports made every report cost a walk over millions of fields.
+    @Test func emptyAndHugeReportsAreHandled() throws {
+        var empty = try HIDPOSDecoder(descriptor: [0x05, 0x8C, 0x75, 0x00, 0x95, 0x01, 0x09, 0xFE, 0x81, 0x02])
+        #expect(empty.feed([1, 2, 3]).isEmpty)
+        let huge: [UInt8] = [0x05, 0x8C, 0x09, 0xFE, 0x75, 0x20, 0x96, 0x00, 0x10, 0x81, 0x02]  // 4096 fields of 32 bits
+        #expect(throws: HIDPOSDecoder.DescriptorError.malformed(offset: 9)) { try HIDPOSDecoder(descriptor: huge) }
+    }
+
     @Test func scannersAreFoundByTheirUSBIdsInSysfs() throws {
         let sysfs = try TemporaryDirectory()
         defer { sysfs.remove() }

@@ -8,6 +8,9 @@ public struct HIDPOSDecoder: Sendable {
     static let barcodeScannerPage: UInt16 = 0x8C
     static let decodedData: UInt16 = 0xFE
     static let decodeDataContinued: UInt16 = 0xFF
+    /// hidraw hands over at most 4096 bytes a report.
+    static let maximumReportBits = 4096 * 8
+    static let maximumFields = 4096
 
     /// One input value of a report: its usage and where its bits are.
     struct Field: Sendable {
@@ -55,7 +58,7 @@ public struct HIDPOSDecoder: Sendable {
         var start = 0
         while start < bytes.count {
             let id = numbered ? bytes[start] : 0
-            guard let length = lengths[id], let fields = reports[id] else { break }
+            guard let length = lengths[id], length > 0, let fields = reports[id] else { break }
             let report = Array(bytes[start..<min(bytes.count, start + length)])
             start += length
             let body = numbered ? Array(report.dropFirst()) : report
@@ -141,6 +144,11 @@ public struct HIDPOSDecoder: Sendable {
                     position += globals.size
                 }
                 bits[globals.id] = position
+                // A report longer than hidraw can deliver is a broken or hostile descriptor,
+                // and would cost every report a walk over all its fields.
+                guard position <= Self.maximumReportBits, fields.values.reduce(0, { $0 + $1.count }) <= Self.maximumFields else {
+                    throw .malformed(offset: offset - 1 - size)
+                }
                 usages = []
                 usageMinimum = nil
             case (0, _):  // Output, Feature, Collection, End Collection: they end the local items
