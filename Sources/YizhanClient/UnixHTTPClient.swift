@@ -59,6 +59,18 @@ public struct UnixHTTPClient: Sendable {
         return try parse(try readAll(descriptor))
     }
 
+    /// Sends bytes as they are, then reads whatever comes back: the response, or nil when
+    /// the daemon closed the connection without one (for tests with malformed requests).
+    public func sendRaw(_ bytes: [UInt8]) throws -> Response? {
+        let descriptor = try connect()
+        defer { close(descriptor) }
+        // The daemon may answer and close before reading all of a bad request.
+        do { try writeAll(descriptor, bytes) } catch Failure.io(_, let code) where code == EPIPE || code == ECONNRESET {}
+        shutdown(descriptor, Int32(SHUT_WR))
+        let answer = (try? readAll(descriptor)) ?? []
+        return answer.isEmpty ? nil : try parse(answer)
+    }
+
     /// Sends a JSON-encodable dictionary.
     public func send(_ method: String, _ path: String, json: [String: Any], headers: [String: String] = [:]) throws -> Response {
         try send(method, path, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
