@@ -14,6 +14,8 @@ BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data pkg-confi
 # runuser for the permission test, umockdev (with its Python bindings for the testbed that
 # plugs and unplugs emulated scanners) for evdev and hidraw scanners.
 TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi
+# The baseline for status throughput: nginx serving a file on a Unix socket.
+BENCH_PACKAGES = nginx-light
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -41,6 +43,7 @@ fuzz: deps
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
 bench: deps
+	@scripts/apt-ensure $(BENCH_PACKAGES)
 	$(SWIFT) build -c release --product yizhand
 	$(SWIFT) build -c release --product yizhan-bench
 	.build/release/yizhan-bench

@@ -34,6 +34,9 @@ public enum Daemon {
 
     /// Runs the daemon with `config` (read from `configPath`, which SIGHUP re-reads).
     public static func run(config: DaemonConfig, configPath: String, clock: any StationClock = SystemClock()) async throws {
+        // A file that may not grow (a size limit, like a full disk) must fail the write and
+        // not kill the daemon: SQLite then refuses the transaction and the scan gets an error.
+        signal(SIGXFSZ, SIG_IGN)
         let logger = Logger(label: "yizhand")
         let started = clock.now()
         let notifier = SystemdNotifier()

@@ -145,6 +145,9 @@ public final class DaemonProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process?.isRunning ?? false }
 
+    /// The daemon's process id (the wrapper's, under a wrapper).
+    public var pid: Int32? { process?.processIdentifier }
+
     /// Writes lines (or raw bytes) into the scanner FIFO, as a serial scanner would.
     public func scanThroughFIFO(_ bytes: [UInt8]) throws {
         let descriptor = open(fifo, O_WRONLY | O_CLOEXEC)

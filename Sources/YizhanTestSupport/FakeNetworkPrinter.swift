@@ -15,7 +15,7 @@ public final class FakeNetworkPrinter: @unchecked Sendable {
 
     public let port: Int
     private let listener: Int32
-    private let state = Mutex<(condition: Condition, jobs: [[UInt8]])>((.ready, []))
+    private let state = Mutex<(condition: Condition, jobs: [[UInt8]], hangUpAfter: Int?)>((.ready, [], nil))
     private let closed = NSCondition()
     private var connectionsClosed = 0
 
@@ -41,6 +41,13 @@ public final class FakeNetworkPrinter: @unchecked Sendable {
     public var condition: Condition {
         get { state.withLock { $0.condition } }
         set { state.withLock { $0.condition = newValue } }
+    }
+
+    /// The next job breaks off after this many bytes: the printer resets the connection, as
+    /// one that is switched off or unplugged mid-job.
+    public var hangUpAfter: Int? {
+        get { state.withLock { $0.hangUpAfter } }
+        set { state.withLock { $0.hangUpAfter = newValue } }
     }
 
     /// Each connection's job bytes, status requests taken out.
@@ -94,7 +101,18 @@ public final class FakeNetworkPrinter: @unchecked Sendable {
                         job.append(pending.removeFirst())
                     }
                 }
-                state.withLock { $0.jobs[index] += job }
+                let hangUp = state.withLock { state in
+                    state.jobs[index] += job
+                    guard let limit = state.hangUpAfter, state.jobs[index].count >= limit else { return false }
+                    state.hangUpAfter = nil
+                    return true
+                }
+                if hangUp {
+                    // A reset, not an orderly close: nothing more is read or answered.
+                    var reset = linger(l_onoff: 1, l_linger: 0)
+                    setsockopt(connection, SOL_SOCKET, SO_LINGER, &reset, socklen_t(MemoryLayout<linger>.size))
+                    break
+                }
             }
             close(connection)
             closed.lock()

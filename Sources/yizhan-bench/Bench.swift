@@ -33,6 +33,18 @@ struct Bench {
 
         print()
         try decoding(scans: 20 * count)
+
+        let environment = ProcessInfo.processInfo.environment
+        print()
+        try idle(seconds: Int(environment["BENCH_IDLE_SECONDS"] ?? "") ?? 30)
+        print()
+        try memory(scans: Int(environment["BENCH_MEMORY_SCANS"] ?? "") ?? 100_000)
+        print()
+        try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000)
+        print()
+        try sustained(rate: 100, seconds: Int(environment["BENCH_SUSTAINED_SECONDS"] ?? "") ?? 60)
+        print()
+        try statusThroughput(clients: 16, seconds: 5)
     }
 
     struct Figures {

@@ -32,4 +32,36 @@ import YizhanTestSupport
         #expect(printer.jobs.first?.starts(with: [0x1B, 0x40]) == true)
         #expect(try printerDevice()?["state"] as? String == "present")
     }
+
+    /// The printer is switched off in the middle of a job: the job is uncertain (it may be
+    /// half on paper), the daemon goes on, nothing is resent by itself, and the manager's
+    /// reprint comes out once, marked 补打.
+    @Test func aPrinterGoneMidJobLeavesTheJobUncertainUntilAReprint() throws {
+        let printer = try FakeNetworkPrinter()
+        printer.hangUpAfter = 16
+        let daemon = try DaemonProcess(
+            extra: DaemonProcess.defaultRules, printer: "[printer]\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\nport = \(printer.port)\n")
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        let job = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        func state(of id: Int) throws -> String? {
+            (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == id }?["state"] as? String
+        }
+        #expect(try daemon.waitUntil { try state(of: job) == "uncertain" }, "a job cut off is uncertain")
+        #expect(try daemon.client.send("GET", "/v1/status").status == 200)
+        #expect(try daemon.get("/v1/status")["print_queue"] as? Int == 0, "and not queued again")
+        #expect(printer.jobs.count == 1)
+
+        let reprint = try #require(try daemon.post("/v1/print-jobs/\(job)/reprint").json?["id"] as? Int)
+        #expect(try daemon.waitUntil { try state(of: reprint) == "printed" })
+        #expect(try state(of: job) == "uncertain", "the original stays as it was")
+        #expect(printer.jobs.count == 2, "the reprint, once")
+        // 补打 in GBK, from Python's codec.
+        let python = try Command.run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.argv[1].encode('gbk').hex())", "补打"])
+        let hex = Array(python.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        let marker = stride(from: 0, to: hex.count, by: 2).compactMap { UInt8(String(hex[$0...$0 + 1]), radix: 16) }
+        #expect(marker.count == 4)
+        #expect(printer.jobs.last.map { Data($0).range(of: Data(marker)) != nil } == true, "marked as a reprint")
+        #expect(daemon.stop() == 0)
+    }
 }

@@ -220,6 +220,9 @@ import YizhanTestSupport
         #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["reason"] as? String == "checkpoint_recorded" })
         #expect(try Self.lastScan(daemon)?["scanner"] as? String == "pos")
 
+        // Unplugged in the middle of a scan: what it had typed never becomes a scan (here it
+        // would read as another card), though the pause may reject it as too slow first.
+        testbed.write("/dev/input/event5", ScannerInput.inputEvents("04A1B2", enter: false))
         testbed.unplug(node: "/dev/input/event5", "/sys" + Self.wedgeInput(5) + "/event5", "/sys" + Self.wedgeInput(5))
         #expect(try daemon.waitUntil { try Self.state(of: "wedge", daemon) == "missing" }, "an unplugged scanner is missing")
         #expect(try Self.state(of: "pos", daemon) == "present", "the other scanner is untouched")
@@ -234,7 +237,10 @@ import YizhanTestSupport
         #expect(try daemon.waitUntil { try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2 }, "the patrol completed")
 
         let scans = try daemon.get("/v1/scans?limit=10")["items"] as? [[String: Any]] ?? []
-        #expect(scans.map { $0["scanner"] as? String ?? "" } == ["wedge", "wedge", "pos", "wedge", "wedge"])
+        let whole = scans.filter { $0["reason"] as? String != "scan_too_slow" }
+        #expect(whole.map { $0["scanner"] as? String ?? "" } == ["wedge", "wedge", "pos", "wedge"])
+        #expect((1...2).contains(scans.count - whole.count))
+        #expect(!scans.contains { $0["reason"] as? String == "unknown_card" }, "no half card read as a card")
         #expect(scans.filter { $0["reason"] as? String == "checkpoint_recorded" }.count == 2)
         #expect(daemon.stop() == 0)
     }

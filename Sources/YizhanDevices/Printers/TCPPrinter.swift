@@ -35,6 +35,12 @@ public struct TCPPrinter: PrinterTransport {
             }
             sent += count
         }
+        // Sent is not received: the bytes may sit in our socket buffer when the printer goes.
+        // A printer that answers status requests answers one more after the job: that is the
+        // receipt. (One that never answers gets its jobs sent blind.)
+        guard condition == .unknown || query(descriptor, 1).map(RealTimeStatus.isWellFormed) == true else {
+            throw .brokeOff("no answer from \(host):\(port) after the job")
+        }
         return condition
     }
 
