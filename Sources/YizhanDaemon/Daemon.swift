@@ -153,17 +153,15 @@ public enum Daemon {
     ) throws -> some Service {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         unlink(path)
-        return Application(
-            router: buildRouter(environment: environment, surface: surface),
-            configuration: .init(address: .unixDomainSocket(path: path), serverName: nil),
-            onServerRunning: { _ in
+        return APIServer(
+            router: buildRouter(environment: environment, surface: surface), path: path,
+            onRunning: {
                 chmod(path, mode)
                 if let group, let entry = getgrnam(group) {
                     chown(path, getuid(), entry.pointee.gr_gid)
                 }
                 readiness.arrived()
-            },
-            logger: logger)
+            }, logger: logger)
     }
 
     /// The `print_job` event.

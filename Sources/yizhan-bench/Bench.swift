@@ -11,40 +11,45 @@ import YizhanStore
 @main
 struct Bench {
     static func main() async throws {
-        let count = Int(ProcessInfo.processInfo.environment["BENCH_SCANS"] ?? "") ?? 2000
+        let environment = ProcessInfo.processInfo.environment
+        let count = Int(environment["BENCH_SCANS"] ?? "") ?? 2000
+        // BENCH_ONLY=idle,status runs just those parts.
+        let only = environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
+        func part(_ name: String, _ run: () async throws -> Void) async rethrows {
+            guard only?.contains(name) ?? true else { return }
+            try await run()
+            print()
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("yizhan-bench-\(getpid())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
 
-        let baseline = try bareInsert(path: directory + "/bare.sqlite", count: count)
-        let scans = try await scanPath(directory: directory + "/station", count: count)
-        print("scan → durable commit → outcome, \(count) scans each, same disk:")
-        print(row("bare SQLite insert+commit (WAL, synchronous=FULL)", baseline))
-        print(row("Station.scan (checkpoint scan, real path)", scans))
-        let ratio = scans.p50 / baseline.p50
-        print(String(format: "ratio p50 %.2f× (target ≤ 1.5×), p99 %.2f×", ratio, scans.p99 / baseline.p99))
-
-        print()
-        let device = try deviceToOutcome(scans: min(count, 1000))
-        print("scanner → outcome through the built yizhand, \(min(count, 1000)) scans:")
-        print(row("Station.scan in process (baseline, from above)", scans))
-        print(row("pty serial scanner → /v1/events `scan` event", device))
-        print(String(format: "ratio p50 %.2f×, p99 %.2f×", device.p50 / scans.p50, device.p99 / scans.p99))
-
-        print()
-        try decoding(scans: 20 * count)
-
-        let environment = ProcessInfo.processInfo.environment
-        print()
-        try idle(seconds: Int(environment["BENCH_IDLE_SECONDS"] ?? "") ?? 30)
-        print()
-        try memory(scans: Int(environment["BENCH_MEMORY_SCANS"] ?? "") ?? 100_000)
-        print()
-        try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000)
-        print()
-        try sustained(rate: 100, seconds: Int(environment["BENCH_SUSTAINED_SECONDS"] ?? "") ?? 60)
-        print()
-        try statusThroughput(clients: 16, seconds: 5)
+        var scans: Figures?
+        try await part("scan") {
+            let baseline = try bareInsert(path: directory + "/bare.sqlite", count: count)
+            let figures = try await scanPath(directory: directory + "/station", count: count)
+            print("scan → durable commit → outcome, \(count) scans each, same disk:")
+            print(row("bare SQLite insert+commit (WAL, synchronous=FULL)", baseline))
+            print(row("Station.scan (checkpoint scan, real path)", figures))
+            print(String(format: "ratio p50 %.2f× (target ≤ 1.5×), p99 %.2f×", figures.p50 / baseline.p50, figures.p99 / baseline.p99))
+            scans = figures
+        }
+        try await part("device") {
+            var baseline = scans
+            if baseline == nil { baseline = try await scanPath(directory: directory + "/station", count: count) }
+            guard let baseline else { return }
+            let device = try deviceToOutcome(scans: min(count, 1000))
+            print("scanner → outcome through the built yizhand, \(min(count, 1000)) scans:")
+            print(row("Station.scan in process (baseline)", baseline))
+            print(row("pty serial scanner → /v1/events `scan` event", device))
+            print(String(format: "ratio p50 %.2f×, p99 %.2f×", device.p50 / baseline.p50, device.p99 / baseline.p99))
+        }
+        try await part("decoding") { try decoding(scans: 20 * count) }
+        try await part("idle") { try idle(seconds: Int(environment["BENCH_IDLE_SECONDS"] ?? "") ?? 30) }
+        try await part("memory") { try memory(scans: Int(environment["BENCH_MEMORY_SCANS"] ?? "") ?? 100_000) }
+        try await part("startup") { try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000) }
+        try await part("sustained") { try sustained(rate: 100, seconds: Int(environment["BENCH_SUSTAINED_SECONDS"] ?? "") ?? 60) }
+        try await part("status") { try statusThroughput(clients: 16, seconds: 5) }
     }
 
     struct Figures {
