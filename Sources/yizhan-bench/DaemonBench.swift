@@ -34,6 +34,17 @@ extension Bench {
         }
     }
 
+    /// A started daemon for one part, stopped and cleared away after it.
+    static func withDaemon(environment: [String: String] = [:], _ body: (DaemonProcess) throws -> Void) throws {
+        let daemon = try DaemonProcess()
+        defer {
+            daemon.stop()
+            daemon.directory.remove()
+        }
+        try daemon.start(environment: environment)
+        try body(daemon)
+    }
+
     static func residentKilobytes(_ pid: Int32) -> Int {
         let status = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
@@ -43,12 +54,10 @@ extension Bench {
     /// An idle daemon under a 10 s watchdog, which it answers every 5 s: the baseline is
     /// those 12 pings a minute.
     static func idle(seconds: Int) throws {
-        let daemon = try DaemonProcess()
-        defer {
-            daemon.stop()
-            daemon.directory.remove()
-        }
-        try daemon.start(environment: ["WATCHDOG_USEC": "10000000"])
+        try withDaemon(environment: ["WATCHDOG_USEC": "10000000"]) { daemon in try idle(daemon, seconds: seconds) }
+    }
+
+    static func idle(_ daemon: DaemonProcess, seconds: Int) throws {
         guard let pid = daemon.pid else { return }
         sleep(2)  // past start-up
         let before = Activity(pid: pid)
@@ -66,25 +75,15 @@ extension Bench {
 
     /// Resident memory after 1,000 and after `scans` scans through the FIFO scanner.
     static func memory(scans: Int) throws {
-        let daemon = try DaemonProcess()
-        defer {
-            daemon.stop()
-            daemon.directory.remove()
-        }
-        try daemon.start()
+        try withDaemon { daemon in try memory(daemon, scans: scans) }
+    }
+
+    static func memory(_ daemon: DaemonProcess, scans: Int) throws {
         guard let pid = daemon.pid else { return }
-        let fifo = open(daemon.fifo, O_WRONLY | O_CLOEXEC)
-        defer { close(fifo) }
-        var sent = 0
+        let scanner = try BenchScanner(daemon)
         func scan(until total: Int) throws {
-            while sent < total {
-                let line = Array("YZ:C:extinguisher-\(sent % 7)\n".utf8)
-                _ = line.withUnsafeBytes { write(fifo, $0.baseAddress, $0.count) }
-                sent += 1
-            }
-            _ = try daemon.waitUntil(timeout: .seconds(600)) {
-                (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["seq"] as? Int ?? 0 >= total
-            }
+            while scanner.sent < total { scanner.scan() }
+            try scanner.waitForRecorded(total, timeout: .seconds(600))
         }
         try scan(until: 1000)
         let early = residentKilobytes(pid)
@@ -148,26 +147,19 @@ extension Bench {
 
     /// 100 scans a second for `seconds` through the FIFO scanner: every one recorded.
     static func sustained(rate: Int, seconds: Int) throws {
-        let daemon = try DaemonProcess()
-        defer {
-            daemon.stop()
-            daemon.directory.remove()
-        }
-        try daemon.start()
-        let fifo = open(daemon.fifo, O_WRONLY | O_CLOEXEC)
-        defer { close(fifo) }
+        try withDaemon { daemon in try sustained(daemon, rate: rate, seconds: seconds) }
+    }
+
+    static func sustained(_ daemon: DaemonProcess, rate: Int, seconds: Int) throws {
+        let scanner = try BenchScanner(daemon)
         let total = rate * seconds
         let start = ContinuousClock.now
         for index in 0..<total {
-            let line = Array("YZ:C:extinguisher-\(index % 7)\n".utf8)
-            _ = line.withUnsafeBytes { write(fifo, $0.baseAddress, $0.count) }
+            scanner.scan()
             let due = start + .milliseconds(1000 * (index + 1) / rate)
             if due > .now { Thread.sleep(forTimeInterval: Bench.seconds(due - .now)) }
         }
-        _ = try daemon.waitUntil(timeout: .seconds(60)) {
-            (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["seq"] as? Int ?? 0 >= total
-        }
-        let recorded = (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["seq"] as? Int ?? 0
+        let recorded = try scanner.waitForRecorded(total, timeout: .seconds(60))
         print("\(rate) scans/s for \(seconds) s through the FIFO scanner:")
         print("  sent \(total), recorded \(recorded), lost \(total - recorded)")
     }
@@ -175,12 +167,10 @@ extension Bench {
     /// `GET /v1/status` over the admin socket against nginx serving a file of the same size
     /// on a Unix socket, `clients` clients for `seconds` each, one connection a request.
     static func statusThroughput(clients: Int, seconds: Int) throws {
-        let daemon = try DaemonProcess()
-        defer {
-            daemon.stop()
-            daemon.directory.remove()
-        }
-        try daemon.start()
+        try withDaemon { daemon in try statusThroughput(daemon, clients: clients, seconds: seconds) }
+    }
+
+    static func statusThroughput(_ daemon: DaemonProcess, clients: Int, seconds: Int) throws {
         let body = try daemon.client.send("GET", "/v1/status").body
         let nginx = try Nginx(serving: body)
         defer { nginx.stop() }
@@ -203,6 +193,37 @@ extension Bench {
             counts.withLock { $0[index] = done }
         }
         return Double(counts.withLock { $0.reduce(0, +) }) / Double(seconds)
+    }
+}
+
+/// Checkpoint scans written into a daemon's FIFO scanner, as fast as asked.
+final class BenchScanner {
+    let daemon: DaemonProcess
+    private let fifo: Int32
+    private(set) var sent = 0
+
+    init(_ daemon: DaemonProcess) throws {
+        self.daemon = daemon
+        fifo = open(daemon.fifo, O_WRONLY | O_CLOEXEC)
+        guard fifo >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    }
+
+    deinit {
+        close(fifo)
+    }
+
+    func scan() {
+        let line = Array("YZ:C:extinguisher-\(sent % 7)\n".utf8)
+        _ = line.withUnsafeBytes { write(fifo, $0.baseAddress, $0.count) }
+        sent += 1
+    }
+
+    /// Waits until the scan log holds `count` scans; returns how many it holds.
+    @discardableResult
+    func waitForRecorded(_ count: Int, timeout: Duration) throws -> Int {
+        func recorded() throws -> Int { (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["seq"] as? Int ?? 0 }
+        _ = try daemon.waitUntil(timeout: timeout) { try recorded() >= count }
+        return try recorded()
     }
 }
 
