@@ -17,10 +17,8 @@ public enum ConfigLoader {
 
     /// Validates config text; `file` names it in errors.
     public static func parse(_ source: String, file: String) throws(ConfigError) -> DaemonConfig {
-        if let line = TableHeaderCheck.firstUnparsableHeader(in: source) {
-            throw ConfigError(problems: [
-                ConfigProblem(file: file, line: line, key: "(syntax)", message: "a table header must start with a name, e.g. [station]")
-            ])
+        if let trap = TOMLTraps.first(in: source) {
+            throw ConfigError(problems: [ConfigProblem(file: file, line: trap.line, key: "(syntax)", message: trap.message)])
         }
         let root: TOMLTable
         do {

@@ -14,8 +14,12 @@ public final class Store: Sendable {
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // A station's readers are the API's few clients: a small pool and a small page cache
+        // a connection (1 MiB, not SQLite's 2 MiB) keep the daemon small on the board.
+        configuration.maximumReaderCount = 2
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA cache_size = -1024")
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)

@@ -1,15 +1,25 @@
 /// The TOML parser underneath (toml++, inside TOMLKit) asserts, and so aborts the whole
-/// process, on a table header whose name starts with a character that cannot start a key:
-/// `[#]`, `[ =x]`, `[[!]]`. A daemon must answer a broken config with an error, never a
-/// crash (a SIGHUP with such a file would take the station down), so such headers are
-/// found here first. Found by fuzzing the config parser.
-enum TableHeaderCheck {
-    /// The 1-based line of the first header the parser cannot survive, if any.
-    static func firstUnparsableHeader(in source: String) -> Int? {
+/// process, on some malformed input instead of reporting it: a table header whose name
+/// starts with a character that cannot start a key (`[#]`, `[ =x]`), and a `}` where an
+/// array expects a value (`a = [}`, `a = [1, }`). A daemon must answer a broken config
+/// with an error, never a crash (a SIGHUP with such a file would take the station down),
+/// so these are found here first. Both were found by fuzzing the config parser.
+enum TOMLTraps {
+    struct Trap: Equatable {
+        var line: Int
+        var message: String
+    }
+
+    static let header = "a table header must start with a name, e.g. [station]"
+    static let missingValue = "a list is missing a value before `}`"
+
+    /// The first place in `source` the parser cannot survive, if any.
+    static func first(in source: String) -> Trap? {
         let text = Array(source.unicodeScalars)
         var index = 0
         var line = 1
-        var depth = 0  // of the brackets and braces of values: inside them `[` starts no header
+        var open: [Unicode.Scalar] = []  // the brackets and braces of values: inside them `[` starts no header
+        var expectingValue = false  // just after `[` or `,` in a list
         var atLineStart = true
 
         func peek(_ offset: Int = 0) -> Unicode.Scalar? { index + offset < text.count ? text[index + offset] : nil }
@@ -36,17 +46,22 @@ enum TableHeaderCheck {
                 index += 1
                 continue
             }
-            if atLineStart && depth == 0 && scalar == "[" {
+            if scalar == "#" {
+                while let next = peek(), next != "\n" { index += 1 }
+                continue
+            }
+            if atLineStart && open.isEmpty && scalar == "[" {
                 index += peek(1) == "[" ? 2 : 1
                 while peek() == " " || peek() == "\t" { index += 1 }
-                guard let first = peek(), isKeyStart(first) else { return line }
+                guard let first = peek(), isKeyStart(first) else { return Trap(line: line, message: header) }
                 // The rest of the header is the parser's to judge.
                 while let next = peek(), next != "\n" { index += 1 }
                 continue
             }
             atLineStart = false
+            if expectingValue && scalar == "}" { return Trap(line: line, message: missingValue) }
+            expectingValue = false
             switch scalar {
-            case "#": while let next = peek(), next != "\n" { index += 1 }
             case "\"" where starts("\"\"\""):
                 index += 3
                 skip(to: "\"\"\"", escapes: true)
@@ -60,10 +75,14 @@ enum TableHeaderCheck {
                 index += 1
                 skip(to: "'", escapes: false)
             case "[", "{":
-                depth += 1
+                open.append(scalar)
+                expectingValue = scalar == "["
                 index += 1
             case "]", "}":
-                depth = max(0, depth - 1)
+                _ = open.popLast()
+                index += 1
+            case ",":
+                expectingValue = open.last == "["
                 index += 1
             default:
                 index += 1
