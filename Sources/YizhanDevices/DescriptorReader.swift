@@ -41,6 +41,18 @@ final class DescriptorReader: Sendable {
         }
     }
 
+    /// The next bytes from a device, nil when it went away: end of file, or the errors an
+    /// unplugged device (ENODEV) or a hung-up tty or pty (EIO, ENXIO) reads with. With a
+    /// timeout, empty when nothing came within it.
+    func readDevice(timeout: Duration? = nil) async throws -> [UInt8]? {
+        do {
+            if let timeout { return try await read(timeout: timeout) }
+            return try await read()
+        } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO || code == ENXIO {
+            return nil
+        }
+    }
+
     /// The next bytes, nil at end of file, or empty when nothing came within `timeout`.
     func read(timeout: Duration) async throws -> [UInt8]? {
         await waitUntilReadable(timeout: timeout) ? try await read() : []

@@ -47,13 +47,9 @@ public final class EvdevScanner: Sendable {
         let reader = try DescriptorReader(descriptor: descriptor)
         var framer = KeyEventFramer(decoder: decoder, endsOnPause: terminators.isEmpty)
         while !Task.isCancelled {
-            let bytes: [UInt8]?
-            do {
-                bytes = try await framer.isInsideScan ? reader.read(timeout: characterTimeout) : reader.read()
-            } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO {
-                bytes = nil
+            guard let bytes = try await reader.readDevice(timeout: framer.isInsideScan ? characterTimeout : nil) else {
+                throw DeviceError.gone(path)
             }
-            guard let bytes else { throw DeviceError.gone(path) }
             // Nothing within the character timeout: the scan ended, or broke off.
             let frames = bytes.isEmpty ? [framer.pause()].compactMap { $0 } : framer.feed(bytes)
             for frame in frames { await handle(frame) }

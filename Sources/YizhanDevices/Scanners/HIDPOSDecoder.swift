@@ -77,11 +77,7 @@ public struct HIDPOSDecoder: Sendable {
             if continued { continue }
             // A scanner set to add a suffix adds it here too; it is framing, not the scan.
             while let last = scan.last, last == 0x0D || last == 0x0A { scan.removeLast() }
-            if scan.count > limit {
-                frames.append(.overflow(length: scan.count, prefix: Array(scan.prefix(64))))
-            } else if !scan.isEmpty {
-                frames.append(.line(scan))
-            }
+            if let frame = LineFramer.Frame.scan(scan, limit: limit) { frames.append(frame) }
             scan.removeAll()
         }
         return frames
@@ -112,6 +108,7 @@ public struct HIDPOSDecoder: Sendable {
         var usages: [UInt32] = []
         var usageMinimum: UInt32?
         var fields: [UInt8: [Field]] = [:]
+        var fieldCount = 0
         var bits: [UInt8: Int] = [:]
         var numbered = false
         var offset = 0
@@ -140,13 +137,14 @@ public struct HIDPOSDecoder: Sendable {
                         let page = usage > 0xFFFF ? UInt16(usage >> 16) : globals.page
                         fields[globals.id, default: []].append(
                             Field(page: page, usage: UInt16(truncatingIfNeeded: usage), bitOffset: position, bitSize: globals.size))
+                        fieldCount += 1
                     }
                     position += globals.size
                 }
                 bits[globals.id] = position
                 // A report longer than hidraw can deliver is a broken or hostile descriptor,
                 // and would cost every report a walk over all its fields.
-                guard position <= Self.maximumReportBits, fields.values.reduce(0, { $0 + $1.count }) <= Self.maximumFields else {
+                guard position <= Self.maximumReportBits, fieldCount <= Self.maximumFields else {
                     throw .malformed(offset: offset - 1 - size)
                 }
                 usages = []

@@ -39,13 +39,7 @@ public final class HIDPOSScanner: Sendable {
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
         let reader = try DescriptorReader(descriptor: file)
         while !Task.isCancelled {
-            let bytes: [UInt8]?
-            do {
-                bytes = try await reader.read()
-            } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO {
-                bytes = nil
-            }
-            guard let bytes else { throw DeviceError.gone(path) }
+            guard let bytes = try await reader.readDevice() else { throw DeviceError.gone(path) }
             for frame in decoder.feed(bytes) { await handle(frame) }
         }
     }

@@ -55,8 +55,7 @@ public struct KeyEventFramer {
 
     private mutating func finish() -> LineFramer.Frame? {
         defer { scan.removeAll(keepingCapacity: true) }
-        guard !scan.isEmpty else { return nil }
-        return scan.count > limit ? .overflow(length: scan.count, prefix: Array(scan.prefix(64))) : .line(scan)
+        return .scan(scan, limit: limit)
     }
 }
 

@@ -9,6 +9,12 @@ public struct LineFramer: Sendable {
         case overflow(length: Int, prefix: [UInt8])
         /// Characters that stopped before their terminator came.
         case incomplete([UInt8])
+
+        /// A finished scan: a line, an overflow when longer than `limit`, nothing when empty.
+        static func scan(_ bytes: [UInt8], limit: Int) -> Frame? {
+            if bytes.isEmpty { return nil }
+            return bytes.count > limit ? .overflow(length: bytes.count, prefix: Array(bytes.prefix(64))) : .line(bytes)
+        }
     }
 
     public let limit: Int

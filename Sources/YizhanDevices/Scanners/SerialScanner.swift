@@ -34,13 +34,10 @@ public final class SerialScanner: Sendable {
         var framer = LineFramer()
         let reader = try DescriptorReader(descriptor: descriptor)
         while !Task.isCancelled {
-            let bytes: [UInt8]?
-            do {
-                bytes = try await framer.isInsideLine ? reader.read(timeout: characterTimeout) : reader.read()
-            } catch DeviceError.system(_, let code) where code == EIO || code == ENODEV || code == ENXIO {
-                bytes = nil  // the USB device was unplugged, or the pty's other end closed
+            // Unplugged, or the pty's other end closed: gone.
+            guard let bytes = try await reader.readDevice(timeout: framer.isInsideLine ? characterTimeout : nil) else {
+                throw DeviceError.gone(path)
             }
-            guard let bytes else { throw DeviceError.gone(path) }
             let frames = bytes.isEmpty ? [framer.pause()].compactMap { $0 } : framer.feed(bytes)
             for frame in frames { await handle(frame) }
         }
