@@ -171,6 +171,16 @@ public final class DaemonProcess: @unchecked Sendable {
         return try condition()
     }
 
+    /// Registers a volunteer through the API with `points` as an opening adjustment and a QR
+    /// badge; throws when the daemon refuses any of the three.
+    public func registerVolunteer(_ name: String, points: Int) throws -> (id: Int, badge: String) {
+        guard let id = try post("/v1/volunteers", ["name": name]).json?["id"] as? Int,
+            try post("/v1/adjustments", ["volunteer_id": id, "delta": points, "note": "opening balance"]).status == 201,
+            let badge = try post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String
+        else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "registering \(name) failed"]) }
+        return (id, badge)
+    }
+
     /// GET a JSON object from the admin socket.
     public func get(_ path: String) throws -> [String: Any] {
         try client.send("GET", path).json ?? [:]

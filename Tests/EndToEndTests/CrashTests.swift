@@ -22,12 +22,7 @@ import YizhanTestSupport
         defer { daemon.directory.remove() }
         try daemon.start()
         let redeemers = 3
-        var badges: [String] = []
-        for index in 0..<redeemers {
-            let id = try #require(try daemon.post("/v1/volunteers", ["name": "兑换者\(index)"]).json?["id"] as? Int)
-            #expect(try daemon.post("/v1/adjustments", ["volunteer_id": id, "delta": 4000, "note": "opening"]).status == 201)
-            badges.append(try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String))
-        }
+        let badges = try (0..<redeemers).map { try daemon.registerVolunteer("兑换者\($0)", points: 4000).badge }
         let patroller = try #require(try daemon.post("/v1/volunteers", ["name": "巡查者"]).json?["id"] as? Int)
         let patrolBadge = try #require(try daemon.post("/v1/volunteers/\(patroller)/badges", ["kind": "qr"]).json?["code"] as? String)
         // Adjustments acknowledged with their idempotency keys, and the one in flight at each kill.

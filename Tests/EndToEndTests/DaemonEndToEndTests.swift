@@ -125,14 +125,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         try daemon.start()
         let clients = 4
-        var badges: [String] = []
-        for index in 0..<clients {
-            let id = try #require(try daemon.post("/v1/volunteers", ["name": "志愿者\(index)"]).json?["id"] as? Int)
-            #expect(try daemon.post("/v1/adjustments", ["volunteer_id": id, "delta": 1000, "note": "opening balance"]).status == 201)
-            badges.append(try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String))
-        }
-
-        let stormBadges = badges
+        let stormBadges = try (0..<clients).map { try daemon.registerVolunteer("志愿者\($0)", points: 1000).badge }
         let acknowledged = Acknowledgements()
         let killAfter = 60
         DispatchQueue.concurrentPerform(iterations: clients) { index in

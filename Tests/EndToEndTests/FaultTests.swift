@@ -20,9 +20,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
-        let id = try #require(try daemon.post("/v1/volunteers", ["name": "王五"]).json?["id"] as? Int)
-        #expect(try daemon.post("/v1/adjustments", ["volunteer_id": id, "delta": 100, "note": "opening"]).status == 201)
-        let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
+        let (id, badge) = try daemon.registerVolunteer("王五", points: 100)
         let pid = try #require(daemon.pid)
         func limitFileSize(_ limit: String) throws {
             #expect(try Command.run("/usr/bin/prlimit", ["--pid", "\(pid)", "--fsize=\(limit):"]).status == 0)
