@@ -26,7 +26,7 @@ let package = Package(
         // Reads and validates yizhand.toml into core values.
         .target(
             name: "YizhanConfig",
-            dependencies: ["YizhanCore", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["YizhanCore", "ESCPOS", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // SQLite: migrations, ledger, scan log, and applying the core's decisions.
         .target(
@@ -39,6 +39,9 @@ let package = Package(
         ),
         // ESC/POS byte encoding of slips, no I/O.
         .target(name: "ESCPOS", dependencies: ["YizhanCore"]),
+        // What a printer without a Chinese font or QR function needs drawn, and the virtual
+        // printer that previews slips: FreeType, libqrencode, libpng.
+        .target(name: "ESCPOSRaster", dependencies: ["ESCPOS", "YizhanCore", "CFreeType", "CQREncode", "CPNG"]),
         // The one ordered path every scan takes: session, rules, durable commit, outcome.
         .target(
             name: "YizhanStation",
@@ -65,7 +68,7 @@ let package = Package(
             name: "YizhanDaemon",
             dependencies: [
                 "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanDevices",
-                "YizhanAPI", "ESCPOS", "CLinux",
+                "YizhanAPI", "ESCPOS", "ESCPOSRaster", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -81,6 +84,9 @@ let package = Package(
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         // libxkbcommon, for turning a keyboard-wedge scanner's keycodes into text.
         .systemLibrary(name: "CXKBCommon", pkgConfig: "xkbcommon", providers: [.apt(["libxkbcommon-dev", "xkb-data"])]),
+        .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev", "fonts-wqy-microhei"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         // Linux calls that Glibc's Swift module does not expose.
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
@@ -91,7 +97,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "yizhanctl",
-            dependencies: ["YizhanClient", "YizhanCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "YizhanClient", "YizhanCore", "ESCPOS", "ESCPOSRaster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // `make bench`: the figures of SPEC 8 beside their baselines.
         .executableTarget(
@@ -127,6 +135,7 @@ let package = Package(
             name: "YizhanDevicesTests",
             dependencies: ["YizhanDevices", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
+        .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "ESCPOSRaster", "YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
     ]

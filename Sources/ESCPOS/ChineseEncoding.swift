@@ -2,18 +2,21 @@
     import Glibc
 #endif
 
-/// How a printer takes Chinese text (SPEC 5). Rasterised text arrives with the raster renderer.
+/// How a printer takes Chinese text (SPEC 5).
 public enum ChineseMode: String, Sendable, CaseIterable {
     /// `FS &` switches to the two-byte Chinese mode, text in GBK, `FS .` switches back.
     case fsGBK = "fs-gbk"
     /// The printer reads GB18030 directly.
     case gb18030
+    /// The printer has no Chinese font: text is drawn here and sent as an image.
+    case raster
 
-    /// The iconv name of the character set sent to the printer.
+    /// The iconv name of the character set sent to the printer; a rasterising printer
+    /// still gets its ASCII (rules, figures) as GB18030, of which ASCII is a subset.
     var charset: String {
         switch self {
         case .fsGBK: "GBK"
-        case .gb18030: "GB18030"
+        case .gb18030, .raster: "GB18030"
         }
     }
 }
@@ -41,12 +44,18 @@ public struct ChineseEncoding: Sendable {
         return output
     }
 
-    /// Wraps `iconv(3)`; nil when the character set cannot represent `text`.
+    /// `text` in `charset`; nil when the character set cannot represent it.
     static func convert(_ text: String, to charset: String) -> [UInt8]? {
-        let descriptor = iconv_open(charset, "UTF-8")
+        convert(Array(text.utf8), from: "UTF-8", to: charset)
+    }
+
+    /// Wraps `iconv(3)`; nil when `bytes` are not all valid in `source` or cannot all be
+    /// represented in `target`.
+    static func convert(_ bytes: [UInt8], from source: String, to target: String) -> [UInt8]? {
+        let descriptor = iconv_open(target, source)
         guard descriptor != iconv_t(bitPattern: -1) else { return nil }
         defer { iconv_close(descriptor) }
-        var input = Array(text.utf8).map { CChar(bitPattern: $0) }
+        var input = bytes.map { CChar(bitPattern: $0) }
         var output = [CChar](repeating: 0, count: input.count * 4 + 8)
         let outputCapacity = output.count
         let result: Int = input.withUnsafeMutableBufferPointer { inputBuffer in
@@ -61,5 +70,11 @@ public struct ChineseEncoding: Sendable {
         }
         guard result >= 0 else { return nil }
         return output.prefix(result).map { UInt8(bitPattern: $0) }
+    }
+
+    /// The text a printer would read from `bytes` in GB18030 (of which GBK is a subset);
+    /// nil when they are not valid GB18030.
+    public static func decode(_ bytes: [UInt8]) -> String? {
+        convert(bytes, from: "GB18030", to: "UTF-8").flatMap { String(validating: $0, as: UTF8.self) }
     }
 }

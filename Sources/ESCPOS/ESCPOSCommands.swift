@@ -14,7 +14,7 @@ public enum ESCPOSCommand {
     public static func feedLines(_ lines: UInt8) -> [UInt8] { [0x1B, 0x64, lines] }
 
     /// `ESC a n`: justification.
-    public enum Alignment: UInt8 {
+    public enum Alignment: UInt8, Sendable {
         case left = 0
         case center = 1
         case right = 2
@@ -38,6 +38,26 @@ public enum ESCPOSCommand {
         bytes += [0x1D, 0x28, 0x6B, UInt8(length & 0xFF), UInt8(length >> 8), 0x31, 0x50, 0x30]  // fn 180: store
         bytes += payload
         bytes += [0x1D, 0x28, 0x6B, 0x03, 0x00, 0x31, 0x51, 0x30]  // fn 181: print
+        return bytes
+    }
+
+    /// The most bytes of image data in one `GS v 0` command. Cheap printers take a raster
+    /// command into a receive buffer of a few KiB; a taller image goes as several bands.
+    public static let rasterBandBytes = 4096
+
+    /// `GS v 0 m xL xH yL yH d…`: prints `image` at normal density, in bands of at most
+    /// `bandBytes` bytes of data each.
+    public static func rasterImage(_ image: Bitmap, bandBytes: Int = rasterBandBytes) -> [UInt8] {
+        guard image.width > 0, image.height > 0 else { return [] }
+        let rowsPerBand = max(1, bandBytes / image.bytesPerRow)
+        var bytes: [UInt8] = []
+        for top in stride(from: 0, to: image.height, by: rowsPerBand) {
+            let band = image.rows(top..<min(image.height, top + rowsPerBand))
+            bytes += [0x1D, 0x76, 0x30, 0x00]
+            bytes += [UInt8(band.bytesPerRow & 0xFF), UInt8(band.bytesPerRow >> 8)]
+            bytes += [UInt8(band.height & 0xFF), UInt8(band.height >> 8)]
+            bytes += band.bits
+        }
         return bytes
     }
 }

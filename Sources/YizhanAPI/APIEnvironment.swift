@@ -16,6 +16,9 @@ public struct APIEnvironment: Sendable {
     public var gpioTest: @Sendable () async -> [String]
     /// Called after the API queued a slip, so the spooler looks at the queue.
     public var slipQueued: @Sendable () -> Void
+    /// A slip as the configured printer would receive it; nil when there is no printer to
+    /// encode for (its font is unreadable).
+    public var encodeSlip: @Sendable (Slip) -> EncodedSlip?
     /// Every change made through the API is logged here.
     public var logger: Logger
     var surfaceName = ""
@@ -23,9 +26,10 @@ public struct APIEnvironment: Sendable {
     public init(
         station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,
         metrics: @escaping @Sendable () async -> String = { "" }, gpioTest: @escaping @Sendable () async -> [String] = { [] },
-        slipQueued: @escaping @Sendable () -> Void = {},
+        slipQueued: @escaping @Sendable () -> Void = {}, encodeSlip: @escaping @Sendable (Slip) -> EncodedSlip? = { _ in nil },
         logger: Logger = Logger(label: "yizhan-api")
     ) {
+        self.encodeSlip = encodeSlip
         self.logger = logger
         self.metrics = metrics
         self.gpioTest = gpioTest
@@ -36,6 +40,13 @@ public struct APIEnvironment: Sendable {
     }
 
     var store: Store { station.store }
+
+    func encoded(_ slip: Slip) throws(APIError) -> EncodedSlip {
+        guard let encoded = encodeSlip(slip) else {
+            throw APIError(.serviceUnavailable, "printer_unavailable", "the printer's slips cannot be encoded; see the printer's status")
+        }
+        return encoded
+    }
     var clock: any StationClock { station.clock }
 }
 
@@ -106,5 +117,21 @@ public struct StationStatus: Sendable, Codable {
         self.printQueue = printQueue
         self.openPatrols = openPatrols
         self.store = store
+    }
+}
+
+/// `GET /v1/print-jobs/{id}/escpos` and `GET /v1/printer/samples/{kind}`: the bytes a slip
+/// sends to the printer and what the printer is, so `yizhanctl print preview` can print it
+/// on a virtual printer.
+public struct EncodedSlip: Sendable, Codable, Hashable {
+    public var widthDots: Int
+    public var chinese: String
+    /// The ESC/POS bytes, base64.
+    public var escpos: String
+
+    public init(widthDots: Int, chinese: String, escpos: [UInt8]) {
+        self.widthDots = widthDots
+        self.chinese = chinese
+        self.escpos = Data(escpos).base64EncodedString()
     }
 }

@@ -36,6 +36,18 @@ extension RouteTable {
             environment.slipQueued()
             return environment.json(job, status: .created)
         }
+        add(.get, "/v1/print-jobs/:id/escpos") { _, context in
+            let slip = try store.printJobSlip(try context.parameters.id("id", as: Int64.self))
+            return environment.json(try environment.encoded(slip))
+        }
+        add(.get, "/v1/printer/samples/:kind") { _, context in
+            guard let kind = context.parameters.get("kind").flatMap(Slip.Kind.init(rawValue:)) else {
+                let kinds = Slip.Kind.allCases.map(\.rawValue).joined(separator: ", ")
+                throw APIError(.notFound, "not_found", "no such slip; slips are \(kinds)")
+            }
+            let slip = SlipBuilder(rules: await environment.station.currentRules).sample(kind, at: environment.clock.now())
+            return environment.json(try environment.encoded(slip))
+        }
         add(.post, "/v1/printer/test") { _, _ in
             let rules = await environment.station.currentRules
             let job = try store.enqueue(SlipBuilder(rules: rules).testPage(at: environment.clock.now()), at: environment.clock.now())

@@ -1,3 +1,4 @@
+import ESCPOS
 import Foundation
 import TOMLKit
 import YizhanCore
@@ -158,11 +159,13 @@ public enum ConfigLoader {
         let port = reader.int("port", default: 9100, in: 1...65535)!
         let width = reader.int("width_dots", default: 384)!
         if width != 384 && width != 576 { reader.problem("width_dots", "must be 384 (58 mm) or 576 (80 mm)") }
-        let chinese = reader.string("chinese", default: "fs-gbk")!
-        if !["fs-gbk", "gb18030", "raster"].contains(chinese) {
-            reader.problem("chinese", "must be one of fs-gbk, gb18030, raster, not \"\(chinese)\"")
+        let chinese = reader.choice("chinese", default: ChineseMode.fsGBK)
+        let qr = reader.choice("qr", default: QRMode.native)
+        let font = reader.string("font", default: ReceiptFontFile.defaultPath)!
+        let fontFace = reader.int("font_face", default: ReceiptFontFile.defaultFace, in: 0...63)!
+        if chinese == .raster || qr == .raster, access(font, R_OK) != 0 {
+            reader.problem("font", "cannot read \(font) (raster printing draws with it; Debian: fonts-wqy-microhei)")
         }
-        let qr = reader.choice("qr", default: PrinterConfig.QRMode.native)
         switch transport {
         case .usb:
             if identity == nil { reader.problem("usb", Self.usbFormat) }
@@ -172,7 +175,8 @@ public enum ConfigLoader {
             break
         }
         return PrinterConfig(
-            transport: transport, usb: identity, path: path, host: host, port: port, widthDots: width, chinese: chinese, qr: qr)
+            transport: transport, usb: identity, path: path, host: host, port: port, widthDots: width, chinese: chinese, qr: qr,
+            font: font, fontFace: fontFace)
     }
 
     static let usbFormat = "must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""

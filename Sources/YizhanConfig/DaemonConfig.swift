@@ -1,3 +1,4 @@
+import ESCPOS
 import Foundation
 import YizhanCore
 
@@ -91,10 +92,6 @@ public struct PrinterConfig: Sendable, Hashable {
         case usb, device, serial, tcp, file
     }
 
-    public enum QRMode: String, Sendable, CaseIterable {
-        case native, raster
-    }
-
     public var transport: Transport
     /// The printer's ids, for usb.
     public var usb: USBIdentity?
@@ -103,8 +100,17 @@ public struct PrinterConfig: Sendable, Hashable {
     public var host: String
     public var port: Int
     public var widthDots: Int
-    public var chinese: String
+    public var chinese: ChineseMode
     public var qr: QRMode
+    /// The font file rasterised text is drawn in, and the face within it.
+    public var font: String
+    public var fontFace: Int
+
+    /// Whether anything is drawn here (and so the font is needed).
+    public var rasterises: Bool { chinese == .raster || qr == .raster }
+
+    /// What the slip encoder needs to know about this printer.
+    public var profile: PrinterProfile { PrinterProfile(widthDots: widthDots, chinese: chinese, qr: qr) }
 }
 
 /// `[gpio]`.

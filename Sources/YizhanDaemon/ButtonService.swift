@@ -64,24 +64,6 @@ final class ButtonService: Service {
     }
 }
 
-extension Slip {
-    /// The day's summary slip, for the summary button.
-    static func summary(_ summary: StationSummary, at now: Instant) -> Slip {
-        Slip(
-            kind: .summary, title: "今日汇总",
-            lines: [
-                .field("日期", summary.from),
-                .field("完成巡查", "\(summary.patrols.completed) 次"),
-                .field("未完成", "\(summary.patrols.incomplete + summary.patrols.expired) 次"),
-                .field("上报隐患", "\(summary.hazards.reported) 个"),
-                .field("整改验收", "\(summary.hazards.accepted) 个"),
-                .field("发放积分", "\(summary.pointsEarned)"),
-                .field("兑换", "\(summary.redemptions.issued) 件"),
-            ],
-            issuedAt: now)
-    }
-}
-
 extension Store {
     /// The newest job that went to the printer (or tried to), for the reprint button.
     func lastSentPrintJob() throws -> PrintJobRecord? {

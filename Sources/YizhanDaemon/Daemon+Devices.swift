@@ -1,4 +1,5 @@
 import ESCPOS
+import ESCPOSRaster
 import Logging
 import ServiceLifecycle
 import YizhanConfig
@@ -55,7 +56,8 @@ extension Daemon {
                     if let job = try store.lastSentPrintJob() { _ = try store.reprint(job.id, at: now) }
                 case .printSummary:
                     let today = calendar.day(of: now.wall)
-                    _ = try store.enqueue(.summary(try store.summary(from: today, to: today, calendar: calendar), at: now), at: now)
+                    let summary = try store.summary(from: today, to: today, calendar: calendar)
+                    _ = try store.enqueue(SlipBuilder(rules: config.rules).summary(summary, at: now), at: now)
                 case .none:
                     return
                 }
@@ -74,16 +76,26 @@ extension Daemon {
         }
     }
 
-    static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {
-        var unsupported: String?
-        if printer.transport != .file && printer.transport != .tcp {
-            unsupported = "\(printer.transport.rawValue) printers are not in this build"
-        } else if printer.chinese == "raster" {
-            unsupported = "raster Chinese text is not in this build"
-        } else if printer.qr == .raster {
-            unsupported = "raster QR codes are not in this build"
+    /// The slip encoder for the configured printer; nil (slips stay queued) when a raster
+    /// mode is configured and its font cannot be read.
+    static func slipRenderer(_ config: DaemonConfig, devices: DeviceRegistry, logger: Logger) -> SlipRenderer? {
+        var rasterizer: RasterRenderer?
+        if config.printer.rasterises {
+            do {
+                rasterizer = RasterRenderer(font: try ReceiptFont(path: config.printer.font, face: config.printer.fontFace))
+            } catch {
+                devices.update(DeviceStatus(id: "printer", kind: "printer", state: .fault, detail: error.description))
+                logger.error("printer font unreadable; slips stay queued", metadata: ["error": "\(error)"])
+                return nil
+            }
         }
-        if let unsupported {
+        return SlipRenderer(
+            profile: config.printer.profile, stationName: config.station.name, calendar: config.rules.calendar, rasterizer: rasterizer)
+    }
+
+    static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {
+        if printer.transport != .file && printer.transport != .tcp {
+            let unsupported = "\(printer.transport.rawValue) printers are not in this build"
             devices.update(DeviceStatus(id: "printer", kind: "printer", state: .unsupported, detail: unsupported))
             logger.error("printer backend not in this build; slips stay queued", metadata: ["detail": "\(unsupported)"])
             return nil

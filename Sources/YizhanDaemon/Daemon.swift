@@ -80,11 +80,10 @@ public enum Daemon {
         ])
         let station = Station(store: store, rules: config.rules, clock: clock, logger: logger, observers: observers, events: events)
 
-        let renderer = SlipRenderer(
-            profile: PrinterProfile(widthDots: config.printer.widthDots, chinese: ChineseMode(rawValue: config.printer.chinese) ?? .fsGBK),
-            stationName: config.station.name, calendar: config.rules.calendar)
+        let renderer = slipRenderer(config, devices: devices, logger: logger)
         let spooler = Spooler(
-            store: store, clock: clock, transport: printerTransport(config.printer, devices: devices, logger: logger), renderer: renderer,
+            store: store, clock: clock,
+            transport: renderer == nil ? nil : printerTransport(config.printer, devices: devices, logger: logger), renderer: renderer,
             devices: devices, doorbell: printDoorbell,
             finished: { id, state in
                 metrics.printJobFinished(state)
@@ -116,7 +115,10 @@ public enum Daemon {
             },
             metrics: { metrics.render() },
             gpioTest: { await signals.walk(config.gpio.outputs.map { ($0.key, $0.lines) }) },
-            slipQueued: { printDoorbell.ring() }, logger: logger)
+            slipQueued: { printDoorbell.ring() },
+            encodeSlip: { slip in
+                renderer.map { EncodedSlip(widthDots: $0.profile.widthDots, chinese: $0.profile.chinese.rawValue, escpos: $0.render(slip)) }
+            }, logger: logger)
         let readiness = Readiness(expected: 2) {
             notifier.send("READY=1\nSTATUS=" + status.line)
             logger.info(

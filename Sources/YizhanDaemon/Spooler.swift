@@ -13,7 +13,7 @@ final class Spooler: Service {
     private let store: Store
     private let clock: any StationClock
     private let transport: (any PrinterTransport)?
-    private let renderer: SlipRenderer
+    private let renderer: SlipRenderer?
     private let devices: DeviceRegistry
     private let doorbell: Doorbell
     private let finished: @Sendable (Int64, PrintJobState) -> Void
@@ -23,7 +23,7 @@ final class Spooler: Service {
     static let retryDelay: Duration = .seconds(5)
 
     init(
-        store: Store, clock: any StationClock, transport: (any PrinterTransport)?, renderer: SlipRenderer, devices: DeviceRegistry,
+        store: Store, clock: any StationClock, transport: (any PrinterTransport)?, renderer: SlipRenderer?, devices: DeviceRegistry,
         doorbell: Doorbell, finished: @escaping @Sendable (Int64, PrintJobState) -> Void, logger: Logger
     ) {
         self.doorbell = doorbell
@@ -37,14 +37,14 @@ final class Spooler: Service {
     }
 
     func run() async throws {
-        guard let transport else {
+        guard let transport, let renderer else {
             // Jobs stay queued, durably, until a build that has this printer's backend runs.
             try? await gracefulShutdown()
             return
         }
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                if await self.printQueued(through: transport) {
+                if await self.printQueued(through: transport, renderer: renderer) {
                     await self.doorbell.wait()
                 } else {
                     await self.doorbell.wait(timeout: Self.retryDelay)
@@ -54,7 +54,7 @@ final class Spooler: Service {
     }
 
     /// Prints every queued job; false when the printer was not ready and jobs are waiting.
-    private func printQueued(through transport: any PrinterTransport) async -> Bool {
+    private func printQueued(through transport: any PrinterTransport, renderer: SlipRenderer) async -> Bool {
         while !Task.isCancelled {
             let job: PendingPrintJob?
             do {

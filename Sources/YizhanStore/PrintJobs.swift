@@ -19,6 +19,13 @@ enum PrintJobs {
             reprintOf: row["reprint_of"], error: row["error"], createdAt: row.date("created_at")!, updatedAt: row.date("updated_at")!)
     }
 
+    /// The slip a job prints: a reprint's says 补打.
+    static func slip(_ row: Row) throws -> Slip {
+        var slip = try JSONDecoder().decode(Slip.self, from: Data((row["slip"] as String).utf8))
+        slip.reprint = row["reprint_of"] != nil
+        return slip
+    }
+
     static func find(_ db: Database, id: Int64) throws -> Row {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM print_job WHERE id = ?", arguments: [id]) else {
             throw YizhanError(.notFound, "no print job \(id)")
@@ -63,10 +70,13 @@ extension Store {
             let id: Int64 = row["id"]
             try db.execute(
                 sql: "UPDATE print_job SET state = 'printing', updated_at = ? WHERE id = ?", arguments: [Timestamp.text(now.wall), id])
-            var slip = try JSONDecoder().decode(Slip.self, from: Data((row["slip"] as String).utf8))
-            slip.reprint = row["reprint_of"] != nil
-            return PendingPrintJob(id: id, slip: slip)
+            return PendingPrintJob(id: id, slip: try PrintJobs.slip(row))
         }
+    }
+
+    /// The slip job `id` prints, for previewing it.
+    public func printJobSlip(_ id: Int64) throws -> Slip {
+        try pool.read { db in try PrintJobs.slip(try PrintJobs.find(db, id: id)) }
     }
 
     /// Records how sending a job ended.
@@ -95,8 +105,7 @@ extension Store {
                 throw YizhanError(.invalidTransition, "job \(id) is still \(row["state"] as String)")
             }
             let original: Int64 = row["reprint_of"] ?? id
-            let slip = try JSONDecoder().decode(Slip.self, from: Data((row["slip"] as String).utf8))
-            let newID = try PrintJobs.enqueue(db, slip: slip, reprintOf: original, at: now)
+            let newID = try PrintJobs.enqueue(db, slip: try PrintJobs.slip(row), reprintOf: original, at: now)
             return PrintJobs.record(try PrintJobs.find(db, id: newID))
         }
     }

@@ -13,7 +13,8 @@ struct Yizhanctl: ParsableCommand {
             """,
         subcommands: [
             Status.self, Volunteer.self, Badge.self, Scan.self, Patrol.self, Hazard.self, Catalog.self, Redemption.self,
-            Adjust.self, PrintJob.self, Printer.self, Ledger.self, Backup.self, Report.self, Export.self, Events.self, Logs.self, GPIO.self,
+            Adjust.self, PrintJob.self, Printer.self, Print.self, Ledger.self, Backup.self, Report.self, Export.self, Events.self,
+            Logs.self, GPIO.self,
         ])
 
     /// Accepts the global options before the command too (`yizhanctl --socket PATH status`)

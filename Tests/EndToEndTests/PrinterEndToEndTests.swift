@@ -64,4 +64,29 @@ import YizhanTestSupport
         #expect(printer.jobs.last.map { Data($0).range(of: Data(marker)) != nil } == true, "marked as a reprint")
         #expect(daemon.stop() == 0)
     }
+
+    /// `yizhanctl print preview` renders a queued job and a sample slip as PNGs that zbar
+    /// reads back: on 80 mm paper with rasterised Chinese and a raster QR code, and on 58 mm
+    /// with the printer's own QR code.
+    @Test(arguments: [("576", "raster", "raster"), ("384", "fs-gbk", "native")])
+    func previewsPrintTheWayThePrinterWould(width: String, chinese: String, qr: String) throws {
+        let daemon = try DaemonProcess(
+            extra: DaemonProcess.defaultRules,
+            printer: "[printer]\ntransport = \"tcp\"\nport = 9\nwidth_dots = \(width)\nchinese = \"\(chinese)\"\nqr = \"\(qr)\"\n")
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        let job = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        let ctl = Command.product("yizhanctl")
+        for (arguments, payload) in [(["\(job)"], "YZ:K:CANCEL"), (["--slip", "redemption"], "YZ:R:K7Q2M9")] {
+            let image = daemon.directory.file("preview.png")
+            let preview = try Command.run(ctl, ["--socket", daemon.adminSocket, "print", "preview"] + arguments + ["--output", image])
+            #expect(preview.status == 0, "\(preview.errors)")
+            #expect(preview.output.contains("\(width) × "))
+            let decoded = try Command.run("/usr/bin/zbarimg", ["--quiet", "--raw", image])
+            #expect(decoded.output == payload + "\n", "\(arguments)")
+        }
+        let unknown = try Command.run(ctl, ["--socket", daemon.adminSocket, "print", "preview", "--slip", "menu", "--output", "x.png"])
+        #expect(unknown.status == 1 && unknown.errors.contains("not_found"))
+        #expect(daemon.stop() == 0)
+    }
 }

@@ -119,4 +119,49 @@ public struct SlipBuilder: Sendable {
             qr: "YZ:K:CANCEL", issuedAt: now
         )
     }
+
+    /// The station's figures for a day (summary button) or a range of days.
+    public func summary(_ summary: StationSummary, at now: Instant) -> Slip {
+        Slip(
+            kind: .summary, title: summary.from == summary.to ? "今日汇总" : "汇总",
+            lines: [
+                .field("日期", summary.from == summary.to ? summary.from : "\(summary.from) 至 \(summary.to)"),
+                .field("完成巡查", "\(summary.patrols.completed) 次"),
+                .field("未完成", "\(summary.patrols.incomplete + summary.patrols.expired) 次"),
+                .field("上报隐患", "\(summary.hazards.reported) 个"),
+                .field("整改验收", "\(summary.hazards.accepted) 个"),
+                .field("发放积分", "\(summary.pointsEarned)"),
+                .field("兑换", "\(summary.redemptions.issued) 件"),
+            ],
+            issuedAt: now)
+    }
+
+    /// A slip of `kind` filled with made-up but typical content, for previewing layouts.
+    public func sample(_ kind: Slip.Kind, at now: Instant) -> Slip {
+        let volunteer = Volunteer(id: 1024, name: "王秀英", role: .volunteer, balance: 36, earned: 58)
+        let item = rules.catalog.first ?? CatalogItem(id: "towel", name: "毛巾", cost: 10, stock: 20)
+        switch kind {
+        case .patrol:
+            let patrol = OpenPatrol(id: 7, volunteerID: volunteer.id, kind: .daily, openedAt: now, awardKey: nil)
+            let closing = PatrolRulebook.Closing(
+                patrolID: 7, state: .completed, points: rules.points.daily, missing: [], duration: .seconds(25 * 60),
+                flaggedFast: false, awardKey: nil, noAwardReason: nil)
+            return patrolFinished(patrol, closing, volunteer: volunteer, at: now)
+        case .redemption: return redemption(code: "K7Q2M9", item: item, volunteer: volunteer, at: now)
+        case .refusal: return refusal(item, volunteer: volunteer, refusal: .insufficientPoints, at: now)
+        case .balance: return balance(volunteer, patrolsThisMonth: 9, at: now)
+        case .badge: return badge(volunteer, payload: "YZ:B:sAmPLE0nly-n0t-a-Badge0", at: now)
+        case .hazardNotice:
+            return hazardNotice(
+                hazardID: 31, checkpointID: rules.checkpoints.first?.id ?? "door", description: "饮水机插座外壳破损，有漏电风险",
+                deadline: "2026-12-01", at: now)
+        case .summary:
+            var figures = StationSummary(from: rules.calendar.day(of: now.wall), to: rules.calendar.day(of: now.wall))
+            figures.patrols.completed = 12
+            figures.hazards.reported = 2
+            figures.pointsEarned = 30
+            return summary(figures, at: now)
+        case .testPage: return testPage(at: now)
+        }
+    }
 }
