@@ -133,10 +133,7 @@ public enum ConfigLoader {
             }
             let path = reader.string("path", required: usb == nil)
             let layout = reader.string("layout", default: "us")!
-            let baud = reader.int("baud", default: 9600, in: 1200...921_600)!
-            if ![1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600].contains(baud) {
-                reader.problem("baud", "\(baud) is not a standard rate (9600, 19200, 38400, 57600, 115200, …)")
-            }
+            let baud = readBaud(reader)
             let terminators = reader.strings("terminator", default: ["enter", "kp_enter"])
             for terminator in terminators where !["enter", "kp_enter", "tab"].contains(terminator) {
                 reader.problem("terminator", "\"\(terminator)\" is not one of enter, kp_enter, tab")
@@ -155,6 +152,7 @@ public enum ConfigLoader {
         let usb = reader.string("usb")
         let identity = usb.flatMap(USBIdentity.init)
         let path = reader.string("path")
+        let baud = readBaud(reader)
         let host = reader.string("host", default: "127.0.0.1")!
         let port = reader.int("port", default: 9100, in: 1...65535)!
         let width = reader.int("width_dots", default: 384)!
@@ -175,8 +173,17 @@ public enum ConfigLoader {
             break
         }
         return PrinterConfig(
-            transport: transport, usb: identity, path: path, host: host, port: port, widthDots: width, chinese: chinese, qr: qr,
+            transport: transport, usb: identity, path: path, baud: baud, host: host, port: port, widthDots: width, chinese: chinese, qr: qr,
             font: font, fontFace: fontFace)
+    }
+
+    /// A serial port's `baud`: one of the standard rates.
+    static func readBaud(_ reader: TableReader) -> Int {
+        let baud = reader.int("baud", default: 9600, in: 1200...921_600)!
+        if ![1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600].contains(baud) {
+            reader.problem("baud", "\(baud) is not a standard rate (9600, 19200, 38400, 57600, 115200, …)")
+        }
+        return baud
     }
 
     static let usbFormat = "must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""

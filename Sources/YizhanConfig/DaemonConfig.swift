@@ -97,6 +97,8 @@ public struct PrinterConfig: Sendable, Hashable {
     public var usb: USBIdentity?
     /// Device or file path for device, serial and file.
     public var path: String?
+    /// The serial port's baud rate.
+    public var baud: Int
     public var host: String
     public var port: Int
     public var widthDots: Int

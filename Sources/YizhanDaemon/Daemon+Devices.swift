@@ -94,17 +94,24 @@ extension Daemon {
     }
 
     static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {
-        if printer.transport != .file && printer.transport != .tcp {
-            let unsupported = "\(printer.transport.rawValue) printers are not in this build"
+        let transport: any PrinterTransport
+        let detail: String
+        switch printer.transport {
+        case .usb:
+            let unsupported = "usb printers are not in this build"
             devices.update(DeviceStatus(id: "printer", kind: "printer", state: .unsupported, detail: unsupported))
             logger.error("printer backend not in this build; slips stay queued", metadata: ["detail": "\(unsupported)"])
             return nil
+        case .tcp:
+            (transport, detail) = (TCPPrinter(host: printer.host, port: printer.port), "\(printer.host):\(printer.port)")
+        case .device:
+            (transport, detail) = (DevicePrinter(path: printer.path!), printer.path!)
+        case .serial:
+            (transport, detail) = (DevicePrinter(path: printer.path!, baud: printer.baud), printer.path!)
+        case .file:
+            (transport, detail) = (FilePrinter(path: printer.path!), printer.path!)
         }
-        if printer.transport == .tcp {
-            devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: "\(printer.host):\(printer.port)"))
-            return TCPPrinter(host: printer.host, port: printer.port)
-        }
-        devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: printer.path))
-        return FilePrinter(path: printer.path!)
+        devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: detail))
+        return transport
     }
 }

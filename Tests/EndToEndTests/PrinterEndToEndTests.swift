@@ -4,11 +4,14 @@ import YizhanTestSupport
 
 /// The built daemon with a network printer that runs out of paper.
 @Suite(.serialized) struct PrinterEndToEndTests {
-    @Test func aJobWaitsWhileThePaperIsOutAndPrintsOnceWhenItIsBack() throws {
-        let printer = try FakeNetworkPrinter()
+    /// On a network printer and on a serial one, a job waits through paper out and an open
+    /// cover, each shown in the status, and prints once when the printer is ready.
+    @Test(arguments: ["tcp", "serial"])
+    func aJobWaitsWhileThePaperIsOutAndPrintsOnceWhenItIsBack(transport: String) throws {
+        let printer: any FakePrinter = transport == "tcp" ? try FakeNetworkPrinter() : try FakeSerialPrinter()
         printer.condition = .paperOut
-        let daemon = try DaemonProcess(
-            extra: DaemonProcess.defaultRules, printer: "[printer]\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\nport = \(printer.port)\n")
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules, printer: printer.config)
+        defer { daemon.directory.remove() }
         try daemon.start()
         let job = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
 
@@ -20,6 +23,9 @@ import YizhanTestSupport
         #expect(try printerDevice()?["state"] as? String == "fault")
         let queued = (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == job }
         #expect(queued?["state"] as? String == "queued", "the job waits, durably")
+        #expect(printer.jobs.isEmpty)
+        printer.condition = .coverOpen
+        #expect(try daemon.waitUntil { try printerDevice()?["detail"] as? String == "cover_open" }, "status says cover open")
         #expect(printer.jobs.isEmpty)
 
         printer.condition = .ready

@@ -5,9 +5,8 @@ import Foundation
     import Glibc
 #endif
 
-/// A network printer on TCP port 9100 (raw). Before each job it asks the printer's status
-/// with `DLE EOT` and holds the job back while it is offline, open or out of paper; the job
-/// goes out on the same connection.
+/// A network printer on TCP port 9100 (raw), one connection a job, with the status
+/// exchange of `PrinterLink` around it.
 public struct TCPPrinter: PrinterTransport {
     public let host: String
     public let port: Int
@@ -22,34 +21,7 @@ public struct TCPPrinter: PrinterTransport {
     public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
         let descriptor = try connect()
         defer { close(descriptor) }
-        let condition = RealTimeStatus.condition(
-            printer: query(descriptor, 1), offlineCause: query(descriptor, 2), paper: query(descriptor, 4))
-        guard condition.canPrint else { throw .notReady(condition.rawValue) }
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let reason = "send to \(host):\(port): \(String(cString: strerror(errno)))"
-                throw sent == 0 ? .notReady(reason) : .brokeOff(reason)
-            }
-            sent += count
-        }
-        // Sent is not received: the bytes may sit in our socket buffer when the printer goes.
-        // A printer that answers status requests answers one more after the job: that is the
-        // receipt. (One that never answers gets its jobs sent blind.)
-        guard condition == .unknown || query(descriptor, 1).map(RealTimeStatus.isWellFormed) == true else {
-            throw .brokeOff("no answer from \(host):\(port) after the job")
-        }
-        return condition
-    }
-
-    /// Sends `DLE EOT n` and reads the one-byte reply; nil when none comes in time.
-    private func query(_ descriptor: Int32, _ n: UInt8) -> UInt8? {
-        let request = RealTimeStatus.request(n)
-        guard request.withUnsafeBytes({ Glibc.send(descriptor, $0.baseAddress, 3, Int32(MSG_NOSIGNAL)) }) == 3 else { return nil }
-        var reply: UInt8 = 0
-        return recv(descriptor, &reply, 1, 0) == 1 ? reply : nil
+        return try DescriptorLink(descriptor: descriptor, name: "\(host):\(port)", isSocket: true).send(bytes)
     }
 
     private func connect() throws(PrinterSendError) -> Int32 {

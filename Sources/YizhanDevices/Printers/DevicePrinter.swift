@@ -1,0 +1,34 @@
+import ESCPOS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A printer behind a character device: the kernel's USB printer driver (`/dev/usb/lp*`,
+/// which passes status requests and replies through when the printer is bidirectional) or
+/// a serial port (RS-232, USB CDC-ACM), opened for each job.
+public struct DevicePrinter: PrinterTransport {
+    public let path: String
+    /// For a serial port, its baud rate; nil for `/dev/usb/lp*`.
+    public let baud: Int?
+
+    public init(path: String, baud: Int? = nil) {
+        self.path = path
+        self.baud = baud
+    }
+
+    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
+        let descriptor = try open()
+        defer { close(descriptor) }
+        return try DescriptorLink(descriptor: descriptor, name: path, isSocket: false).send(bytes)
+    }
+
+    private func open() throws(PrinterSendError) -> Int32 {
+        if let baud {
+            do { return try SerialPort.open(path, baud: baud) } catch { throw .notReady(error.description) }
+        }
+        let descriptor = Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .notReady("open \(path): \(String(cString: strerror(errno)))") }
+        return descriptor
+    }
+}

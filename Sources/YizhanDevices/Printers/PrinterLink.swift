@@ -1,0 +1,121 @@
+import ESCPOS
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One job's connection to a printer that can talk back: bytes out, status bytes in. The
+/// TCP, serial, `/dev/usb/lp` and USB transports differ only in this; the status exchange
+/// around a job is the same for all of them (`send(_:)`).
+protocol PrinterLink {
+    /// Names the printer in messages: a path, an address, USB ids.
+    var name: String { get }
+    /// Writes some of `bytes` and returns how many went; throws why none could.
+    func write(_ bytes: ArraySlice<UInt8>, timeout: Duration) throws(PrinterLinkError) -> Int
+    /// One byte from the printer, or nil when none comes within `timeout`.
+    func readByte(timeout: Duration) -> UInt8?
+}
+
+struct PrinterLinkError: Error {
+    var reason: String
+}
+
+extension PrinterLink {
+    /// How long a printer may take to answer a status request.
+    static var replyTimeout: Duration { .seconds(1) }
+
+    /// How long the bytes of a job may take: a printer takes data only as fast as it prints
+    /// once its buffer is full, and a raster slip prints at some 8 KiB a second.
+    static func timeout(for byteCount: Int) -> Duration {
+        .seconds(2) + .milliseconds(byteCount / 8)
+    }
+
+    /// Sends one job: asks the printer's condition first (`DLE EOT` 1, 2, 4) and holds the
+    /// job back while it cannot print; after the job, one more status reply is the receipt
+    /// that the bytes reached the printer rather than a buffer on the way. A printer that
+    /// never answers gets its jobs sent blind, with the condition unknown.
+    func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
+        drain()
+        let condition = self.condition()
+        guard condition.canPrint else { throw .notReady(condition.rawValue) }
+        let timeout = Self.timeout(for: bytes.count)
+        var sent = 0
+        while sent < bytes.count {
+            do {
+                sent += try write(bytes[sent...], timeout: timeout)
+            } catch {
+                throw sent == 0 ? .notReady(error.reason) : .brokeOff(error.reason)
+            }
+        }
+        guard condition == .unknown || status(1, timeout: timeout).map(RealTimeStatus.isWellFormed) == true else {
+            throw .brokeOff("no answer from \(name) after the job")
+        }
+        return condition
+    }
+
+    /// The printer's condition from its three status replies; unknown, after one wait, when
+    /// it does not answer at all.
+    func condition() -> PrinterCondition {
+        guard let printer = status(1, timeout: Self.replyTimeout) else { return .unknown }
+        return RealTimeStatus.condition(
+            printer: printer, offlineCause: status(2, timeout: Self.replyTimeout), paper: status(4, timeout: Self.replyTimeout))
+    }
+
+    /// Sends `DLE EOT n` and reads the one-byte reply.
+    func status(_ n: UInt8, timeout: Duration) -> UInt8? {
+        let request = RealTimeStatus.request(n)
+        guard (try? write(request[...], timeout: timeout)) == request.count else { return nil }
+        return readByte(timeout: timeout)
+    }
+
+    /// Drops bytes left from before (a late reply to an earlier job's request), so they
+    /// cannot pass for the answers to this job's.
+    func drain() {
+        while readByte(timeout: .zero) != nil {}
+    }
+}
+
+/// A printer link over a file descriptor: a TCP socket, a serial port, `/dev/usb/lp*`.
+struct DescriptorLink: PrinterLink {
+    let descriptor: Int32
+    let name: String
+    /// Sockets are written with `send` so that a closed peer is an error, not SIGPIPE.
+    let isSocket: Bool
+
+    func write(_ bytes: ArraySlice<UInt8>, timeout: Duration) throws(PrinterLinkError) -> Int {
+        while true {
+            guard wait(for: Int16(POLLOUT), timeout: timeout) else { throw PrinterLinkError(reason: "\(name) takes no data") }
+            let count = bytes.withUnsafeBytes { buffer in
+                isSocket
+                    ? Glibc.send(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
+                    : Glibc.write(descriptor, buffer.baseAddress, buffer.count)
+            }
+            if count >= 0 { return count }
+            if errno == EINTR || errno == EAGAIN { continue }
+            throw PrinterLinkError(reason: "write to \(name): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    func readByte(timeout: Duration) -> UInt8? {
+        let deadline = ContinuousClock.now + timeout
+        while wait(for: Int16(POLLIN), timeout: max(.zero, deadline - .now)) {
+            var byte: UInt8 = 0
+            let count = Glibc.read(descriptor, &byte, 1)
+            if count == 1 { return byte }
+            // A tty may say readable and then have nothing yet; anything else is the end.
+            guard count < 0 && (errno == EAGAIN || errno == EINTR) else { return nil }
+        }
+        return nil
+    }
+
+    /// `poll(2)` for `events`; false on timeout or a hung-up descriptor with nothing to read.
+    private func wait(for events: Int16, timeout: Duration) -> Bool {
+        var request = pollfd(fd: descriptor, events: events, revents: 0)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        while true {
+            let ready = poll(&request, 1, milliseconds)
+            if ready < 0 && errno == EINTR { continue }
+            return ready > 0 && request.revents & events != 0
+        }
+    }
+}
