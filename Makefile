@@ -8,7 +8,7 @@ DESTDIR ?=
 
 # What building needs: SQLite for the store, libgpiod for the lights and buttons,
 # libxkbcommon and its layouts for keyboard-wedge scanners.
-BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libfreetype-dev fonts-wqy-microhei libqrencode-dev libpng-dev pkg-config
+BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libusb-1.0-0-dev libfreetype-dev fonts-wqy-microhei libqrencode-dev libpng-dev pkg-config
 # What the tests need beyond the build: Python for independent checks (GBK bytes through its
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
 # runuser for the permission test, umockdev (with its Python bindings for the testbed that

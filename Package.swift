@@ -50,7 +50,7 @@ let package = Package(
         // Scanners and printer transports, real and simulated.
         .target(
             name: "YizhanDevices",
-            dependencies: ["YizhanCore", "ESCPOS", "CGPIOD", "CXKBCommon", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["YizhanCore", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB", .product(name: "Logging", package: "swift-log")]
         ),
         // The HTTP/JSON API served on the Unix sockets.
         .target(
@@ -84,6 +84,8 @@ let package = Package(
         .systemLibrary(name: "CGPIOD", pkgConfig: "libgpiod", providers: [.apt(["libgpiod-dev"])]),
         // libxkbcommon, for turning a keyboard-wedge scanner's keycodes into text.
         .systemLibrary(name: "CXKBCommon", pkgConfig: "xkbcommon", providers: [.apt(["libxkbcommon-dev", "xkb-data"])]),
+        // libusb, for printers on USB without the kernel's printer driver.
+        .systemLibrary(name: "CUSB", pkgConfig: "libusb-1.0", providers: [.apt(["libusb-1.0-0-dev"])]),
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev", "fonts-wqy-microhei"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),

@@ -151,6 +151,7 @@ public enum ConfigLoader {
         let transport = reader.choice("transport", default: PrinterConfig.Transport.file)
         let usb = reader.string("usb")
         let identity = usb.flatMap(USBIdentity.init)
+        let detach = reader.bool("detach_kernel_driver", default: false)
         let path = reader.string("path")
         let baud = readBaud(reader)
         let host = reader.string("host", default: "127.0.0.1")!
@@ -173,7 +174,8 @@ public enum ConfigLoader {
             break
         }
         return PrinterConfig(
-            transport: transport, usb: identity, path: path, baud: baud, host: host, port: port, widthDots: width, chinese: chinese, qr: qr,
+            transport: transport, usb: identity, detachKernelDriver: detach, path: path, baud: baud, host: host, port: port,
+            widthDots: width, chinese: chinese, qr: qr,
             font: font, fontFace: fontFace)
     }
 

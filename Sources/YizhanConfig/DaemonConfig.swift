@@ -95,6 +95,8 @@ public struct PrinterConfig: Sendable, Hashable {
     public var transport: Transport
     /// The printer's ids, for usb.
     public var usb: USBIdentity?
+    /// Whether a usb printer is taken from the kernel's printer driver when it holds it.
+    public var detachKernelDriver: Bool
     /// Device or file path for device, serial and file.
     public var path: String?
     /// The serial port's baud rate.

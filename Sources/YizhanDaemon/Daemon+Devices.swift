@@ -93,15 +93,13 @@ extension Daemon {
             profile: config.printer.profile, stationName: config.station.name, calendar: config.rules.calendar, rasterizer: rasterizer)
     }
 
-    static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger) -> (any PrinterTransport)? {
+    static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry) -> any PrinterTransport {
         let transport: any PrinterTransport
         let detail: String
         switch printer.transport {
         case .usb:
-            let unsupported = "usb printers are not in this build"
-            devices.update(DeviceStatus(id: "printer", kind: "printer", state: .unsupported, detail: unsupported))
-            logger.error("printer backend not in this build; slips stay queued", metadata: ["detail": "\(unsupported)"])
-            return nil
+            let identity = printer.usb!
+            (transport, detail) = (USBPrinter(identity: identity, detachKernelDriver: printer.detachKernelDriver), "usb \(identity)")
         case .tcp:
             (transport, detail) = (TCPPrinter(host: printer.host, port: printer.port), "\(printer.host):\(printer.port)")
         case .device:

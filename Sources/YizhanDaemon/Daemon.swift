@@ -83,7 +83,7 @@ public enum Daemon {
         let renderer = slipRenderer(config, devices: devices, logger: logger)
         let spooler = Spooler(
             store: store, clock: clock,
-            transport: renderer == nil ? nil : printerTransport(config.printer, devices: devices, logger: logger), renderer: renderer,
+            transport: renderer == nil ? nil : printerTransport(config.printer, devices: devices), renderer: renderer,
             devices: devices, doorbell: printDoorbell,
             finished: { id, state in
                 metrics.printJobFinished(state)

@@ -56,6 +56,19 @@ public struct DeviceLocator: Sendable {
     }
 
     /// Entries of a sysfs class directory with the prefix, in the kernel's numbering order.
+    /// The serial number of the USB device at `bus` and `address` (as libusb numbers it),
+    /// from the `serial` attribute the kernel read from the device when it arrived.
+    public func usbSerial(bus: Int, address: Int) -> String? {
+        let devices = "\(sysfs)/bus/usb/devices"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? [] where !name.contains(":") {
+            guard attribute("\(devices)/\(name)/busnum").flatMap({ Int($0) }) == bus,
+                attribute("\(devices)/\(name)/devnum").flatMap({ Int($0) }) == address
+            else { continue }
+            return attribute("\(devices)/\(name)/serial")
+        }
+        return nil
+    }
+
     private func entries(in directory: String, prefix: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(sysfs)/\(directory)")) ?? []
         return names.filter { $0.hasPrefix(prefix) }.sorted {

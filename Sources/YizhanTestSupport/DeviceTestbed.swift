@@ -60,6 +60,38 @@ public final class DeviceTestbed: Sendable {
         send((["unplug", node] + syspaths).joined(separator: " "))
     }
 
+    /// Makes `node` a USB printer (before its device is added) whose jobs go to `output`.
+    public func usbPrinter(node: String, output: String) {
+        send("printer \(node) \(output)")
+    }
+
+    /// What the USB printer at `node` answers to status requests.
+    public func printerCondition(node: String, _ condition: String) {
+        send("condition \(node) \(condition)")
+    }
+
+    /// The USB printer at `node` fails like a pulled cable after `bytes` more bytes; nil: it works again.
+    public func vanish(node: String, after bytes: Int?) {
+        send("vanish \(node) \(bytes.map(String.init) ?? "never")")
+    }
+
+    /// Removes devices from sysfs and /dev.
+    public func remove(_ syspaths: String...) {
+        send((["remove"] + syspaths).joined(separator: " "))
+    }
+
+    /// Waits until the testbed has carried out every command sent before (it must be running).
+    public func sync(timeout: Duration = .seconds(20)) -> Bool {
+        let token = UUID().uuidString
+        send("sync \(token)")
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let done = try? String(contentsOfFile: directory.file("control.done"), encoding: .utf8), done.contains(token) { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
     private func send(_ command: String) {
         let line = Array((command + "\n").utf8)
         _ = line.withUnsafeBytes { Glibc.write(control, $0.baseAddress, $0.count) }

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+import YizhanTestSupport
+
+/// The built daemon printing through libusb to an emulated USB printer-class device
+/// (umockdev answering usbdevfs): the bytes arrive exactly, status comes back on bulk IN,
+/// the printer vanishes mid-job and comes back.
+@Suite(.serialized) struct USBPrinterEndToEndTests {
+    static let node = "/dev/bus/usb/001/002"
+    static let syspath = "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-1"
+
+    /// A 58 mm printer, 0416:5011 serial PRN01: one printer-class interface (7/1/2) with bulk
+    /// OUT 0x01 and bulk IN 0x82.
+    static let printer = """
+        P: /devices/pci0000:00/0000:00:14.0/usb1/1-1
+        N: bus/usb/001/002
+        E: DEVNAME=/dev/bus/usb/001/002
+        E: DEVTYPE=usb_device
+        E: DRIVER=usb
+        E: SUBSYSTEM=usb
+        E: BUSNUM=001
+        E: DEVNUM=002
+        E: ID_VENDOR_ID=0416
+        E: ID_MODEL_ID=5011
+        A: busnum=1
+        A: devnum=2
+        A: speed=12
+        A: bConfigurationValue=1
+        A: dev=189:1
+        A: idVendor=0416
+        A: idProduct=5011
+        A: serial=PRN01
+        H: descriptors=12010002000000401604115000010102030109022000010100C0320904000002070102000705010240000007058202400000
+        """
+
+    /// The bus the printer is plugged into, which stays when the printer goes.
+    static let hub = """
+        P: /devices/pci0000:00/0000:00:14.0/usb1
+        N: bus/usb/001/001
+        E: DEVNAME=/dev/bus/usb/001/001
+        E: DEVTYPE=usb_device
+        E: DRIVER=usb
+        E: SUBSYSTEM=usb
+        E: BUSNUM=001
+        E: DEVNUM=001
+        A: busnum=1
+        A: devnum=1
+        A: speed=480
+        A: bConfigurationValue=1
+        A: dev=189:0
+        A: idVendor=1d6b
+        A: idProduct=0002
+        H: descriptors=12010002090001406B1D020006050302010109021900010100E0000904000001090000000705810304000C
+
+        P: /devices/pci0000:00/0000:00:14.0
+        E: DRIVER=xhci_hcd
+        E: SUBSYSTEM=pci
+        """
+
+    @Test(.enabled(if: DeviceTestbed.isAvailable, "needs umockdev-wrapper and gir1.2-umockdev-1.0"))
+    func jobsGoOverUSBExactlyOnceThroughPaperOutAVanishedPrinterAndItsReturn() throws {
+        let testbed = try DeviceTestbed()
+        let received = testbed.directory.file("received.escpos")
+        FileManager.default.createFile(atPath: received, contents: nil)
+        testbed.usbPrinter(node: Self.node, output: received)
+        try testbed.add(Self.hub)
+        try testbed.add(Self.printer)
+        let daemon = try DaemonProcess(printer: "[printer]\ntransport = \"usb\"\nusb = \"0416:5011:PRN01\"\n")
+        defer { daemon.directory.remove() }
+        try daemon.start(wrapper: testbed.wrapper)
+        #expect(testbed.sync())
+
+        func state(of id: Int) throws -> String? {
+            (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == id }?["state"] as? String
+        }
+        func printer() throws -> [String: Any]? {
+            (try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "printer" }
+        }
+        func bytes(of id: Int) throws -> [UInt8] {
+            let encoded = try #require(try daemon.get("/v1/print-jobs/\(id)/escpos")["escpos"] as? String)
+            return Array(try #require(Data(base64Encoded: encoded)))
+        }
+        func paper() -> [UInt8] { Array(FileManager.default.contents(atPath: received) ?? Data()) }
+
+        // Ready: the job arrives byte for byte.
+        let first = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        #expect(try daemon.waitUntil { try state(of: first) == "printed" })
+        let firstBytes = try bytes(of: first)
+        #expect(paper() == firstBytes, "the job, exactly, status requests apart")
+
+        // Paper out, read back on bulk IN: the job waits and goes once the paper is back.
+        testbed.printerCondition(node: Self.node, "paper_out")
+        #expect(testbed.sync())
+        let second = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        #expect(try daemon.waitUntil { try printer()?["detail"] as? String == "paper_out" })
+        #expect(try state(of: second) == "queued")
+        testbed.printerCondition(node: Self.node, "ready")
+        #expect(try daemon.waitUntil { try state(of: second) == "printed" })
+        #expect(paper() == firstBytes + (try bytes(of: second)))
+
+        // The cable is pulled 200 bytes into a job: uncertain, not resent, the daemon serves on.
+        testbed.vanish(node: Self.node, after: 200)
+        #expect(testbed.sync())
+        let third = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        #expect(try daemon.waitUntil { try state(of: third) == "uncertain" })
+        let cutOff = paper().dropFirst(2 * firstBytes.count)
+        let thirdBytes = try bytes(of: third)
+        #expect(!cutOff.isEmpty && cutOff.count < 200 && thirdBytes.starts(with: cutOff), "the start of the job, no more")
+        testbed.remove(Self.syspath)
+        #expect(testbed.sync())
+
+        // The reprint waits for the printer, which is found again when it is plugged back in.
+        let reprint = try #require(try daemon.post("/v1/print-jobs/\(third)/reprint").json?["id"] as? Int)
+        #expect(try daemon.waitUntil { try printer()?["state"] as? String == "missing" })
+        #expect(try state(of: reprint) == "queued")
+        testbed.vanish(node: Self.node, after: nil)
+        try testbed.add(Self.printer)
+        #expect(try daemon.waitUntil { try state(of: reprint) == "printed" })
+        #expect(
+            paper().suffix(try bytes(of: reprint).count) == ArraySlice(try bytes(of: reprint)), "the reprint, once, after the cut-off job")
+        #expect(try state(of: third) == "uncertain")
+        #expect(daemon.stop() == 0)
+    }
+}
