@@ -108,6 +108,8 @@ let package = Package(
             name: "yizhan-bench",
             dependencies: [
                 "YizhanCore", "YizhanStore", "YizhanStation", "YizhanDaemon", "YizhanDevices", "YizhanClient", "YizhanTestSupport",
+                "ESCPOS",
+                "ESCPOSRaster",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]

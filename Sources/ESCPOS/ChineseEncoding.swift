@@ -36,12 +36,10 @@ public struct ChineseEncoding: Sendable {
     /// The printer's bytes for `text`; anything the set still cannot hold becomes `?`,
     /// never raw UTF-8 that would print as garbage.
     public func bytes(_ text: String) -> [UInt8] {
-        var output: [UInt8] = []
-        for character in text {
-            let mapped = mode == .fsGBK ? (Self.substitutes[character] ?? String(character)) : String(character)
-            output += Self.convert(mapped, to: mode.charset) ?? Array("?".utf8)
-        }
-        return output
+        let mapped = mode == .fsGBK ? String(text.flatMap { Self.substitutes[$0] ?? String($0) }) : text
+        // The whole line in one conversion; character by character only when something fails.
+        if let bytes = Self.convert(mapped, to: mode.charset) { return bytes }
+        return mapped.flatMap { Self.convert(String($0), to: mode.charset) ?? Array("?".utf8) }
     }
 
     /// `text` in `charset`; nil when the character set cannot represent it.

@@ -38,7 +38,7 @@ final class Spooler: Service {
 
     func run() async throws {
         guard let transport, let renderer else {
-            // Jobs stay queued, durably, until a build that has this printer's backend runs.
+            // No way to encode slips (the font is unreadable): jobs stay queued, durably.
             try? await gracefulShutdown()
             return
         }
@@ -53,6 +53,17 @@ final class Spooler: Service {
         }
     }
 
+    /// The printer's own thread: a job can take seconds on a slow printer, and must not
+    /// hold one of the few threads that scans run on.
+    private let printerThread = DispatchQueue(label: "yizhan.printer")
+
+    private func send(_ bytes: [UInt8], through transport: any PrinterTransport) async throws(PrinterSendError) -> PrinterCondition {
+        let result: Result<PrinterCondition, PrinterSendError> = await withCheckedContinuation { continuation in
+            printerThread.async { continuation.resume(returning: Result { () throws(PrinterSendError) in try transport.send(bytes) }) }
+        }
+        return try result.get()
+    }
+
     /// Prints every queued job; false when the printer was not ready and jobs are waiting.
     private func printQueued(through transport: any PrinterTransport, renderer: SlipRenderer) async -> Bool {
         while !Task.isCancelled {
@@ -65,7 +76,7 @@ final class Spooler: Service {
             }
             guard let job else { return true }
             do throws(PrinterSendError) {
-                let condition = try await transport.send(renderer.render(job.slip))
+                let condition = try await send(renderer.render(job.slip), through: transport)
                 try? store.finishPrintJob(job.id, state: .printed, at: clock.now())
                 finished(job.id, .printed)
                 if devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: condition.rawValue)),

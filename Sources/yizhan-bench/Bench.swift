@@ -45,6 +45,7 @@ struct Bench {
             print(String(format: "ratio p50 %.2f×, p99 %.2f×", device.p50 / baseline.p50, device.p99 / baseline.p99))
         }
         try await part("decoding") { try decoding(scans: 20 * count) }
+        try await part("encoding") { try encoding(rounds: 20) }
         try await part("idle") { try idle(seconds: Int(environment["BENCH_IDLE_SECONDS"] ?? "") ?? 30) }
         try await part("memory") { try memory(scans: Int(environment["BENCH_MEMORY_SCANS"] ?? "") ?? 100_000) }
         try await part("startup") { try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000) }

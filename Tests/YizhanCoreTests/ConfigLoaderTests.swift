@@ -35,6 +35,31 @@ import YizhanCore
         #expect(config.rules.patrol.weeklySlot == WeeklySlot("Sat 09:00-11:00"))
     }
 
+    @Test func printersOnEveryTransport() throws {
+        let usb = try ConfigLoader.parse(
+            Self.minimal.replacingOccurrences(
+                of: "transport = \"file\"\npath = \"/tmp/slips\"",
+                with: "transport = \"usb\"\nusb = \"0416:5011:A1\"\ndetach_kernel_driver = true\nchinese = \"raster\"\nqr = \"raster\""),
+            file: "yizhand.toml")
+        #expect(usb.printer.transport == .usb && usb.printer.usb == USBIdentity(vendor: 0x0416, product: 0x5011, serial: "A1"))
+        #expect(usb.printer.detachKernelDriver && usb.printer.rasterises)
+        let serial = try ConfigLoader.parse(
+            Self.minimal.replacingOccurrences(of: "transport = \"file\"", with: "transport = \"serial\"\nbaud = 115200"), file: "t.toml")
+        #expect(serial.printer.transport == .serial && serial.printer.baud == 115_200 && !serial.printer.detachKernelDriver)
+        for (line, problem) in [
+            ("baud = 12345", "printer.baud: 12345 is not a standard rate"),
+            ("chinese = \"big5\"", "printer.chinese: must be one of fs-gbk, gb18030, raster, not \"big5\""),
+            ("qr = \"raster\"\nfont = \"/nonexistent/font.ttc\"", "printer.font: cannot read /nonexistent/font.ttc"),
+        ] {
+            do {
+                _ = try ConfigLoader.parse(Self.minimal + "\n" + line, file: "t.toml")
+                Issue.record("accepted \(line)")
+            } catch {
+                #expect(error.problems.contains { $0.description.contains(problem) }, "\(error.problems)")
+            }
+        }
+    }
+
     @Test func errorsNameTheFileTheLineAndTheKey() {
         let source = """
             [station]

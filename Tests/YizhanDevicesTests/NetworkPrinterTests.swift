@@ -22,15 +22,15 @@ import YizhanTestSupport
 @Suite struct NetworkPrinterTests {
     let job: [UInt8] = ESCPOSCommand.initialize + Array("test".utf8) + ESCPOSCommand.feedAndCut()
 
-    @Test func aReadyPrinterReceivesTheJobExactly() async throws {
+    @Test func aReadyPrinterReceivesTheJobExactly() throws {
         let printer = try FakeNetworkPrinter()
-        let condition = try await TCPPrinter(host: "127.0.0.1", port: printer.port).send(job)
+        let condition = try TCPPrinter(host: "127.0.0.1", port: printer.port).send(job)
         #expect(condition == .ready)
         #expect(printer.waitForConnections(1))
         #expect(printer.jobs == [job])
     }
 
-    @Test func aPrinterThatCannotPrintGetsNothingAndSaysWhy() async throws {
+    @Test func aPrinterThatCannotPrintGetsNothingAndSaysWhy() throws {
         let printer = try FakeNetworkPrinter()
         let transport = TCPPrinter(host: "127.0.0.1", port: printer.port)
         for (condition, reason) in [
@@ -38,7 +38,7 @@ import YizhanTestSupport
         ] {
             printer.condition = condition
             do {
-                _ = try await transport.send(job)
+                _ = try transport.send(job)
                 Issue.record("sent to a printer that is \(reason)")
             } catch {
                 #expect(error == .notReady(reason))
@@ -47,20 +47,20 @@ import YizhanTestSupport
         #expect(printer.waitForConnections(3))
         #expect(printer.jobs.isEmpty)
         printer.condition = .paperNearEnd
-        #expect(try await transport.send(job) == .paperNearEnd, "near end still prints, with a warning")
+        #expect(try transport.send(job) == .paperNearEnd, "near end still prints, with a warning")
         #expect(printer.waitForConnections(4))
         #expect(printer.jobs == [job])
     }
 
-    @Test func aPrinterThatDoesNotAnswerIsNotReady() async throws {
+    @Test func aPrinterThatDoesNotAnswerIsNotReady() throws {
         let printer = try FakeNetworkPrinter()
         printer.condition = .silent
         let transport = TCPPrinter(host: "127.0.0.1", port: printer.port, timeout: .seconds(1))
-        #expect(try await transport.send(job) == .unknown, "an unknown status prints anyway")
+        #expect(try transport.send(job) == .unknown, "an unknown status prints anyway")
         #expect(printer.waitForConnections(1))
         #expect(printer.jobs == [job])
         do {
-            _ = try await TCPPrinter(host: "127.0.0.1", port: 1).send(job)
+            _ = try TCPPrinter(host: "127.0.0.1", port: 1).send(job)
             Issue.record("connected to nothing")
         } catch {
             if case .brokeOff = error { Issue.record("nothing was sent, so nothing broke off") }

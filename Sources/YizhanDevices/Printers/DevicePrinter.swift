@@ -17,10 +17,12 @@ public struct DevicePrinter: PrinterTransport {
         self.baud = baud
     }
 
-    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
+    public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
         let descriptor = try open()
         defer { close(descriptor) }
-        return try DescriptorLink(descriptor: descriptor, name: path, isSocket: false).send(bytes)
+        // A serial line carries ten bits a byte (start, eight data, stop).
+        let link = DescriptorLink(descriptor: descriptor, name: path, isSocket: false, bytesPerSecond: baud.map { $0 / 10 } ?? .max)
+        return try link.send(bytes)
     }
 
     private func open() throws(PrinterSendError) -> Int32 {

@@ -5,12 +5,13 @@ import Foundation
     import Glibc
 #endif
 
-/// Where slip bytes go. Implementations: the file printer here; USB, device, serial and
-/// TCP printers join it as siblings.
+/// Where slip bytes go: the file printer here, and its siblings for USB, `/dev/usb/lp*`,
+/// serial and TCP printers.
 public protocol PrinterTransport: Sendable {
     /// Sends one complete job; returns the printer's condition when it was sent (paper near
-    /// end, status unknown) for the status API. Throws `PrinterSendError`.
-    func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition
+    /// end, status unknown) for the status API. Blocks until the job is out or has failed:
+    /// the spooler calls it on a thread of its own.
+    func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition
 }
 
 /// How sending a job failed, which decides what happens to it.
@@ -30,7 +31,7 @@ public struct FilePrinter: PrinterTransport {
         self.path = path
     }
 
-    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
+    public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw .notReady("open \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }

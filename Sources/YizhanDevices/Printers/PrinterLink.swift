@@ -10,6 +10,8 @@ import ESCPOS
 protocol PrinterLink {
     /// Names the printer in messages: a path, an address, USB ids.
     var name: String { get }
+    /// How fast the link carries bytes, when it is slower than the printer (a serial line).
+    var bytesPerSecond: Int { get }
     /// Writes some of `bytes` and returns how many went; throws why none could.
     func write(_ bytes: ArraySlice<UInt8>, timeout: Duration) throws(PrinterLinkError) -> Int
     /// One byte from the printer, or nil when none comes within `timeout`.
@@ -24,10 +26,11 @@ extension PrinterLink {
     /// How long a printer may take to answer a status request.
     static var replyTimeout: Duration { .seconds(1) }
 
-    /// How long the bytes of a job may take: a printer takes data only as fast as it prints
-    /// once its buffer is full, and a raster slip prints at some 8 KiB a second.
-    static func timeout(for byteCount: Int) -> Duration {
-        .seconds(2) + .milliseconds(byteCount / 8)
+    /// How long the bytes of a job may take to reach the printer: the slower of the link and
+    /// the printer, which takes data only as fast as it prints once its buffer is full (a
+    /// raster slip prints at some 8 KiB a second).
+    func timeout(for byteCount: Int) -> Duration {
+        .seconds(2) + .milliseconds(byteCount * 1000 / min(bytesPerSecond, 8192))
     }
 
     /// Sends one job: asks the printer's condition first (`DLE EOT` 1, 2, 4) and holds the
@@ -38,7 +41,7 @@ extension PrinterLink {
         drain()
         let condition = self.condition()
         guard condition.canPrint else { throw .notReady(condition.rawValue) }
-        let timeout = Self.timeout(for: bytes.count)
+        let timeout = timeout(for: bytes.count)
         var sent = 0
         while sent < bytes.count {
             do {
@@ -81,6 +84,7 @@ struct DescriptorLink: PrinterLink {
     let name: String
     /// Sockets are written with `send` so that a closed peer is an error, not SIGPIPE.
     let isSocket: Bool
+    var bytesPerSecond = Int.max
 
     func write(_ bytes: ArraySlice<UInt8>, timeout: Duration) throws(PrinterLinkError) -> Int {
         while true {

@@ -18,7 +18,7 @@ public struct TCPPrinter: PrinterTransport {
         self.timeout = timeout
     }
 
-    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
+    public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
         let descriptor = try connect()
         defer { close(descriptor) }
         return try DescriptorLink(descriptor: descriptor, name: "\(host):\(port)", isSocket: true).send(bytes)

@@ -17,7 +17,7 @@ public struct USBPrinter: PrinterTransport {
         self.locator = locator
     }
 
-    public func send(_ bytes: [UInt8]) async throws(PrinterSendError) -> PrinterCondition {
+    public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
         let link = try USBPrinterLink(identity: identity, detachKernelDriver: detachKernelDriver, locator: locator)
         defer { link.close() }
         return try link.send(bytes)
@@ -27,6 +27,7 @@ public struct USBPrinter: PrinterTransport {
 /// One job's claim on a USB printer's interface. Every libusb call of the transport is here.
 final class USBPrinterLink: PrinterLink {
     let name: String
+    let bytesPerSecond = Int.max
     private var context: OpaquePointer?
     private var handle: OpaquePointer?
     private var interface: Int32 = -1
