@@ -36,7 +36,7 @@ soak: test-deps build-tests
 # libFuzzer through the toolchain's -sanitize=fuzzer, in a build folder of its own; each
 # target runs from its committed corpus in Fuzz/corpus for FUZZ_SECONDS.
 FUZZ_SECONDS = 10
-FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config
+FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config request-body
 fuzz: deps
 	$(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
 	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)

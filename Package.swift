@@ -52,11 +52,13 @@ let package = Package(
             name: "YizhanDevices",
             dependencies: ["YizhanCore", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB", .product(name: "Logging", package: "swift-log")]
         ),
+        // The API's request bodies and their strict decoding, apart from HTTP.
+        .target(name: "YizhanRequests", dependencies: ["YizhanCore"]),
         // The HTTP/JSON API served on the Unix sockets.
         .target(
             name: "YizhanAPI",
             dependencies: [
-                "YizhanCore", "YizhanStore", "YizhanStation",
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanRequests",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -116,7 +118,7 @@ let package = Package(
         ),
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
         // of the committed corpora.
-        .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS"]),
+        .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanRequests"]),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(

@@ -1,40 +1,19 @@
 import Foundation
 import Hummingbird
 import NIOCore
-
-/// A JSON request body whose fields are listed, so that unknown fields are refused rather
-/// than silently ignored (a misspelt `"role"` must not register a plain volunteer).
-protocol RequestBody: Decodable, Sendable {
-    static var fields: Set<String> { get }
-}
+import YizhanRequests
 
 /// Bodies over this size are refused.
 let maximumBodySize = 64 * 1024
 
 extension Request {
     /// Reads and strictly decodes the JSON body.
-    mutating func decode<Body: RequestBody>(_ type: Body.Type) async throws -> Body {
-        var data = try await bodyData()
-        // An empty body is an empty object: `POST .../cancel` needs no note.
-        if data.isEmpty { data = Data("{}".utf8) }
-        guard let object = try? JSONSerialization.jsonObject(with: data), let dictionary = object as? [String: Any] else {
-            throw APIError(.badRequest, "malformed_json", "the body must be a JSON object")
-        }
-        let unknown = Set(dictionary.keys).subtracting(Body.fields)
-        guard unknown.isEmpty else {
-            throw APIError(.badRequest, "unknown_field", "unknown field(s): \(unknown.sorted().joined(separator: ", "))")
-        }
+    mutating func decode<Body: YizhanRequests.RequestBody>(_ type: Body.Type) async throws -> Body {
+        let data = try await bodyData()
         do {
-            return try JSONDecoder().decode(Body.self, from: data)
-        } catch let DecodingError.keyNotFound(key, _) {
-            throw APIError(.badRequest, "missing_field", "\(key.stringValue) is required")
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw APIError(.badRequest, "invalid_field", "\(field) has the wrong type")
-        } catch let error as APIError {
-            throw error
+            return try Body.decode(from: data)
         } catch {
-            throw APIError(.badRequest, "invalid_body", "\(error)")
+            throw APIError(.badRequest, error.code.rawValue, error.message)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import YizhanCore
+import YizhanRequests
 import YizhanStore
 
 extension RouteTable {

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import YizhanCore
+import YizhanRequests
 import YizhanStore
 
 extension RouteTable {

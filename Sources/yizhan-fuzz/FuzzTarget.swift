@@ -3,6 +3,7 @@ import Foundation
 import YizhanConfig
 import YizhanCore
 import YizhanDevices
+import YizhanRequests
 
 /// What hostile bytes can reach: each target feeds one input to one parser and checks what
 /// must hold of its answer. A crash or a failed check is a finding.
@@ -13,6 +14,7 @@ enum FuzzTarget: String, CaseIterable {
     case hidPOS = "hid-pos"
     case printerStatus = "printer-status"
     case config
+    case requestBody = "request-body"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -22,6 +24,7 @@ enum FuzzTarget: String, CaseIterable {
         case .hidPOS: Self.hidPOS(bytes)
         case .printerStatus: Self.printerStatus(bytes)
         case .config: Self.config(bytes)
+        case .requestBody: Self.requestBody(bytes)
         }
     }
 
@@ -92,6 +95,21 @@ enum FuzzTarget: String, CaseIterable {
             _ = try ConfigLoader.parse(String(decoding: bytes, as: UTF8.self), file: "fuzz.toml")
         } catch {
             check(!error.problems.isEmpty, "an error without a problem")
+        }
+    }
+
+    /// A request body, as every route's body type: a body or a refusal with its code, and a
+    /// body only from a JSON object with no field the type does not list.
+    static func requestBody(_ bytes: [UInt8]) {
+        let data = Data(bytes)
+        for type in requestBodyTypes {
+            do {
+                _ = try type.decode(from: data)
+                let object = bytes.isEmpty ? [:] : (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+                check(object.map { Set($0.keys).isSubset(of: type.fields) } == true, "accepted a body with unknown fields")
+            } catch {
+                check(!error.message.isEmpty, "a refusal without a reason")
+            }
         }
     }
 

@@ -4,8 +4,8 @@ import YizhanTestSupport
 
 /// The built daemon with a network printer that runs out of paper.
 @Suite(.serialized) struct PrinterEndToEndTests {
-    /// On a network printer and on a serial one, a job waits through paper out and an open
-    /// cover, each shown in the status, and prints once when the printer is ready.
+    /// On a network printer and on a serial one, a job waits through paper out, an open
+    /// cover and offline, each shown in the status, and prints once when the printer is ready.
     @Test(arguments: ["tcp", "serial"])
     func aJobWaitsWhileThePaperIsOutAndPrintsOnceWhenItIsBack(transport: String) throws {
         let printer: any FakePrinter = transport == "tcp" ? try FakeNetworkPrinter() : try FakeSerialPrinter()
@@ -24,9 +24,11 @@ import YizhanTestSupport
         let queued = (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == job }
         #expect(queued?["state"] as? String == "queued", "the job waits, durably")
         #expect(printer.jobs.isEmpty)
-        printer.condition = .coverOpen
-        #expect(try daemon.waitUntil { try printerDevice()?["detail"] as? String == "cover_open" }, "status says cover open")
-        #expect(printer.jobs.isEmpty)
+        for (condition, detail) in [(FakePrinterCondition.coverOpen, "cover_open"), (.offline, "offline")] {
+            printer.condition = condition
+            #expect(try daemon.waitUntil { try printerDevice()?["detail"] as? String == detail }, "status says \(detail)")
+            #expect(printer.jobs.isEmpty)
+        }
 
         printer.condition = .ready
         let printed = try daemon.waitUntil {

@@ -1,0 +1,84 @@
+import YizhanCore
+
+/// The JSON bodies the API takes, one type a route.
+public struct ScanBody: RequestBody {
+    public static let fields: Set<String> = ["code", "scanner"]
+    public var code: String
+    public var scanner: String?
+}
+
+public struct NewVolunteerBody: RequestBody {
+    public static let fields: Set<String> = ["name", "role", "phone"]
+    public var name: String
+    public var role: VolunteerRole?
+    public var phone: String?
+}
+
+public struct VolunteerPatchBody: RequestBody {
+    public static let fields: Set<String> = ["name", "role", "phone", "active"]
+    public var name: String?
+    public var role: VolunteerRole?
+    public var phone: String?
+    public var active: Bool?
+}
+
+public struct NewBadgeBody: RequestBody {
+    public enum Kind: String, Decodable, Sendable { case qr, card }
+    public static let fields: Set<String> = ["kind", "uid", "print"]
+    public var kind: Kind
+    public var uid: String?
+    public var print: Bool?
+}
+
+public struct AdjustmentBody: RequestBody {
+    public static let fields: Set<String> = ["volunteer_id", "delta", "note"]
+    public var volunteerID: Int64
+    public var delta: Int
+    public var note: String
+
+    enum CodingKeys: String, CodingKey {
+        case volunteerID = "volunteer_id"
+        case delta, note
+    }
+}
+
+public struct NoteBody: RequestBody {
+    public static let fields: Set<String> = ["note"]
+    public var note: String?
+}
+
+public struct TransitionBody: RequestBody {
+    public static let fields: Set<String> = ["to", "note", "deadline", "by"]
+    public var to: HazardState
+    public var note: String?
+    public var deadline: String?
+    /// The manager's own volunteer id, when the manager also patrols.
+    public var by: Int64?
+}
+
+public struct HazardPatchBody: RequestBody {
+    public static let fields: Set<String> = ["description"]
+    public var description: String
+}
+
+public struct CatalogPatchBody: RequestBody {
+    public static let fields: Set<String> = ["stock", "active"]
+    public var stock: Int?
+    public var active: Bool?
+}
+
+public struct BackupBody: RequestBody {
+    public static let fields: Set<String> = ["path"]
+    public var path: String
+}
+
+public struct VerifyBody: RequestBody {
+    public static let fields: Set<String> = ["repair"]
+    public var repair: Bool?
+}
+
+/// Every body type, for checking them all alike (the request fuzz target).
+public let requestBodyTypes: [any RequestBody.Type] = [
+    ScanBody.self, NewVolunteerBody.self, VolunteerPatchBody.self, NewBadgeBody.self, AdjustmentBody.self, NoteBody.self,
+    TransitionBody.self, HazardPatchBody.self, CatalogPatchBody.self, BackupBody.self, VerifyBody.self,
+]
