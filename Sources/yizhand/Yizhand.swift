@@ -11,6 +11,17 @@ struct Yizhand: AsyncParsableCommand {
         abstract: "The union-station kiosk daemon: turns scans into patrols, points and printed slips.",
         version: Daemon.version)
 
+    /// The arguments, also when a preloaded library has hidden them from the Swift runtime
+    /// (libfaketime does, and a technician may run the daemon under it to test a clock
+    /// change): then they are read back from `/proc/self/cmdline`.
+    static func main() async {
+        var arguments = CommandLine.arguments
+        if arguments.isEmpty, let data = FileManager.default.contents(atPath: "/proc/self/cmdline") {
+            arguments = data.split(separator: 0, omittingEmptySubsequences: false).dropLast().map { String(decoding: $0, as: UTF8.self) }
+        }
+        await main(Array(arguments.dropFirst()))
+    }
+
     @Option(name: .long, help: "The config file.")
     var config = "/etc/yizhan/yizhand.toml"
 

@@ -52,4 +52,131 @@ import YizhanTestSupport
         #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before)
         #expect(daemon.stop() == 0)
     }
+
+    /// Whether this filesystem and user can set the immutable attribute (ext4 and the like, as root).
+    static let canMakeImmutable: Bool = {
+        guard let directory = try? TemporaryDirectory() else { return false }
+        defer { directory.remove() }
+        FileManager.default.createFile(atPath: directory.file("probe"), contents: nil)
+        guard (try? Command.run("/usr/bin/chattr", ["+i", directory.file("probe")]).status) == 0 else { return false }
+        _ = try? Command.run("/usr/bin/chattr", ["-i", directory.file("probe")])
+        return true
+    }()
+
+    /// The state directory turns read-only while the daemon runs, as an SD card's
+    /// filesystem does after errors. Here the immutable attribute does it, which, like a
+    /// read-only remount, fails writes through descriptors that are already open. Scans are
+    /// refused with the error signal and change nothing; every scan acknowledged before is
+    /// kept; when the directory is writable again the station goes on, and a restart finds
+    /// the ledger whole.
+    @Test(.enabled(if: canMakeImmutable, "needs chattr and a filesystem with the immutable attribute (as root)"))
+    func aReadOnlyStateDirectoryRefusesScansAndTheStationRecovers() throws {
+        let daemon = try DaemonProcess()
+        let state = daemon.directory.file("state")
+        func immutable(_ on: Bool) throws {
+            let files = try FileManager.default.contentsOfDirectory(atPath: state).map { "\(state)/\($0)" }
+            #expect(try Command.run("/usr/bin/chattr", [on ? "+i" : "-i", state] + files).status == 0)
+        }
+        defer {
+            try? immutable(false)
+            daemon.directory.remove()
+        }
+        try daemon.start()
+        let (id, badge) = try daemon.registerVolunteer("赵六", points: 60)
+        func scan(_ code: String) throws -> UnixHTTPClient.Response {
+            try daemon.client.send("POST", "/v1/scans", json: ["code": code, "scanner": "api"])
+        }
+        var acknowledged: [Int] = []
+        for code in ["YZ:I:soap", badge, "YZ:K:CANCEL"] {
+            let reply = try scan(code)
+            #expect(reply.status == 200)
+            acknowledged += [reply.json?["seq"] as? Int].compactMap { $0 }
+        }
+        let before = try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int
+
+        try immutable(true)
+        for code in ["YZ:I:soap", badge] {
+            let reply = try scan(code)
+            #expect(reply.status == 503, "a scan on a read-only store is refused")
+            #expect((reply.json?["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
+        }
+        #expect(try daemon.client.send("GET", "/v1/status").status == 200, "the daemon goes on")
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before, "reads still answer, unchanged")
+
+        try immutable(false)
+        #expect(try daemon.waitUntil { try scan("YZ:K:CANCEL").status == 200 }, "served again")
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before, "the refused scans changed nothing")
+        #expect(daemon.stop() == 0)
+        try daemon.start()
+        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        let logged = Set((try daemon.get("/v1/scans?limit=100")["items"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int })
+        #expect(Set(acknowledged).isSubset(of: logged) && acknowledged.count == 3, "every acknowledged scan is kept")
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before)
+        #expect(daemon.stop() == 0)
+    }
+
+    /// libfaketime, which shifts the wall clock of one process by an offset read from a file.
+    static let libfaketime = ["x86_64", "aarch64"].map { "/usr/lib/\($0)-linux-gnu/faketime/libfaketime.so.1" }
+        .first { FileManager.default.fileExists(atPath: $0) }
+
+    /// The wall clock jumps two hours forward in the middle of a patrol, then four hours
+    /// back in the middle of another (an NTP step, a technician setting the date), within
+    /// one day (libfaketime runs the daemon's wall clock from 17:00 station time). Patrols are
+    /// timed on the monotonic clock: an hour is the longest a patrol may last here, so a
+    /// patrol timed by the wall clock would expire at the forward jump. Scans keep their
+    /// order, each is recorded with the time the board believed, and the ledger stays whole.
+    @Test(.enabled(if: libfaketime != nil, "needs libfaketime (apt: faketime)"))
+    func theWallClockJumpingNeitherExpiresNorBreaksAPatrol() throws {
+        let rules = DaemonProcess.defaultRules.replacingOccurrences(of: "min_minutes = 0", with: "min_minutes = 0\nmax_minutes = 60")
+        let daemon = try DaemonProcess(extra: rules)
+        defer { daemon.directory.remove() }
+        let clock = daemon.directory.file("clock")
+        func setClock(_ time: String) throws { try "@2026-06-01 \(time)".write(toFile: clock, atomically: true, encoding: .utf8) }
+        try setClock("09:00:00")
+        try daemon.start(environment: [
+            "LD_PRELOAD": Self.libfaketime!, "FAKETIME_TIMESTAMP_FILE": clock, "FAKETIME_NO_CACHE": "1",
+            "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+            "TZ": "UTC",
+        ])
+        let (id, badge) = try daemon.registerVolunteer("钱七", points: 1)
+        func scan(_ code: String) throws -> String? {
+            let reply = try daemon.client.send("POST", "/v1/scans", json: ["code": code, "scanner": "api"])
+            #expect(reply.status == 200)
+            return reply.json?["reason"] as? String
+        }
+        func lastScan() throws -> (seq: Int, at: Date) {
+            let scan = try #require((try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first)
+            return (
+                try #require(scan["seq"] as? Int), try #require((scan["at"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) })
+            )
+        }
+
+        #expect(try scan(badge) == "patrol_started")
+        let opened = try lastScan()
+        try setClock("11:00:00")
+        #expect(try scan("YZ:C:extinguisher-1") == "checkpoint_recorded")
+        let later = try lastScan()
+        #expect(later.at.timeIntervalSince(opened.at) > 7000, "the board's wall clock did jump forward")
+        #expect(try scan("YZ:C:water-dispenser") == "checkpoint_recorded")
+        #expect(try scan(badge) == "patrol_completed", "not expired by the jump")
+
+        // A second volunteer: one daily patrol a day each.
+        let (other, otherBadge) = try daemon.registerVolunteer("孙八", points: 1)
+        #expect(try scan(otherBadge) == "patrol_started")
+        try setClock("07:00:00")
+        #expect(try scan("YZ:C:extinguisher-1") == "checkpoint_recorded")
+        let earlier = try lastScan()
+        #expect(earlier.at.timeIntervalSince(opened.at) < -7000, "and back")
+        #expect(try scan("YZ:C:water-dispenser") == "checkpoint_recorded")
+        #expect(try scan(otherBadge) == "patrol_completed", "a patrol that ends before it began by the wall clock still completes")
+
+        #expect(opened.seq < later.seq && later.seq < earlier.seq, "scans keep their order")
+        for volunteer in [id, other] {
+            let patrols = try daemon.get("/v1/patrols?volunteer_id=\(volunteer)")["items"] as? [[String: Any]] ?? []
+            #expect(patrols.count == 1 && patrols.first?["state"] as? String == "completed")
+            #expect(try daemon.get("/v1/volunteers/\(volunteer)")["balance"] as? Int == 3, "the daily award, once")
+        }
+        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(daemon.stop() == 0)
+    }
 }
