@@ -111,8 +111,8 @@ public actor Station {
     ) {
         try store.pool.write { db in
             let transaction = ScanTransaction(db, rules: rules)
-            let expired = try transaction.expirePatrols(at: now)
-            let facts = try transaction.facts(for: code, selectedItem: selectedItem, at: now)
+            let (expired, open) = try transaction.expirePatrols(at: now)
+            let facts = try transaction.facts(for: code, openPatrols: open, selectedItem: selectedItem, at: now)
             let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
             let opened = try transaction.apply(decision.effects, at: now)
             let seq = try transaction.record(scanner: scanner, payload: payload, reply: decision.reply, at: now)

@@ -5,11 +5,12 @@ import YizhanCore
 /// Patrols and their checkpoint coverage.
 enum Patrols {
     static func open(_ db: Database) throws -> [OpenPatrol] {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM patrol WHERE state = 'open' ORDER BY id")
+        // Every scan reads these: cached statements skip SQLite's parser.
+        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM patrol WHERE state = 'open' ORDER BY id"))
         return try rows.map { row in
             let id: Int64 = row["id"]
             let checks = try Row.fetchAll(
-                db, sql: "SELECT * FROM patrol_check WHERE patrol_id = ? ORDER BY mono", arguments: [id]
+                db.cachedStatement(sql: "SELECT * FROM patrol_check WHERE patrol_id = ? ORDER BY mono"), arguments: [id]
             ).map { check in
                 PatrolCheck(
                     checkpointID: check["checkpoint_id"],
@@ -61,9 +62,8 @@ enum Patrols {
     }
 
     static func recordCheck(_ db: Database, patrolID: Int64, checkpointID: String, at now: Instant) throws {
-        try db.execute(
-            sql: "INSERT INTO patrol_check (patrol_id, checkpoint_id, at, mono, boot) VALUES (?, ?, ?, ?, ?)",
-            arguments: [patrolID, checkpointID, Timestamp.text(now.wall), Int64(now.monotonicNanoseconds), now.boot])
+        try db.cachedStatement(sql: "INSERT INTO patrol_check (patrol_id, checkpoint_id, at, mono, boot) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [patrolID, checkpointID, Timestamp.text(now.wall), Int64(now.monotonicNanoseconds), now.boot])
     }
 
     /// Closes a patrol and posts its award. The award key is unique in the table, so a
@@ -102,15 +102,18 @@ enum Patrols {
 }
 
 extension Patrols {
-    /// Closes as expired, with no points, every open patrol past its maximum duration or its day.
-    static func expire(_ db: Database, rulebook: PatrolRulebook, at now: Instant) throws -> [Int64] {
-        let expired = try open(db).filter { rulebook.hasExpired($0, at: now) }.map(\.id)
+    /// Closes as expired, with no points, every patrol of `open` past its maximum duration
+    /// or its day; returns those closed and those still open.
+    static func expire(_ db: Database, open: [OpenPatrol], rulebook: PatrolRulebook, at now: Instant) throws -> (
+        expired: [Int64], open: [OpenPatrol]
+    ) {
+        let expired = open.filter { rulebook.hasExpired($0, at: now) }.map(\.id)
         for id in expired {
             try db.execute(
                 sql: "UPDATE patrol SET state = 'expired', closed_at = ?, points = 0 WHERE id = ? AND state = 'open'",
                 arguments: [Timestamp.text(now.wall), id])
         }
-        return expired
+        return (expired, open.filter { !expired.contains($0.id) })
     }
 }
 
@@ -118,7 +121,7 @@ extension Store {
     /// Closes as expired every open patrol past its maximum duration or its day (the timer's
     /// work; a scan does the same inside its own transaction).
     public func expirePatrols(rulebook: PatrolRulebook, at now: Instant) throws -> [Int64] {
-        try pool.write { db in try Patrols.expire(db, rulebook: rulebook, at: now) }
+        try pool.write { db in try Patrols.expire(db, open: try Patrols.open(db), rulebook: rulebook, at: now).expired }
     }
 
     /// The open patrols, for the expiry timer.

@@ -13,15 +13,17 @@ public struct ScanTransaction {
         self.rules = rules
     }
 
-    /// Closes patrols that expired before this scan, so it sees the station as it is now.
-    public func expirePatrols(at now: Instant) throws -> [Int64] {
-        try Patrols.expire(db, rulebook: PatrolRulebook(rules: rules), at: now)
+    /// Closes patrols that expired before this scan, so it sees the station as it is now;
+    /// returns them and the patrols still open.
+    public func expirePatrols(at now: Instant) throws -> (expired: [Int64], open: [OpenPatrol]) {
+        try Patrols.expire(db, open: try Patrols.open(db), rulebook: PatrolRulebook(rules: rules), at: now)
     }
 
-    /// Reads what `code` needs, given the item selected on the scanner (if any).
-    public func facts(for code: ScanCode, selectedItem: String?, at now: Instant) throws -> ScanFacts {
+    /// Reads what `code` needs, given the patrols open and the item selected on the scanner
+    /// (if any).
+    public func facts(for code: ScanCode, openPatrols: [OpenPatrol], selectedItem: String?, at now: Instant) throws -> ScanFacts {
         var facts = ScanFacts()
-        facts.openPatrols = try Patrols.open(db)
+        facts.openPatrols = openPatrols
         switch code {
         case .badge(let token):
             facts.volunteer = try volunteer(credential: Credentials.hash(qrToken: token))
@@ -98,11 +100,12 @@ public struct ScanTransaction {
 /// The scan log.
 enum Scans {
     static func record(_ db: Database, scanner: String, payload: String, reply: ScanReply, at now: Instant) throws -> Int64 {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO scan (scanner, payload_hash, outcome, reason, at, mono, boot, clock_synced)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 scanner, Credentials.payloadHash(payload), reply.outcome.rawValue, reply.reason, Timestamp.text(now.wall),
                 Int64(now.monotonicNanoseconds), now.boot, now.synchronised,
