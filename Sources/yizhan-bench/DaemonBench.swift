@@ -204,8 +204,11 @@ final class BenchScanner {
 
     init(_ daemon: DaemonProcess) throws {
         self.daemon = daemon
-        fifo = open(daemon.fifo, O_WRONLY | O_CLOEXEC)
+        // Opening waits for the daemon to read; a signal (an earlier daemon ending) can cut it short.
+        var fifo: Int32
+        repeat { fifo = open(daemon.fifo, O_WRONLY | O_CLOEXEC) } while fifo < 0 && errno == EINTR
         guard fifo >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        self.fifo = fifo
     }
 
     deinit {
