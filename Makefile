@@ -26,7 +26,7 @@ run: build
 
 test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --parallel
-	$(MAKE) fuzz
+	$(MAKE) fuzz FUZZ_SEED=1
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests
@@ -36,10 +36,11 @@ soak: test-deps build-tests
 # libFuzzer through the toolchain's -sanitize=fuzzer, in a build folder of its own; each
 # target runs from its committed corpus in Fuzz/corpus for FUZZ_SECONDS.
 FUZZ_SECONDS = 10
+FUZZ_SEED = 0
 FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config request-body
 fuzz: deps
 	$(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
-	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
 bench: deps
