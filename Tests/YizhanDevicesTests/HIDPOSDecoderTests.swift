@@ -76,6 +76,13 @@ import YizhanTestSupport
         #expect(throws: HIDPOSDecoder.DescriptorError.malformed(offset: 9)) { try HIDPOSDecoder(descriptor: huge) }
     }
 
+    /// Found by fuzzing: a Usage Minimum of 0xFFFFFFFF with two fields overflowed the
+    /// usage arithmetic and trapped.
+    @Test func aUsageRangeAtTheTopOfItsTypeDoesNotTrap() {
+        let descriptor: [UInt8] = [0x05, 0x8C, 0x1B, 0xFF, 0xFF, 0xFF, 0xFF, 0x75, 0x08, 0x95, 0x02, 0x81, 0x02]
+        #expect(throws: HIDPOSDecoder.DescriptorError.notABarcodeScanner) { try HIDPOSDecoder(descriptor: descriptor) }
+    }
+
     @Test func scannersAreFoundByTheirUSBIdsInSysfs() throws {
         let sysfs = try TemporaryDirectory()
         defer { sysfs.remove() }

@@ -132,8 +132,9 @@ public struct HIDPOSDecoder: Sendable {
                 var position = bits[globals.id, default: 0]
                 for index in 0..<globals.count {
                     if !constant {
+                        // Wrapping: a hostile Usage Minimum near 2³² must not trap; such usages match nothing.
                         let usage =
-                            usages.isEmpty ? (usageMinimum.map { $0 + UInt32(index) } ?? 0) : usages[min(index, usages.count - 1)]
+                            usages.isEmpty ? (usageMinimum.map { $0 &+ UInt32(index) } ?? 0) : usages[min(index, usages.count - 1)]
                         let page = usage > 0xFFFF ? UInt16(usage >> 16) : globals.page
                         fields[globals.id, default: []].append(
                             Field(page: page, usage: UInt16(truncatingIfNeeded: usage), bitOffset: position, bitSize: globals.size))
