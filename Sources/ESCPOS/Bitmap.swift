@@ -15,6 +15,14 @@ public struct Bitmap: Sendable, Hashable {
         self.bits = [UInt8](repeating: 0, count: (width + 7) / 8 * height)
     }
 
+    /// An image from its rows of packed dots, as `GS v 0` carries them.
+    public init(width: Int, height: Int, bits: [UInt8]) {
+        precondition(width >= 0 && height >= 0 && bits.count == (width + 7) / 8 * height, "bitmap data of the wrong size")
+        self.width = width
+        self.height = height
+        self.bits = bits
+    }
+
     /// Whether the dot at (`x`, `y`) is black; dots outside the image are white and
     /// setting them does nothing, so drawing can clip by itself.
     public subscript(x: Int, y: Int) -> Bool {
@@ -54,8 +62,6 @@ public struct Bitmap: Sendable, Hashable {
 
     /// The rows `range` as an image of their own.
     public func rows(_ range: Range<Int>) -> Bitmap {
-        var band = Bitmap(width: width, height: range.count)
-        band.bits = Array(bits[(range.lowerBound * bytesPerRow)..<(range.upperBound * bytesPerRow)])
-        return band
+        Bitmap(width: width, height: range.count, bits: Array(bits[(range.lowerBound * bytesPerRow)..<(range.upperBound * bytesPerRow)]))
     }
 }

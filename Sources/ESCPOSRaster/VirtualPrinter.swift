@@ -110,12 +110,7 @@ public struct VirtualPrinter {
                     guard header[0] == 0x30 else { throw Fault(offset: start, reason: "unknown command GS v \(header[0])") }
                     let rowBytes = Int(header[2]) | Int(header[3]) << 8
                     let rows = Int(header[4]) | Int(header[5]) << 8
-                    let data = Array(try take(rowBytes * rows))
-                    var image = Bitmap(width: rowBytes * 8, height: rows)
-                    for y in 0..<rows {
-                        for x in 0..<(rowBytes * 8) where data[y * rowBytes + x / 8] & (0x80 >> UInt8(x % 8)) != 0 { image[x, y] = true }
-                    }
-                    output.paper.append(image)
+                    output.paper.append(Bitmap(width: rowBytes * 8, height: rows, bits: Array(try take(rowBytes * rows))))
                 default: throw Fault(offset: start, reason: "unknown command GS \(command)")
                 }
             case 0x10:
