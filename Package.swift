@@ -95,9 +95,16 @@ let package = Package(
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
         .target(name: "YizhanClient"),
+        // Swift concurrency's executors for a process that must sleep when idle.
+        .target(name: "YizhanExecutors", dependencies: ["CLinux"]),
         .executableTarget(
             name: "yizhand",
-            dependencies: ["YizhanDaemon", "YizhanConfig", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "YizhanDaemon", "YizhanConfig", "YizhanExecutors", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            // The compiler installs a `DefaultExecutorFactory` only with availability
+            // checking off on Linux (the API is marked for macOS 26.4).
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
         ),
         .executableTarget(
             name: "yizhanctl",
@@ -143,6 +150,7 @@ let package = Package(
         ),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "ESCPOSRaster", "YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
+        .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
     ]
 )

@@ -5,12 +5,14 @@ import Foundation
 #endif
 
 /// Reads a non-blocking descriptor without tying up a Swift concurrency thread and without
-/// waking up while nothing happens: waits in `poll(2)` on a dispatch thread for data or for
-/// a pipe that cancellation writes to.
+/// waking up while nothing happens: waits in `poll(2)` on a thread of its own dispatch queue
+/// for data or for a pipe that cancellation writes to. (Not on a global queue: libdispatch's
+/// global pool, once used, wakes the process every second for good.)
 final class DescriptorReader: Sendable {
     let descriptor: Int32
     /// Read end and write end of the cancellation pipe.
     private let wakeup: (read: Int32, write: Int32)
+    private let waiter = DispatchQueue(label: "yizhan.descriptor-reader")
 
     init(descriptor: Int32) throws {
         self.descriptor = descriptor
@@ -81,7 +83,7 @@ final class DescriptorReader: Sendable {
         let wakeup = self.wakeup
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                DispatchQueue.global().async {
+                waiter.async {
                     var descriptors = [
                         pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
                         pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0),

@@ -51,23 +51,28 @@ extension Bench {
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
-    /// An idle daemon under a 10 s watchdog, which it answers every 5 s: the baseline is
-    /// those 12 pings a minute.
+    /// An idle daemon, without a watchdog (target: no wake-ups at all) and under a 10 s
+    /// watchdog, which it answers every 5 s: the baseline is those 12 pings a minute.
+    /// Wake-ups are the threads' context switches, so one ping that passes work from one
+    /// thread to another counts more than once.
     static func idle(seconds: Int) throws {
-        try withDaemon(environment: ["WATCHDOG_USEC": "10000000"]) { daemon in try idle(daemon, seconds: seconds) }
+        print("idle daemon, \(seconds) s measured each:")
+        print("  " + padded("watchdog pings (baseline)") + String(format: " %8.1f wake-ups/min", 12.0))
+        try withDaemon { daemon in try idle(daemon, seconds: seconds, label: "yizhand, no watchdog") }
+        try withDaemon(environment: ["WATCHDOG_USEC": "10000000"]) { daemon in
+            try idle(daemon, seconds: seconds, label: "yizhand, watchdog 10 s")
+        }
     }
 
-    static func idle(_ daemon: DaemonProcess, seconds: Int) throws {
+    static func idle(_ daemon: DaemonProcess, seconds: Int, label: String) throws {
         guard let pid = daemon.pid else { return }
         sleep(2)  // past start-up
         let before = Activity(pid: pid)
         sleep(UInt32(seconds))
         let after = Activity(pid: pid)
         let perMinute = 60 / Double(seconds)
-        print("idle daemon, \(seconds) s measured, watchdog 10 s:")
-        print("  " + padded("watchdog pings (baseline)") + String(format: " %8.1f wake-ups/min", 12.0))
         print(
-            "  " + padded("yizhand, all threads")
+            "  " + padded(label)
                 + String(
                     format: " %8.1f wake-ups/min   %.1f ms CPU/min", Double(after.wakeups - before.wakeups) * perMinute,
                     (after.cpu - before.cpu) * perMinute * 1000))

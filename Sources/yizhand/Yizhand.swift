@@ -2,6 +2,11 @@ import ArgumentParser
 import Foundation
 import YizhanConfig
 import YizhanDaemon
+@_spi(ExperimentalCustomExecutors) import YizhanExecutors
+
+/// Tasks run on threads that sleep until there is work, not on libdispatch's pool, which
+/// would wake an idle station every second.
+typealias DefaultExecutorFactory = SleepingExecutors
 
 /// The station daemon: scans in, points and slips out.
 @main

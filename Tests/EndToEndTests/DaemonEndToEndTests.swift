@@ -109,6 +109,27 @@ import YizhanTestSupport
         #expect(daemon.isRunning)
     }
 
+    /// Tasks run on the daemon's own pool, whose threads sleep until there is work, and never
+    /// on libdispatch's global pool, whose worker monitor would wake an idle station every
+    /// second from its first use on. Its workers are named after their root queues
+    /// (`com.apple.root.default-qos`, the kernel keeping the last 15 bytes) and linger for
+    /// seconds after their last job, so they would still be there right after this work.
+    @Test func tasksRunOnTheDaemonsPoolNotLibdispatchs() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let pid = try #require(daemon.pid)
+        let volunteer = try daemon.registerVolunteer("李四", points: 5)
+        try scan(daemon, volunteer.badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", volunteer.badge)
+        #expect(try lastScan(daemon)["reason"] as? String == "patrol_completed")
+        #expect(try daemon.get("/v1/health")["status"] as? String == "ok")
+
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
+        let threads = tasks.compactMap { try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(threads.contains("yizhan-pool-0"), "\(threads)")
+        #expect(!threads.contains { $0.hasSuffix("-qos") }, "\(threads)")
+    }
+
     @Test func aBrokenConfigIsRefusedWithItsLineAndKey() throws {
         let daemon = try DaemonProcess(extra: "[points]\ndaily = \"two\"\n")
         let check = try Command.run(Command.product("yizhand"), ["--check-config", "--config", daemon.configPath])

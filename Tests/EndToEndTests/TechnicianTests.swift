@@ -47,6 +47,9 @@ import YizhanTestSupport
         daemon.signal(SIGHUP)
         let refused = waitForStatus(daemon, containing: "config reload failed")
         #expect(refused?.contains("points.daily: must be a whole number") == true, "\(refused ?? "no status")")
+        // The refused reload ends with its own READY=1, after that status: take it now, so
+        // the wait below hears the second reload's.
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
 
         let id = try #require(try daemon.post("/v1/volunteers", ["name": "张三"]).json?["id"] as? Int)
         let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)

@@ -8,4 +8,8 @@
 /// synchronized: no".
 bool yizhan_clock_is_synchronised(void);
 
+/// Names the calling thread as `ps -L` and /proc/PID/task/TID/comm show it (at most 15
+/// bytes): pthread_setname_np(3), which Glibc's Swift module does not export.
+void yizhan_name_this_thread(const char *name);
+
 #endif

@@ -1,0 +1,121 @@
+import CLinux
+import Glibc
+import Synchronization
+@_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
+
+/// Swift concurrency's main and default executors for a daemon that must sleep when idle.
+///
+/// On Linux the runtime's own executors are libdispatch's, whose worker pool keeps a timer
+/// firing every second for the life of the process once any task has run (it watches for
+/// stalled workers). These run jobs on a fixed set of threads that wait on a condition
+/// variable until a job or a timer is due, so an idle process is woken only by its own
+/// timers, its devices and its clients. The executable names them as its
+/// `DefaultExecutorFactory`.
+///
+/// The runtime's factory protocol is still experimental SPI, so this is too.
+@_spi(ExperimentalCustomExecutors) public enum SleepingExecutors: ExecutorFactory {
+    @_spi(ExperimentalCustomExecutors) public static var mainExecutor: any MainExecutor { MainThreadExecutor.shared }
+    @_spi(ExperimentalCustomExecutors) public static var defaultExecutor: any TaskExecutor { WorkerPool.shared }
+}
+
+/// A serial executor whose jobs run one at a time on the thread that calls `run()`.
+class ThreadLoop: SerialExecutor, SchedulingExecutor, @unchecked Sendable {
+    private let queue = JobQueue()
+    private let runner = Mutex<pthread_t?>(nil)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        queue.enqueue(UnownedJob(job))
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+        queue.enqueue(UnownedJob(job), at: deadline(after: delay))
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+        queue.enqueue(UnownedJob(job), at: deadline(after: clock.now.duration(to: instant)))
+    }
+
+    func run() throws {
+        runner.withLock { $0 = pthread_self() }
+        while let job = queue.next() {
+            job.runSynchronously(on: asUnownedSerialExecutor())
+        }
+    }
+
+    func stop() {
+        queue.stop()
+    }
+
+    func checkIsolated() {
+        let isRunner = runner.withLock { runner in runner.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        precondition(isRunner, "not on the thread that runs this executor")
+    }
+}
+
+/// The main actor's executor: the loop the runtime runs on the process's main thread.
+final class MainThreadExecutor: ThreadLoop, MainExecutor, @unchecked Sendable {
+    static let shared = MainThreadExecutor()
+}
+
+/// Every other job: as many threads as processors (at least two, so one waiting on the
+/// disk does not stop the rest), taking jobs from one queue.
+final class WorkerPool: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
+    static let shared = WorkerPool(threads: max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+
+    private let queue = JobQueue()
+
+    init(threads: Int) {
+        for index in 0..<threads {
+            var thread = pthread_t()
+            let worker = Unmanaged.passRetained(Worker(pool: self, name: "yizhan-pool-\(index)"))
+            let created = pthread_create(
+                &thread, nil,
+                { context in
+                    Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue().run()
+                    return nil
+                }, worker.toOpaque())
+            precondition(created == 0, "pthread_create failed: \(created)")
+            pthread_detach(thread)
+        }
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        queue.enqueue(UnownedJob(job))
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+        queue.enqueue(UnownedJob(job), at: deadline(after: delay))
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+        queue.enqueue(UnownedJob(job), at: deadline(after: clock.now.duration(to: instant)))
+    }
+
+    private final class Worker {
+        let pool: WorkerPool
+        let name: String
+
+        init(pool: WorkerPool, name: String) {
+            self.pool = pool
+            self.name = name
+        }
+
+        func run() {
+            yizhan_name_this_thread(name)
+            while let job = pool.queue.next() {
+                job.runSynchronously(on: pool.asUnownedTaskExecutor())
+            }
+        }
+    }
+}
+
+/// `now()` plus `delay`, for the clocks the standard library has (their durations are
+/// `Duration`); a delay already past, or of another clock, is due at once.
+private func deadline<D: DurationProtocol>(after delay: D) -> UInt64 {
+    guard let delay = delay as? Duration, delay > .zero else { return JobQueue.now() }
+    let (seconds, attoseconds) = delay.components
+    let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+    guard !nanoseconds.overflow else { return .max }
+    let deadline = JobQueue.now().addingReportingOverflow(UInt64(nanoseconds.partialValue + attoseconds / 1_000_000_000))
+    return deadline.overflow ? .max : deadline.partialValue
+}

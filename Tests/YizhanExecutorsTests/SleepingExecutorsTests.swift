@@ -1,0 +1,125 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import YizhanExecutors
+
+/// The executors `yizhand` runs its tasks on, driven here as a task executor preference and
+/// as an actor's executor (only the executable can make them the process's defaults; the
+/// end-to-end tests check that it does).
+@Suite struct SleepingExecutorsTests {
+    /// A pool of its own for each test, so one test's jobs never delay another's timers.
+    let pool = WorkerPool(threads: 2)
+
+    /// The kernel's name for the calling thread.
+    static func threadName() -> String {
+        ((try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func everyJobRunsOnThePoolThreadsAndNoneIsLost() async {
+        let (sum, threads) = await withTaskExecutorPreference(pool) {
+            await withTaskGroup(of: (Int, String).self) { group in
+                for value in 1...5_000 { group.addTask { (value, Self.threadName()) } }
+                var sum = 0
+                var threads: Set<String> = []
+                for await (value, thread) in group {
+                    sum += value
+                    threads.insert(thread)
+                }
+                return (sum, threads)
+            }
+        }
+        #expect(sum == 5_000 * 5_001 / 2)
+        #expect(!threads.isEmpty && threads.allSatisfy { $0.hasPrefix("yizhan-pool-") }, "\(threads)")
+    }
+
+    @Test func sleepersWakeInDeadlineOrderAndNeverEarly() async {
+        let woken = Record<Int>()
+        let early = Record<Int>()
+        await withTaskExecutorPreference(pool) {
+            await withTaskGroup(of: Void.self) { group in
+                for milliseconds in [60, 20, 0, 40, 80] {
+                    group.addTask {
+                        let start = ContinuousClock.now
+                        try? await Task.sleep(for: .milliseconds(milliseconds))
+                        if ContinuousClock.now - start < .milliseconds(milliseconds) { early.append(milliseconds) }
+                        woken.append(milliseconds)
+                    }
+                }
+            }
+        }
+        #expect(woken.items == [0, 20, 40, 60, 80])
+        #expect(early.items.isEmpty)
+    }
+
+    @Test func aCancelledSleepEndsAtOnce() async {
+        let started = ContinuousClock.now
+        await withTaskExecutorPreference(pool) {
+            let sleeper = Task { try await Task.sleep(for: .seconds(600)) }
+            sleeper.cancel()
+            #expect(await sleeper.result.isFailure)
+        }
+        #expect(ContinuousClock.now - started < .seconds(600))
+    }
+
+    /// The main executor's loop runs one job at a time on the thread that runs it, and
+    /// returns from `run()` when stopped. (A `MainExecutor` itself would be taken for the
+    /// test process's main executor.)
+    @Test func aThreadLoopRunsAnActorOnItsThreadUntilStopped() async throws {
+        let loop = Record<(executor: ThreadLoop, thread: pthread_t)>()
+        let finished = Record<Bool>()
+        Thread {
+            let executor = ThreadLoop()
+            loop.append((executor, pthread_self()))
+            try? executor.run()
+            finished.append(true)
+        }.start()
+        while loop.items.isEmpty { await Task.yield() }
+        let (executor, loopThread) = try #require(loop.items.first)
+
+        let counter = Counter(executor: executor)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<1_000 { group.addTask { await counter.increment() } }
+        }
+        #expect(await counter.count == 1_000)
+        let threads = await counter.threads
+        #expect(threads == [loopThread])
+
+        executor.stop()
+        while finished.items.isEmpty { await Task.yield() }
+    }
+}
+
+/// Values appended from many tasks.
+private final class Record<Item: Sendable>: Sendable {
+    private let storage = Mutex<[Item]>([])
+
+    func append(_ item: Item) { storage.withLock { $0.append(item) } }
+    var items: [Item] { storage.withLock { $0 } }
+}
+
+/// An actor isolated to a given thread loop, counting what it is asked to.
+private actor Counter {
+    let executor: ThreadLoop
+    var count = 0
+    var threads: Set<pthread_t> = []
+
+    init(executor: ThreadLoop) {
+        self.executor = executor
+    }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    func increment() {
+        executor.checkIsolated()
+        count += 1
+        threads.insert(pthread_self())
+    }
+}
+
+extension Result {
+    fileprivate var isFailure: Bool {
+        if case .failure = self { return true }
+        return false
+    }
+}
