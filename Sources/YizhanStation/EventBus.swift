@@ -13,7 +13,8 @@ public struct StationEvent: Sendable, Hashable {
 
 /// Holds the latest events in memory and hands them to subscribers, live and replayed:
 /// a client that reconnects with its last id gets every event after it that is still held,
-/// exactly once, then the live ones.
+/// exactly once, then the live ones. A thousand are held by default: a day of a busy
+/// station, ten seconds of a scan storm, and about half a megabyte.
 public final class EventBus: Sendable {
     private struct State {
         var held: [StationEvent] = []
@@ -30,7 +31,7 @@ public final class EventBus: Sendable {
     public let firstID: Int64
 
     /// `run` numbers the daemon's runs, so that ids keep increasing after a restart.
-    public init(run: Int64, calendar: StationCalendar = StationCalendar(timeZone: .current), capacity: Int = 10_000) {
+    public init(run: Int64, calendar: StationCalendar = StationCalendar(timeZone: .current), capacity: Int = 1_000) {
         firstID = run << 32 + 1
         self.calendar = calendar
         self.capacity = capacity
