@@ -78,7 +78,9 @@ extension Bench {
                     (after.cpu - before.cpu) * perMinute * 1000))
     }
 
-    /// Resident memory after 1,000 and after `scans` scans through the FIFO scanner.
+    /// Resident memory after 1,000 scans, after half of `scans` and after `scans` through the
+    /// FIFO scanner: the second half shows whether what grew in the first was caches
+    /// filling up (SQLite's pages, the event stream's held events) or a leak.
     static func memory(scans: Int) throws {
         try withDaemon { daemon in try memory(daemon, scans: scans) }
     }
@@ -86,18 +88,23 @@ extension Bench {
     static func memory(_ daemon: DaemonProcess, scans: Int) throws {
         guard let pid = daemon.pid else { return }
         let scanner = try BenchScanner(daemon)
-        func scan(until total: Int) throws {
+        func resident(after total: Int) throws -> Int {
             while scanner.sent < total { scanner.scan() }
             try scanner.waitForRecorded(total, timeout: .seconds(600))
+            return residentKilobytes(pid)
         }
-        try scan(until: 1000)
-        let early = residentKilobytes(pid)
-        try scan(until: scans)
-        let late = residentKilobytes(pid)
+        let early = try resident(after: 1000)
+        let half = try resident(after: scans / 2)
+        let late = try resident(after: scans)
+        func megabytes(_ kilobytes: Int) -> String { String(format: "%8.1f MB", Double(kilobytes) / 1024) }
         print("resident memory (target: no growth, under 40 MB):")
-        print("  " + padded("after 1,000 scans (baseline)") + String(format: " %8.1f MB", Double(early) / 1024))
-        print("  " + padded("after \(scans) scans") + String(format: " %8.1f MB", Double(late) / 1024))
-        print(String(format: "  growth %+.1f MB (%.2f×)", Double(late - early) / 1024, Double(late) / Double(max(early, 1))))
+        print("  " + padded("after 1,000 scans (baseline)") + " " + megabytes(early))
+        print("  " + padded("after \(scans / 2) scans") + " " + megabytes(half))
+        print("  " + padded("after \(scans) scans") + " " + megabytes(late))
+        print(
+            String(
+                format: "  growth %+.1f MB in the first half, %+.1f MB in the second (%.2f× the baseline at the end)",
+                Double(half - early) / 1024, Double(late - half) / 1024, Double(late) / Double(max(early, 1))))
     }
 
     /// Start to `READY=1` with `entries` ledger entries, against an empty station.
