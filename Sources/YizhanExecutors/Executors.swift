@@ -19,21 +19,9 @@ import Synchronization
 }
 
 /// A serial executor whose jobs run one at a time on the thread that calls `run()`.
-class ThreadLoop: SerialExecutor, SchedulingExecutor, @unchecked Sendable {
-    private let queue = JobQueue()
+class ThreadLoop: SerialExecutor, QueueingExecutor, @unchecked Sendable {
+    let queue = JobQueue()
     private let runner = Mutex<pthread_t?>(nil)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        queue.enqueue(UnownedJob(job))
-    }
-
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
-        queue.enqueue(UnownedJob(job), at: deadline(after: delay))
-    }
-
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
-        queue.enqueue(UnownedJob(job), at: deadline(after: clock.now.duration(to: instant)))
-    }
 
     func run() throws {
         runner.withLock { $0 = pthread_self() }
@@ -59,10 +47,10 @@ final class MainThreadExecutor: ThreadLoop, MainExecutor, @unchecked Sendable {
 
 /// Every other job: as many threads as processors (at least two, so one waiting on the
 /// disk does not stop the rest), taking jobs from one queue.
-final class WorkerPool: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
+final class WorkerPool: TaskExecutor, QueueingExecutor, @unchecked Sendable {
     static let shared = WorkerPool(threads: max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
 
-    private let queue = JobQueue()
+    let queue = JobQueue()
 
     init(threads: Int) {
         for index in 0..<threads {
@@ -77,18 +65,6 @@ final class WorkerPool: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
             precondition(created == 0, "pthread_create failed: \(created)")
             pthread_detach(thread)
         }
-    }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        queue.enqueue(UnownedJob(job))
-    }
-
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
-        queue.enqueue(UnownedJob(job), at: deadline(after: delay))
-    }
-
-    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
-        queue.enqueue(UnownedJob(job), at: deadline(after: clock.now.duration(to: instant)))
     }
 
     private final class Worker {
@@ -109,13 +85,32 @@ final class WorkerPool: TaskExecutor, SchedulingExecutor, @unchecked Sendable {
     }
 }
 
-/// `now()` plus `delay`, for the clocks the standard library has (their durations are
-/// `Duration`); a delay already past, or of another clock, is due at once.
-private func deadline<D: DurationProtocol>(after delay: D) -> UInt64 {
-    guard let delay = delay as? Duration, delay > .zero else { return JobQueue.now() }
-    let (seconds, attoseconds) = delay.components
-    let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-    guard !nanoseconds.overflow else { return .max }
-    let deadline = JobQueue.now().addingReportingOverflow(UInt64(nanoseconds.partialValue + attoseconds / 1_000_000_000))
-    return deadline.overflow ? .max : deadline.partialValue
+/// Both executors hand their jobs to a `JobQueue`, now or at a deadline.
+protocol QueueingExecutor: SchedulingExecutor {
+    var queue: JobQueue { get }
+}
+
+extension QueueingExecutor {
+    func enqueue(_ job: consuming ExecutorJob) {
+        queue.enqueue(UnownedJob(job))
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, after delay: C.Duration, tolerance: C.Duration?, clock: C) {
+        queue.enqueue(UnownedJob(job), at: Self.deadline(after: delay))
+    }
+
+    func enqueue<C: Clock>(_ job: consuming ExecutorJob, at instant: C.Instant, tolerance: C.Duration?, clock: C) {
+        queue.enqueue(UnownedJob(job), at: Self.deadline(after: clock.now.duration(to: instant)))
+    }
+
+    /// `JobQueue.now()` plus `delay`, for the clocks the standard library has (their
+    /// durations are `Duration`); a delay already past, or of another clock, is due at once.
+    private static func deadline<D: DurationProtocol>(after delay: D) -> UInt64 {
+        guard let delay = delay as? Duration, delay > .zero else { return JobQueue.now() }
+        let (seconds, attoseconds) = delay.components
+        let nanoseconds = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        guard !nanoseconds.overflow else { return .max }
+        let deadline = JobQueue.now().addingReportingOverflow(UInt64(nanoseconds.partialValue + attoseconds / 1_000_000_000))
+        return deadline.overflow ? .max : deadline.partialValue
+    }
 }
