@@ -70,10 +70,12 @@ final class JobQueue: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while !stopped {
-            let now = Self.now()
-            while let timer = timers.last, timer.deadline <= now {
-                timers.removeLast()
-                ready.append(timer.job)
+            if !timers.isEmpty {
+                let now = Self.now()
+                while let timer = timers.last, timer.deadline <= now {
+                    timers.removeLast()
+                    ready.append(timer.job)
+                }
             }
             if readyHead < ready.count {
                 let job = ready[readyHead]
