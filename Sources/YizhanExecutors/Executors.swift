@@ -1,4 +1,5 @@
 import CLinux
+import Foundation
 import Glibc
 import Synchronization
 @_spi(ExperimentalCustomExecutors) @_spi(ExperimentalScheduling) import _Concurrency
@@ -48,39 +49,18 @@ final class MainThreadExecutor: ThreadLoop, MainExecutor, @unchecked Sendable {
 /// Every other job: as many threads as processors (at least two, so one waiting on the
 /// disk does not stop the rest), taking jobs from one queue.
 final class WorkerPool: TaskExecutor, QueueingExecutor, @unchecked Sendable {
-    static let shared = WorkerPool(threads: max(2, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    static let shared = WorkerPool(threads: max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     let queue = JobQueue()
 
     init(threads: Int) {
         for index in 0..<threads {
-            var thread = pthread_t()
-            let worker = Unmanaged.passRetained(Worker(pool: self, name: "yizhan-pool-\(index)"))
-            let created = pthread_create(
-                &thread, nil,
-                { context in
-                    Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue().run()
-                    return nil
-                }, worker.toOpaque())
-            precondition(created == 0, "pthread_create failed: \(created)")
-            pthread_detach(thread)
-        }
-    }
-
-    private final class Worker {
-        let pool: WorkerPool
-        let name: String
-
-        init(pool: WorkerPool, name: String) {
-            self.pool = pool
-            self.name = name
-        }
-
-        func run() {
-            yizhan_name_this_thread(name)
-            while let job = pool.queue.next() {
-                job.runSynchronously(on: pool.asUnownedTaskExecutor())
-            }
+            Thread { [self] in
+                yizhan_name_this_thread("yizhan-pool-\(index)")
+                while let job = queue.next() {
+                    job.runSynchronously(on: asUnownedTaskExecutor())
+                }
+            }.start()
         }
     }
 }
