@@ -13,7 +13,9 @@ BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libusb-1.
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
 # runuser for the permission test, umockdev (with its Python bindings for the testbed that
 # plugs and unplugs emulated scanners) for evdev and hidraw scanners.
-TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime e2fsprogs
+# mmdebstrap and systemd-nspawn boot the installed unit in a Debian root (make boot-test).
+TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime e2fsprogs \
+	mmdebstrap systemd-container
 # The baseline for status throughput: nginx serving a file on a Unix socket.
 BENCH_PACKAGES = nginx-light
 
@@ -24,14 +26,20 @@ RELEASE = -c release --static-swift-stdlib
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test soak fuzz bench build build-tests release deps test-deps lint format install clean
+.PHONY: run test boot-test soak fuzz bench build build-tests release deps test-deps lint format install clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
 test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --parallel
+	$(MAKE) boot-test
 	$(MAKE) fuzz FUZZ_SEED=1
+
+# The unit under a real systemd: the release build installed into a Debian 12 root and
+# booted with systemd-nspawn (the root is made once and cached under .build/boot).
+boot-test: test-deps release
+	scripts/boot-test
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests

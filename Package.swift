@@ -100,7 +100,8 @@ let package = Package(
         .executableTarget(
             name: "yizhand",
             dependencies: [
-                "YizhanDaemon", "YizhanConfig", "YizhanExecutors", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "YizhanDaemon", "YizhanConfig", "YizhanCore", "YizhanExecutors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // The compiler installs a `DefaultExecutorFactory` only with availability
             // checking off on Linux (the API is marked for macOS 26.4).

@@ -1,3 +1,4 @@
+import YizhanCore
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -34,8 +35,10 @@ public struct ChineseEncoding: Sendable {
     static let substitutes: [Character: String] = ["¥": "￥", "€": "EUR", "•": "·", "–": "-", "—": "－", "…": "...", "✓": "√"]
 
     /// The printer's bytes for `text`; anything the set still cannot hold becomes `?`,
-    /// never raw UTF-8 that would print as garbage.
+    /// never raw UTF-8 that would print as garbage. Control characters are dropped: in text
+    /// they would reach the printer as commands (a GS byte in a name starts one).
     public func bytes(_ text: String) -> [UInt8] {
+        let text = text.strippingControlCharacters
         let mapped = mode == .fsGBK ? String(text.flatMap { Self.substitutes[$0] ?? String($0) }) : text
         // The whole line in one conversion; character by character only when something fails.
         if let bytes = Self.convert(mapped, to: mode.charset) { return bytes }

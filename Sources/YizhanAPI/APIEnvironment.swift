@@ -22,6 +22,8 @@ public struct APIEnvironment: Sendable {
     /// Every change made through the API is logged here.
     public var logger: Logger
     var surfaceName = ""
+    /// Shared by both sockets' routers (the environment is copied into each).
+    let idempotencyClaims = IdempotencyClaims()
 
     public init(
         station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,

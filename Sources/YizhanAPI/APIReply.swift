@@ -8,6 +8,9 @@ struct APIReply: Sendable {
     var status: HTTPResponse.Status
     var body: Data
     var contentType = "application/json"
+    /// What a retry with the same `Idempotency-Key` gets when it must differ from `body`:
+    /// a secret shown once (a new badge's code) is not kept for replaying.
+    var replayBody: Data?
 
     init(status: HTTPResponse.Status = .ok, body: Data, contentType: String = "application/json") {
         self.status = status

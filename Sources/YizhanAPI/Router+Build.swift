@@ -75,13 +75,13 @@ struct RouteTable {
         let route = "\(method.rawValue) \(path)"
         router.on(path, method: method) { request, context -> Response in
             var request = request
-            let key = method == .get ? nil : request.headers[idempotencyKey]
-            if let key, let earlier = try? environment.store.idempotentReply(key: key, route: route + " " + request.uri.path) {
-                return APIReply(status: HTTPResponse.Status(code: earlier.status), body: earlier.body).response
-            }
             let reply: APIReply
             do {
-                reply = try await handler(&request, context)
+                if method != .get, let key = request.headers[idempotencyKey] {
+                    reply = try await environment.once(key: key, request: &request) { try await handler(&$0, context) }
+                } else {
+                    reply = try await handler(&request, context)
+                }
             } catch {
                 reply = APIError(from: error).reply
             }
@@ -90,15 +90,57 @@ struct RouteTable {
                     "api \(route)",
                     metadata: ["path": "\(request.uri.path)", "status": "\(reply.status.code)", "surface": "\(environment.surfaceName)"])
             }
-            if let key, reply.status.code < 500 {
-                try? environment.store.storeIdempotentReply(
-                    IdempotentReply(status: reply.status.code, body: reply.body), key: key, route: route + " " + request.uri.path,
-                    at: environment.clock.now().wall)
-            }
             return reply.response
         }
     }
+}
 
+extension APIEnvironment {
+    /// Longest `Idempotency-Key` taken: a UUID is 36 characters.
+    static let maximumIdempotencyKeyLength = 128
+
+    /// Runs `handler` once for `key`: a retry of the same request gets the first answer; the
+    /// same key with another request is refused (422), and while a request with the key is
+    /// being answered another one with it is refused (409) instead of being run twice.
+    /// Keys are scoped by socket, so a kiosk client cannot take an admin's key.
+    func once(key: String, request: inout Request, _ handler: (inout Request) async throws -> APIReply) async throws -> APIReply {
+        guard (1...Self.maximumIdempotencyKeyLength).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else {
+            throw APIError(
+                .badRequest, "invalid_idempotency_key",
+                "Idempotency-Key must be 1 to \(Self.maximumIdempotencyKeyLength) visible ASCII characters")
+        }
+        let body = try await request.bodyData()
+        request.body = RequestBody(buffer: ByteBuffer(bytes: body))
+        let fingerprint = IdempotentReply.fingerprint(method: request.method.rawValue, path: request.uri.path, body: body)
+        let scoped = surfaceName + ":" + key
+        guard idempotencyClaims.claim(scoped) else {
+            throw APIError(.conflict, "idempotency_key_in_use", "a request with this Idempotency-Key is still being answered")
+        }
+        defer { idempotencyClaims.release(scoped) }
+        if let earlier = try store.idempotentReply(key: scoped) {
+            guard earlier.fingerprint == fingerprint else {
+                throw APIError(
+                    .unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+            }
+            return APIReply(status: HTTPResponse.Status(code: earlier.status), body: earlier.body)
+        }
+        let reply = try await handler(&request)
+        if reply.status.code < 500 {
+            try? store.storeIdempotentReply(
+                IdempotentReply(status: reply.status.code, body: reply.replayBody ?? reply.body, fingerprint: fingerprint), key: scoped,
+                at: clock.now().wall)
+        }
+        return reply
+    }
+}
+
+/// The keys whose requests are being answered right now.
+final class IdempotencyClaims: Sendable {
+    private let keys = Mutex<Set<String>>([])
+
+    func claim(_ key: String) -> Bool { keys.withLock { $0.insert(key).inserted } }
+    func release(_ key: String) { _ = keys.withLock { $0.remove(key) } }
 }
 
 extension APIEnvironment {

@@ -18,9 +18,11 @@ extension RouteTable {
         }
         add(.post, "/v1/scans") { request, _ in
             let body = try await request.decode(ScanBody.self)
-            let scanner = body.scanner ?? "api"
-            guard ScanCode.isIdentifier(scanner) else { throw APIError(.badRequest, "invalid_field", "scanner must be an id") }
-            let result = await environment.station.scan(body.code, scanner: scanner)
+            let name = body.scanner ?? "api"
+            guard ScanCode.isIdentifier(name) else { throw APIError(.badRequest, "invalid_field", "scanner must be an id") }
+            // Scans from a socket are in the socket's own namespace ("kiosk:front"): a client
+            // cannot arm a command card or select an item on a real scanner.
+            let result = await environment.station.scan(body.code, scanner: environment.surfaceName + ":" + name)
             if result.reason == YizhanError.Code.storeUnavailable.rawValue {
                 throw APIError(.serviceUnavailable, result.reason, result.message)
             }

@@ -14,10 +14,8 @@ extension RouteTable {
         }
         add(.post, "/v1/volunteers") { request, _ in
             let body = try await request.decode(NewVolunteerBody.self)
-            let name = body.name.trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, name.count <= 64 else { throw APIError(.badRequest, "invalid_field", "name must be 1 to 64 characters") }
             let volunteer = try store.registerVolunteer(
-                name: name, role: body.role ?? .volunteer, phone: body.phone, at: environment.clock.now())
+                name: body.name, role: body.role ?? .volunteer, phone: body.phone, at: environment.clock.now())
             return environment.json(volunteer, status: .created)
         }
         add(.get, "/v1/volunteers/:id") { _, context in
@@ -26,9 +24,6 @@ extension RouteTable {
         add(.patch, "/v1/volunteers/:id") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(VolunteerPatchBody.self)
-            if let name = body.name, name.trimmingCharacters(in: .whitespaces).isEmpty {
-                throw APIError(.badRequest, "invalid_field", "name cannot be empty")
-            }
             return environment.json(
                 try store.updateVolunteer(id, name: body.name, role: body.role, phone: body.phone.map { $0 }, active: body.active))
         }
@@ -47,7 +42,11 @@ extension RouteTable {
             let badge = try store.issueBadge(
                 volunteerID: id, card: body.uid, print: body.print ?? false, slips: SlipBuilder(rules: rules), at: environment.clock.now())
             if body.print == true { environment.slipQueued() }
-            return environment.json(badge, status: .created)
+            var reply = environment.json(badge, status: .created)
+            var withoutCode = badge
+            withoutCode.code = nil
+            reply.replayBody = environment.json(withoutCode).body
+            return reply
         }
         add(.delete, "/v1/badges/:id") { _, context in
             environment.json(try store.revokeBadge(try context.parameters.id("id", as: Int64.self), at: environment.clock.now()))

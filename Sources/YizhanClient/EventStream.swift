@@ -67,8 +67,9 @@ public final class EventStream {
                 continue
             }
             guard let lineEnd = buffer.firstRange(of: [13, 10]) else { return }
-            let sizeText = String(decoding: buffer[..<lineEnd.lowerBound], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText, radix: 16) else { throw UnixHTTPClient.Failure.malformedResponse }
+            guard let size = UnixHTTPClient.chunkSize(buffer[..<lineEnd.lowerBound]) else {
+                throw UnixHTTPClient.Failure.malformedResponse
+            }
             buffer.removeFirst(lineEnd.upperBound)
             if size == 0 {
                 ended = true

@@ -152,14 +152,25 @@ public struct UnixHTTPClient: Sendable {
         var index = 0
         while index < bytes.count {
             guard let lineEnd = bytes[index...].indices.first(where: { bytes[$0] == 13 }),
-                let size = Int(String(decoding: bytes[index..<lineEnd], as: UTF8.self).split(separator: ";")[0], radix: 16)
+                let size = Self.chunkSize(bytes[index..<lineEnd])
             else { throw Failure.malformedResponse }
             if size == 0 { break }
             let start = lineEnd + 2
-            guard start + size <= bytes.count else { throw Failure.malformedResponse }
+            guard size <= bytes.count - start else { throw Failure.malformedResponse }
             output += bytes[start..<(start + size)]
             index = start + size + 2
         }
         return output
+    }
+
+    /// The size on a chunk's first line (hex digits, then optional `;extensions`); nil for
+    /// anything else, a sign or more than 8 digits included, so no server can make a
+    /// client index outside what it received.
+    static func chunkSize(_ line: some Collection<UInt8>) -> Int? {
+        let digits = line.prefix { $0 != UInt8(ascii: ";") }
+        guard (1...8).contains(digits.count), digits.allSatisfy({ $0 < 0x80 && Character(UnicodeScalar($0)).isHexDigit }) else {
+            return nil
+        }
+        return Int(String(decoding: digits, as: UTF8.self), radix: 16)
     }
 }

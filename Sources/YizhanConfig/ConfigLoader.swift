@@ -111,10 +111,15 @@ public enum ConfigLoader {
         let config = APIConfig(
             adminSocket: reader.string("admin_socket", default: "/run/yizhan/yizhand.sock")!,
             kioskSocket: reader.string("kiosk_socket", default: "/run/yizhan/kiosk.sock")!,
-            adminGroup: reader.string("admin_group", default: "yizhan-admin")!)
+            adminGroup: reader.string("admin_group", default: "yizhan-admin")!,
+            maximumConnections: reader.int("max_connections", default: 64, in: 2...512)!,
+            idleSeconds: reader.int("idle_seconds", default: 60, in: 5...3600)!)
         // sun_path holds 107 bytes and a terminating zero.
         for (key, path) in [("admin_socket", config.adminSocket), ("kiosk_socket", config.kioskSocket)] where path.utf8.count > 107 {
             reader.problem(key, "a socket path must be at most 107 bytes")
+        }
+        if config.adminSocket == config.kioskSocket {
+            reader.problem("kiosk_socket", "must differ from admin_socket: one socket cannot serve both")
         }
         return config
     }

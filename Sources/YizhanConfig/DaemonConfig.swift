@@ -62,6 +62,10 @@ public struct APIConfig: Sendable, Hashable {
     public var kioskSocket: String
     /// The group that may use the admin socket.
     public var adminGroup: String
+    /// Connections each socket serves at once; more wait in the listen backlog.
+    public var maximumConnections: Int
+    /// A connection with no request in progress for this long is closed.
+    public var idleSeconds: Int
 }
 
 /// One `[[scanner]]`.

@@ -14,15 +14,32 @@ import ServiceLifecycle
 /// The API's HTTP server on one Unix socket. Hummingbird's `Application` would serve the
 /// router as well, but it also refreshes a cached `Date` header every second, a wake-up an
 /// idle station board pays around the clock; here the date is formatted per response.
+///
+/// What one client can hold is bounded (`Limits`): past the connection limit the server
+/// stops accepting and further clients wait in the kernel's listen backlog, costing the
+/// daemon no descriptor; a connection with no request in progress is closed after the
+/// idle time; request heads are small.
 struct APIServer: Service {
+    /// What clients of one socket may hold.
+    struct Limits: Sendable {
+        var connections: Int
+        var idle: Duration
+        /// A request head (line and headers) larger than this is refused.
+        var headBytes = 16 * 1024
+    }
+
     let responder: RouterResponder<BasicRequestContext>
     let path: String
+    let limits: Limits
     let onRunning: @Sendable () -> Void
     let logger: Logger
 
-    init(router: Router<BasicRequestContext>, path: String, onRunning: @escaping @Sendable () -> Void, logger: Logger) {
+    init(
+        router: Router<BasicRequestContext>, path: String, limits: Limits, onRunning: @escaping @Sendable () -> Void, logger: Logger
+    ) {
         responder = router.buildResponder()
         self.path = path
+        self.limits = limits
         self.onRunning = onRunning
         self.logger = logger
     }
@@ -30,8 +47,14 @@ struct APIServer: Service {
     func run() async throws {
         let responder = self.responder
         let logger = self.logger
-        let server = try HTTPServerBuilder.http1().buildServer(
-            configuration: ServerConfiguration(address: .unixDomainSocket(path: path), serverName: nil),
+        let channel = HTTP1Channel.Configuration(
+            idleTimeout: .nanoseconds(Int64(limits.idle.components.seconds) * 1_000_000_000),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: limits.headBytes, maxHeaderListSize: limits.headBytes, maxHeaderFieldCount: 64))
+        let server = try HTTPServerBuilder.http1(configuration: channel).buildServer(
+            configuration: ServerConfiguration(
+                address: .unixDomainSocket(path: path), serverName: nil,
+                availableConnectionsDelegate: .maximum(limits.connections, logger: logger)),
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,
             responder: { request, writer, channel in

@@ -17,6 +17,8 @@ import YizhanStore
 /// Puts the daemon together from a validated config and runs it until SIGTERM.
 public enum Daemon {
     public static let version = "0.1.0"
+    /// The exit status when the database cannot be used; the unit does not restart on it.
+    public static let storeUnusableExitStatus: Int32 = 3
 
     /// Bootstraps logging to stderr (for the journal) and JSON lines under `log_dir`.
     public static func bootstrapLogging(_ config: DaemonConfig) throws {
@@ -40,7 +42,15 @@ public enum Daemon {
         let logger = Logger(label: "yizhand")
         let started = clock.now()
         let notifier = SystemdNotifier()
-        let store = try Store(stateDirectory: config.paths.stateDirectory)
+        let lock = try StateLock(stateDirectory: config.paths.stateDirectory)
+        defer { withExtendedLifetime(lock) {} }
+        let store: Store
+        do {
+            store = try Store(stateDirectory: config.paths.stateDirectory)
+        } catch {
+            refuseToStart(config, storeError: error, notifier: notifier, clock: clock, logger: logger)
+            throw error
+        }
         try store.syncCatalog(config.rules.catalog)
         let run = try store.recordRun(version: version, at: started)
         let interrupted = try store.markInterruptedPrintJobs(at: started)
@@ -125,12 +135,13 @@ public enum Daemon {
                 "ready",
                 metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)"])
         }
+        let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         let admin = try apiServer(
             environment: environment, surface: .admin, path: config.api.adminSocket, mode: 0o660, group: config.api.adminGroup,
-            readiness: readiness, logger: logger)
+            limits: limits, readiness: readiness, logger: logger)
         let kiosk = try apiServer(
-            environment: environment, surface: .kiosk, path: config.api.kioskSocket, mode: 0o666, group: nil, readiness: readiness,
-            logger: logger)
+            environment: environment, surface: .kiosk, path: config.api.kioskSocket, mode: 0o666, group: nil, limits: limits,
+            readiness: readiness, logger: logger)
         let reload = ReloadService(
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
             logger: logger)
@@ -148,19 +159,33 @@ public enum Daemon {
         logger.info("stopped")
     }
 
+    /// A store that cannot be opened (damaged, emptied, unreadable) stops the start: the
+    /// lights show the store-unusable signal (red steady), systemd's status and the journal
+    /// say why, and the exit status (3, which the unit does not restart on) leaves the
+    /// database as it is for the technician.
+    static func refuseToStart(
+        _ config: DaemonConfig, storeError: any Error, notifier: SystemdNotifier, clock: any StationClock, logger: Logger
+    ) {
+        logger.critical("the station's database cannot be used; not starting", metadata: ["error": "\(storeError)"])
+        notifier.send("STATUS=store unusable, not started: \(storeError)")
+        let output = lights(config, devices: DeviceRegistry(), events: EventBus(run: 0), clock: clock, logger: logger)
+        try? output?.show(config.signals.storeUnusable.steps.first?.lines ?? .red)
+    }
+
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is
     /// announced ready.
     static func apiServer(
-        environment: APIEnvironment, surface: APISurface, path: String, mode: mode_t, group: String?, readiness: Readiness, logger: Logger
+        environment: APIEnvironment, surface: APISurface, path: String, mode: mode_t, group: String?, limits: APIServer.Limits,
+        readiness: Readiness, logger: Logger
     ) throws -> some Service {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        unlink(path)
+        try SocketPath.prepare(path)
         return APIServer(
-            router: buildRouter(environment: environment, surface: surface), path: path,
+            router: buildRouter(environment: environment, surface: surface), path: path, limits: limits,
             onRunning: {
-                chmod(path, mode)
-                if let group, let entry = getgrnam(group) {
-                    chown(path, getuid(), entry.pointee.gr_gid)
+                do {
+                    try SocketPath.setPermissions(path, mode: mode, group: group)
+                } catch {
+                    logger.error("socket permissions not set", metadata: ["socket": "\(path)", "error": "\(error)"])
                 }
                 readiness.arrived()
             }, logger: logger)

@@ -15,6 +15,11 @@ public struct StationEvent: Sendable, Hashable {
 /// a client that reconnects with its last id gets every event after it that is still held,
 /// exactly once, then the live ones. A thousand are held by default: a day of a busy
 /// station, ten seconds of a scan storm, and about half a megabyte.
+///
+/// A subscriber's live events wait in a buffer of `liveBuffer` events: one that falls that
+/// far behind (a client that stops reading) is dropped, its stream ends, and it replays
+/// from its last id when it comes back. So a client costs at most that buffer, however
+/// long it stalls.
 public final class EventBus: Sendable {
     private struct State {
         var held: [StationEvent] = []
@@ -26,15 +31,19 @@ public final class EventBus: Sendable {
 
     private let state: Mutex<State>
     private let capacity: Int
+    private let liveBuffer: Int
     private let calendar: StationCalendar
     /// The first id of this run.
     public let firstID: Int64
 
     /// `run` numbers the daemon's runs, so that ids keep increasing after a restart.
-    public init(run: Int64, calendar: StationCalendar = StationCalendar(timeZone: .current), capacity: Int = 1_000) {
+    public init(
+        run: Int64, calendar: StationCalendar = StationCalendar(timeZone: .current), capacity: Int = 1_000, liveBuffer: Int = 64
+    ) {
         firstID = run << 32 + 1
         self.calendar = calendar
         self.capacity = capacity
+        self.liveBuffer = liveBuffer
         state = Mutex(State(next: firstID))
     }
 
@@ -50,37 +59,72 @@ public final class EventBus: Sendable {
             try container.encode(calendar.rfc3339(date))
         }
         let json = (try? encoder.encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return state.withLock { state in
+        let (id, behind) = state.withLock { state in
             let event = StationEvent(id: state.next, type: type, json: json)
             state.next += 1
             state.held.append(event)
             if state.held.count > capacity { state.held.removeFirst(state.held.count - capacity) }
-            for subscriber in state.subscribers.values { subscriber.yield(event) }
-            return event.id
+            var behind: [AsyncStream<StationEvent>.Continuation] = []
+            for (key, subscriber) in state.subscribers {
+                if case .dropped = subscriber.yield(event) {
+                    behind.append(subscriber)
+                    state.subscribers.removeValue(forKey: key)
+                }
+            }
+            return (event.id, behind)
         }
+        // Outside the lock: finishing runs the stream's termination handler, which takes it.
+        for subscriber in behind { subscriber.finish() }
+        return id
     }
 
-    /// Events after `after` that are still held, then every new one, until `close()` or
-    /// until the consumer stops. An id from an earlier run replays everything held.
-    public func subscribe(after: Int64?) -> AsyncStream<StationEvent> {
-        let (stream, continuation) = AsyncStream.makeStream(of: StationEvent.self)
-        let key: Int? = state.withLock { state in
-            for event in state.held where event.id > (after ?? .max) { continuation.yield(event) }
-            guard !state.closed else { return nil }
+    /// Events after `after` that are still held, then every new one, until `close()`, until
+    /// the consumer stops, or until it falls `liveBuffer` events behind. An id from an
+    /// earlier run replays everything held.
+    public func subscribe(after: Int64?) -> Subscription {
+        let (stream, continuation) = AsyncStream.makeStream(of: StationEvent.self, bufferingPolicy: .bufferingOldest(liveBuffer))
+        // The replay is a copy of the held list (its texts are shared, not copied), taken
+        // under the same lock that registers the subscriber: nothing falls in between.
+        let (replay, key): ([StationEvent], Int?) = state.withLock { state in
+            let replay = state.held.filter { $0.id > (after ?? .max) }
+            guard !state.closed else { return (replay, nil) }
             let key = state.nextSubscriber
             state.nextSubscriber += 1
             state.subscribers[key] = continuation
-            return key
+            return (replay, key)
         }
-        guard let key else {
+        if let key {
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: key) }
+            }
+        } else {
             continuation.finish()
-            return stream
         }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: key) }
-        }
-        return stream
+        return Subscription(replay: replay, live: stream)
     }
+
+    /// The held events a subscriber asked for, then the live ones.
+    public struct Subscription: AsyncSequence, Sendable {
+        let replay: [StationEvent]
+        let live: AsyncStream<StationEvent>
+
+        public func makeAsyncIterator() -> Iterator {
+            Iterator(replay: replay.makeIterator(), live: live.makeAsyncIterator())
+        }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            var replay: IndexingIterator<[StationEvent]>
+            var live: AsyncStream<StationEvent>.Iterator
+
+            public mutating func next() async -> StationEvent? {
+                if let event = replay.next() { return event }
+                return await live.next()
+            }
+        }
+    }
+
+    /// How many subscribers are connected, for status and tests.
+    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
     /// Ends every subscription: the daemon is stopping.
     public func close() {

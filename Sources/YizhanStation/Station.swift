@@ -87,6 +87,7 @@ public actor Station {
             self.session = decision.session
             if let openedPatrol { self.session.lastBadge = BadgeMark(patrolID: openedPatrol, at: now) }
             self.session.remember(payload, scanner: scanner, at: now, reply: decision.reply)
+            self.session.forgetStale(at: now, rules: rules)
             let result = ScanResult(seq: seq, reply: decision.reply)
             logger.info(
                 "scan",

@@ -5,6 +5,12 @@ import YizhanCore
 /// inserts the entry and updates the cached balance and earned total in the caller's
 /// transaction, so the cache can never drift from the entries.
 enum Ledger {
+    /// The largest change one entry may make, and the largest balance or lifetime total a
+    /// volunteer may reach: far beyond any real station (a patrol pays 2 to 4), and far
+    /// below where the sums could overflow.
+    static let maximumDelta = 100_000
+    static let maximumTotal = 100_000_000
+
     /// Posts one entry and returns its id. Throws `conflict` when `(kind, source)` was
     /// posted before, `negativeBalance` when the balance would drop below zero.
     @discardableResult
@@ -12,10 +18,21 @@ enum Ledger {
         _ db: Database, volunteerID: Int64, delta: Int, kind: LedgerKind, source: String, reverses: Int64? = nil,
         note: String? = nil, at now: Instant
     ) throws -> Int64 {
-        guard let balance = try Int.fetchOne(db, sql: "SELECT balance FROM volunteer WHERE id = ?", arguments: [volunteerID]) else {
+        guard
+            let row = try Row.fetchOne(
+                db, sql: "SELECT CAST(balance AS INTEGER) AS balance, CAST(earned AS INTEGER) AS earned FROM volunteer WHERE id = ?",
+                arguments: [volunteerID])
+        else {
             throw YizhanError(.notFound, "no volunteer \(volunteerID)")
         }
-        guard balance + delta >= 0 else {
+        let balance: Int = row["balance"]
+        let earned: Int = row["earned"]
+        guard abs(delta) <= maximumDelta else {
+            throw YizhanError(.invalidRequest, "an entry changes a balance by at most \(maximumDelta) points")
+        }
+        // |delta| is bounded, so only a positive delta on a total near Int.max (written before
+        // these bounds) can overflow; that is reported below, not trapped.
+        guard delta > 0 || balance + delta >= 0 else {
             throw YizhanError(.negativeBalance, "balance \(balance) cannot take \(delta)")
         }
         var earnedDelta = kind.earns ? delta : 0
@@ -24,6 +41,13 @@ enum Ledger {
             LedgerKind(rawValue: reversedKind)?.earns == true
         {
             earnedDelta = delta
+        }
+        // Reported, not trapped: a database written before these bounds may hold anything.
+        let newBalance = balance.addingReportingOverflow(delta)
+        let newEarned = earned.addingReportingOverflow(earnedDelta)
+        guard !newBalance.overflow, !newEarned.overflow, newBalance.partialValue <= maximumTotal, newEarned.partialValue <= maximumTotal
+        else {
+            throw YizhanError(.invalidRequest, "a balance or lifetime total cannot pass \(maximumTotal) points")
         }
         do {
             try db.execute(

@@ -80,11 +80,21 @@ extension Store {
     }
 
     /// Records how sending a job ended.
+    /// A badge slip that printed forgets its code: the code is the badge, and the stored
+    /// copy is only for reprinting a slip that did not come out.
     public func finishPrintJob(_ id: Int64, state: PrintJobState, error: String? = nil, at now: Instant) throws {
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE print_job SET state = ?, error = ?, updated_at = ? WHERE id = ? AND state = 'printing'",
                 arguments: [state.rawValue, error, Timestamp.text(now.wall), id])
+            let row = try PrintJobs.find(db, id: id)
+            if state == .printed, row["slip_kind"] == Slip.Kind.badge.rawValue {
+                var slip = try PrintJobs.slip(row)
+                slip.qr = nil
+                try db.execute(
+                    sql: "UPDATE print_job SET slip = ? WHERE id = ?",
+                    arguments: [String(decoding: try JSONEncoder().encode(slip), as: UTF8.self), id])
+            }
         }
     }
 
@@ -104,8 +114,12 @@ extension Store {
             guard PrintJobState(rawValue: row["state"])!.canBeReprinted else {
                 throw YizhanError(.invalidTransition, "job \(id) is still \(row["state"] as String)")
             }
+            let slip = try PrintJobs.slip(row)
+            if slip.kind == .badge, slip.qr == nil {
+                throw YizhanError(.invalidTransition, "job \(id) printed a badge, whose code is printed once: issue a new badge")
+            }
             let original: Int64 = row["reprint_of"] ?? id
-            let newID = try PrintJobs.enqueue(db, slip: try PrintJobs.slip(row), reprintOf: original, at: now)
+            let newID = try PrintJobs.enqueue(db, slip: slip, reprintOf: original, at: now)
             return PrintJobs.record(try PrintJobs.find(db, id: newID))
         }
     }

@@ -14,6 +14,9 @@ enum Schema {
         migrator.registerMigration("v3-daemon-runs") { db in
             try db.execute(sql: v3)
         }
+        migrator.registerMigration("v4-idempotency-fingerprints") { db in
+            try db.execute(sql: v4)
+        }
         return migrator
     }
 
@@ -181,5 +184,21 @@ enum Schema {
             version TEXT NOT NULL,
             started_at TEXT NOT NULL
         );
+        """
+
+    /// Answers kept by their key alone (scoped by socket), with a fingerprint of the request
+    /// they answered, so that a key reused for another request is refused. The old table's
+    /// answers are dropped: they were kept without fingerprints, and a badge's answer held
+    /// its code in plain text.
+    static let v4 = """
+        DROP TABLE idempotent_reply;
+        CREATE TABLE idempotent_reply (
+            key TEXT PRIMARY KEY,
+            fingerprint BLOB NOT NULL,
+            status INTEGER NOT NULL,
+            body BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX idempotent_reply_created ON idempotent_reply(created_at);
         """
 }

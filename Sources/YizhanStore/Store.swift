@@ -2,6 +2,10 @@ import Foundation
 import GRDB
 import YizhanCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The station's SQLite database: WAL with `synchronous=FULL`, so that whatever a commit
 /// returned for survives a power cut at any instant.
 public final class Store: Sendable {
@@ -20,14 +24,38 @@ public final class Store: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA cache_size = -1024")
+            // Content rewritten or deleted (a printed badge's code) is zeroed on disk, not
+            // left in a free page for a copy of the file to show.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+        }
+        // SQLite takes an empty file for an empty database and would start a new ledger on
+        // it; at a station that means the database was lost, which a technician must see.
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == 0 {
+            throw YizhanError(
+                .storeUnavailable,
+                "\(path) is empty (0 bytes), not a station database: restore a backup (yizhanctl backup) or move the file away to start a new one"
+            )
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            // A page damaged in the middle shows only when read: check the whole file now,
+            // not at the first scan that needs the page.
+            let check = try pool.read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
+            guard check == ["ok"] else {
+                throw YizhanError(
+                    .storeUnavailable,
+                    "\(path) is damaged (quick_check: \(check.prefix(3).joined(separator: "; "))): restore a backup (yizhanctl backup) before starting"
+                )
+            }
             // GRDB sets NORMAL with WAL; an acknowledged scan must survive a power cut.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             try Schema.migrator.migrate(pool)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            throw YizhanError(
+                .storeUnavailable,
+                "\(path) is damaged (\(error.message ?? error.description)): restore a backup (yizhanctl backup) before starting")
         } catch let error as DatabaseError {
             throw YizhanError(.storeUnavailable, "cannot open \(path): \(error.message ?? error.description)")
         }
@@ -47,10 +75,16 @@ public final class Store: Sendable {
 
     /// Writes a consistent copy of the database to `destination` while the daemon keeps
     /// writing: SQLite's online backup copies one read snapshot of the WAL database.
+    /// The copy is a new file: the path must name nothing yet, not even a symbolic link
+    /// (which SQLite would follow to wherever it points).
     public func backup(to destination: String) throws {
-        if FileManager.default.fileExists(atPath: destination) {
-            throw YizhanError(.conflict, "\(destination) already exists")
+        // O_EXCL with O_CREAT fails on anything already there, dangling links included.
+        let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+        guard descriptor >= 0 else {
+            let reason = errno == EEXIST ? "already exists" : String(cString: strerror(errno))
+            throw YizhanError(.conflict, "cannot write a backup to \(destination): \(reason)")
         }
+        close(descriptor)
         do {
             let copy = try DatabaseQueue(path: destination)
             try pool.backup(to: copy)

@@ -25,9 +25,12 @@ enum Volunteers {
 }
 
 extension Store {
-    /// Registers a volunteer.
+    /// Registers a volunteer; the name and phone are bounded and stripped of control
+    /// characters before they are stored, so none reaches a slip.
     public func registerVolunteer(name: String, role: VolunteerRole, phone: String?, at now: Instant) throws -> Volunteer {
-        try pool.write { db in
+        let name = try Volunteer.validName(name)
+        let phone = try phone.map(Volunteer.validPhone)
+        return try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO volunteer (name, role, phone, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, role.rawValue, phone, Timestamp.text(now.wall)])
@@ -52,7 +55,9 @@ extension Store {
 
     /// Changes a volunteer's name, role, phone or active flag.
     public func updateVolunteer(_ id: Int64, name: String?, role: VolunteerRole?, phone: String??, active: Bool?) throws -> Volunteer {
-        try pool.write { db in
+        let name = try name.map(Volunteer.validName)
+        let phone = try phone.map { try $0.map(Volunteer.validPhone) }
+        return try pool.write { db in
             var volunteer = try Volunteers.find(db, id: id)
             if let name { volunteer.name = name }
             if let role { volunteer.role = role }

@@ -36,7 +36,7 @@ enum FuzzTarget: String, CaseIterable {
             _ = ScanCode.parse(text)
         }
         let logged = ScanRejection.sanitised(bytes)
-        check(logged.utf8.allSatisfy { $0 >= 0x20 } && logged.count <= 64 * 4 + 24, "a log line that is not clean")
+        check(logged.utf8.allSatisfy { $0 >= 0x20 } && logged.count <= ScanRejection.loggedPrefix * 4 + 24, "a log line that is not clean")
     }
 
     /// Serial framing, fed in two pieces: lines never hold a line end or exceed the limit.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import YizhanConfig
+import YizhanCore
 import YizhanDaemon
 @_spi(ExperimentalCustomExecutors) import YizhanExecutors
 
@@ -51,6 +52,11 @@ struct Yizhand: AsyncParsableCommand {
             return
         }
         try Daemon.bootstrapLogging(loaded)
-        try await Daemon.run(config: loaded, configPath: config)
+        do {
+            try await Daemon.run(config: loaded, configPath: config)
+        } catch let error as YizhanError where error.code == .storeUnavailable {
+            FileHandle.standardError.write(Data("yizhand: \(error.message)\n".utf8))
+            throw ExitCode(Daemon.storeUnusableExitStatus)
+        }
     }
 }

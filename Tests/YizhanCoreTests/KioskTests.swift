@@ -114,4 +114,22 @@ import YizhanTestSupport
         #expect(decision.reply.reason == "volunteer_inactive")
         #expect(decision.effects.isEmpty)
     }
+
+    @Test func theSessionRemembersABoundedNumberOfScanners() {
+        let clock = Fixtures.clock("2026-11-30 09:00")
+        let rules = Fixtures.rules()
+        var session = KioskSession()
+        for index in 0..<40_000 {
+            let scanner = "kiosk:made-up-\(index)"
+            session.pending[scanner] = .item(id: "towel", since: clock.now())
+            session.remember("YZ:I:towel", scanner: scanner, at: clock.now(), reply: ScanReply(.attention, "item_selected", ""))
+            session.forgetStale(at: clock.now(), rules: rules)
+            clock.advance(by: .milliseconds(1))
+        }
+        #expect(session.pending.count == KioskSession.maximumScanners && session.recent.count <= KioskSession.maximumScanners)
+        #expect(session.pending["kiosk:made-up-39999"] != nil, "the newest are kept")
+        clock.advance(by: .seconds(3600))
+        session.forgetStale(at: clock.now(), rules: rules)
+        #expect(session.pending.isEmpty && session.recent.isEmpty, "timed-out selections and debounce entries are forgotten")
+    }
 }

@@ -38,7 +38,14 @@ import YizhanCore
     @Test func logsKeepOnlyASanitisedPrefix() {
         let raw: [UInt8] = Array("ab\\".utf8) + [0x00, 0xFF] + [UInt8](repeating: 0x41, count: 100)
         let text = ScanRejection.sanitised(raw)
-        #expect(text.hasPrefix("ab\\x5c\\x00\\xffAAA"))
-        #expect(text.hasSuffix("…(105 bytes)"))
+        #expect(text == "ab\\x5c\\x00\\xffAAA…(105 bytes)")
+    }
+
+    @Test func aNearMissBadgeIsLoggedWithoutItsToken() {
+        let token = "q7Vd0cWmR2xPz9LbT4nKfA"
+        for nearMiss in ["YZ;B;\(token)", "yz:b:\(token)", "YZ:B:\(token)!"] {
+            let logged = ScanRejection.sanitised(Array(nearMiss.utf8))
+            #expect(!logged.contains(token.prefix(4)), "\(logged)")
+        }
     }
 }

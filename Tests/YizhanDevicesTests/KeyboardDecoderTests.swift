@@ -133,7 +133,15 @@ import YizhanTestSupport
         #expect(framer.pause() == .line(Array("12".utf8)))
         #expect(framer.pause() == nil, "nothing left")
         #expect(framer.feed(ScannerInput.inputEvents("123456", enter: false)).isEmpty)
-        #expect(framer.pause() == .overflow(length: 6, prefix: Array("123456".utf8)), "longer than the limit")
+        #expect(framer.pause() == .overflow(length: 6, prefix: Array("12345".utf8)), "longer than the limit; one past it is kept")
+    }
+
+    @Test func aReaderThatNeverSendsItsTerminatorCostsABoundedBuffer() throws {
+        var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), endsOnPause: false, limit: 512)
+        let events = ScannerInput.inputEvents("1234567890", enter: false)
+        for _ in 0..<5_000 { #expect(framer.feed(events).isEmpty) }
+        let ended = framer.feed(ScannerInput.inputEvents("", enter: true))
+        #expect(ended == [.overflow(length: 50_000, prefix: Array(String(repeating: "1234567890", count: 7).utf8.prefix(64)))])
     }
 
     @Test func aPauseInsideAScanThatHasATerminatorIsIncomplete() throws {

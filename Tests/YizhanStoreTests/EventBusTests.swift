@@ -16,4 +16,20 @@ import YizhanStation
         for await event in stream { received.append(event.id) }
         #expect(received == Array(ids.suffix(3)) + [live])
     }
+
+    @Test func aSubscriberThatFallsBehindIsDroppedAndReplaysWhenItReturns() async {
+        let bus = EventBus(run: 1, capacity: 100, liveBuffer: 4)
+        let stalled = bus.subscribe(after: nil)
+        let ids = (1...10).map { bus.publish("n", ["n": $0]) }
+        #expect(bus.subscriberCount == 0, "dropped at the fifth event it did not take")
+        var received: [Int64] = []
+        for await event in stalled { received.append(event.id) }
+        #expect(received == Array(ids.prefix(4)), "what it had buffered, then the end")
+
+        let returned = bus.subscribe(after: received.last)
+        bus.close()
+        var replayed: [Int64] = []
+        for await event in returned { replayed.append(event.id) }
+        #expect(replayed == Array(ids.dropFirst(4)), "everything after its last id, once")
+    }
 }

@@ -83,11 +83,13 @@ import YizhanTestSupport
         }
         try old.close()
         let upgraded = try Store(path: path)
-        #expect(try upgraded.appliedMigrations() == ["v1-station", "v2-idempotency", "v3-daemon-runs"])
+        #expect(try upgraded.appliedMigrations() == ["v1-station", "v2-idempotency", "v3-daemon-runs", "v4-idempotency-fingerprints"])
         #expect(try upgraded.recordRun(version: "test", at: clock.now()) == 1)
         #expect(try upgraded.volunteer(1).name == "老志愿者")
-        try upgraded.storeIdempotentReply(IdempotentReply(status: 201, body: Data("{}".utf8)), key: "k", route: "POST /x", at: Date())
-        #expect(try upgraded.idempotentReply(key: "k", route: "POST /x")?.status == 201)
+        let fingerprint = IdempotentReply.fingerprint(method: "POST", path: "/x", body: Data())
+        try upgraded.storeIdempotentReply(
+            IdempotentReply(status: 201, body: Data("{}".utf8), fingerprint: fingerprint), key: "k", at: Date())
+        #expect(try upgraded.idempotentReply(key: "k")?.status == 201)
     }
 
     @Test func aBackupTakenWhileWritingIsConsistent() async throws {

@@ -99,8 +99,11 @@ extension ScanRejection {
     }
 
     /// The payload as it may appear in a log: printable ASCII kept, the rest hex-escaped,
-    /// cut at 64 bytes so that a stray scan cannot flood the log or leak a whole token.
-    public static func sanitised(_ bytes: [UInt8], limit: Int = 64) -> String {
+    /// cut at 8 bytes. Enough to tell what was scanned (`YZ;B;…`, a keyboard layout typing
+    /// `;` for `:`), too little to rebuild a badge token or a card UID from a near miss.
+    public static let loggedPrefix = 8
+
+    public static func sanitised(_ bytes: [UInt8], limit: Int = loggedPrefix) -> String {
         var text = ""
         for byte in bytes.prefix(limit) {
             if (0x20...0x7E).contains(byte) && byte != 0x5C {

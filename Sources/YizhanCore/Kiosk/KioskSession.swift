@@ -45,4 +45,34 @@ public struct KioskSession: Sendable {
             return nil
         }
     }
+
+    /// Most scanners remembered at once. The configured scanners are a handful; ids that
+    /// API clients name are many, and must not grow the daemon.
+    public static let maximumScanners = 64
+
+    /// Forgets what can no longer matter (debounce and selections that timed out), then the
+    /// oldest scanners beyond `maximumScanners`.
+    public mutating func forgetStale(at now: Instant, rules: Rules) {
+        recent = recent.filter { now.elapsed(since: $0.value.at) < rules.kiosk.debounce }
+        pending = pending.filter { pending(on: $0.key, at: now, rules: rules) != nil }
+        if recent.count > Self.maximumScanners {
+            let oldest = recent.sorted { $0.value.at.monotonicNanoseconds < $1.value.at.monotonicNanoseconds }.prefix(
+                recent.count - Self.maximumScanners)
+            for (scanner, _) in oldest { recent.removeValue(forKey: scanner) }
+        }
+        if pending.count > Self.maximumScanners {
+            let oldest = pending.sorted { $0.value.since.monotonicNanoseconds < $1.value.since.monotonicNanoseconds }.prefix(
+                pending.count - Self.maximumScanners)
+            for (scanner, _) in oldest { pending.removeValue(forKey: scanner) }
+        }
+    }
+}
+
+extension KioskSession.Pending {
+    /// When the selection was made.
+    var since: Instant {
+        switch self {
+        case .command(_, let since), .item(_, let since): since
+        }
+    }
 }

@@ -26,7 +26,7 @@ public struct HIDPOSDecoder: Sendable {
     let lengths: [UInt8: Int]
     let numbered: Bool
     public let limit: Int
-    private var scan: [UInt8] = []
+    private var scan: ScanBuffer
 
     public enum DescriptorError: Error, Equatable, CustomStringConvertible {
         case malformed(offset: Int)
@@ -48,6 +48,7 @@ public struct HIDPOSDecoder: Sendable {
         numbered = parsed.numbered
         lengths = parsed.bits.mapValues { ($0 + 7) / 8 + (parsed.numbered ? 1 : 0) }
         self.limit = limit
+        scan = ScanBuffer(limit: limit)
     }
 
     /// Feeds what the device node gave and returns the scans completed. The kernel hands over
@@ -73,12 +74,11 @@ public struct HIDPOSDecoder: Sendable {
             }
             while data.last == 0 { data.removeLast() }
             guard !data.isEmpty || !scan.isEmpty else { continue }
-            scan += data
+            scan.append(data)
             if continued { continue }
             // A scanner set to add a suffix adds it here too; it is framing, not the scan.
-            while let last = scan.last, last == 0x0D || last == 0x0A { scan.removeLast() }
-            if let frame = LineFramer.Frame.scan(scan, limit: limit) { frames.append(frame) }
-            scan.removeAll()
+            scan.dropTrailing { $0 == 0x0D || $0 == 0x0A }
+            if let frame = scan.finish() { frames.append(frame) }
         }
         return frames
     }

@@ -11,14 +11,14 @@ public struct KeyEventFramer {
     private let decoder: KeyboardDecoder
     /// Whether a pause ends a scan (readers configured with no terminator keys).
     public let endsOnPause: Bool
-    public let limit: Int
+    public var limit: Int { scan.limit }
     private var pending: [UInt8] = []
-    private var scan: [UInt8] = []
+    private var scan: ScanBuffer
 
     public init(decoder: KeyboardDecoder, endsOnPause: Bool, limit: Int = 512) {
         self.decoder = decoder
         self.endsOnPause = endsOnPause
-        self.limit = limit
+        scan = ScanBuffer(limit: limit)
     }
 
     /// Whether characters of an unfinished scan are waiting for more.
@@ -37,8 +37,8 @@ public struct KeyEventFramer {
             start += Self.eventSize
             guard type == Self.keyEvent, value != Self.autorepeat else { continue }
             switch decoder.key(code: code, pressed: value == 1) {
-            case .text(let text): scan += Array(text.utf8)
-            case .terminator: if let frame = finish() { frames.append(frame) }
+            case .text(let text): scan.append(text.utf8)
+            case .terminator: if let frame = scan.finish() { frames.append(frame) }
             case nil: break
             }
         }
@@ -48,14 +48,9 @@ public struct KeyEventFramer {
 
     /// The characters stopped without a terminator.
     public mutating func pause() -> LineFramer.Frame? {
-        guard !endsOnPause, !scan.isEmpty, scan.count <= limit else { return finish() }
-        defer { scan.removeAll(keepingCapacity: true) }
-        return .incomplete(scan)
-    }
-
-    private mutating func finish() -> LineFramer.Frame? {
-        defer { scan.removeAll(keepingCapacity: true) }
-        return .scan(scan, limit: limit)
+        guard !endsOnPause, !scan.isEmpty, scan.length <= limit else { return scan.finish() }
+        defer { scan.removeAll() }
+        return .incomplete(scan.bytes)
     }
 }
 

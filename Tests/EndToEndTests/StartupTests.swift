@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+import YizhanClient
+import YizhanTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What `yizhand` refuses to start on: another daemon's state or sockets, a path that is
+/// not a socket, a damaged or emptied database. Each refusal says why, changes nothing,
+/// and leaves whatever was running serving.
+@Suite(.serialized) struct StartupTests {
+    /// Runs `yizhand --config` to its end (a daemon that wrongly starts is stopped after 20 s
+    /// by `timeout`, exit 124).
+    static func runDaemon(_ configPath: String) throws -> Command {
+        let daemon = DaemonProcess.productsDirectory.appendingPathComponent("yizhand").path
+        return try Command.run("/usr/bin/timeout", ["20", daemon, "--config", configPath])
+    }
+
+    @Test func aSecondDaemonOnTheSameStateRefusesAndTheFirstKeepsItsSockets() throws {
+        let first = try DaemonProcess()
+        try first.start()
+        let second = try Self.runDaemon(first.configPath)
+        #expect(second.status == 1 && second.errors.contains("another yizhand (pid \(first.pid!)) is running"), "\(second.errors)")
+        #expect(try first.post("/v1/scans", ["code": "YZ:K:CANCEL"]).status == 200, "the first still serves its socket")
+
+        // Another state directory, the same sockets: refused while the first serves them.
+        let other = first.directory.file("other.toml")
+        let text = try String(contentsOfFile: first.configPath, encoding: .utf8)
+            .replacingOccurrences(of: first.directory.file("state"), with: first.directory.file("state-2"))
+        try text.write(toFile: other, atomically: true, encoding: .utf8)
+        let third = try Self.runDaemon(other)
+        #expect(third.status == 1 && third.errors.contains("is served by another process"), "\(third.errors)")
+        #expect(try first.post("/v1/scans", ["code": "YZ:K:CANCEL"]).status == 200)
+        #expect(first.stop() == 0)
+    }
+
+    @Test func aSocketPathNamingAFileIsRefusedAndTheFileKept() throws {
+        let daemon = try DaemonProcess()
+        let precious = daemon.directory.file("precious.sqlite")
+        try Data("ledger".utf8).write(to: URL(fileURLWithPath: precious))
+        try daemon.writeConfig(api: "[api]\nadmin_socket = \"\(daemon.adminSocket)\"\nkiosk_socket = \"\(precious)\"")
+        let run = try Self.runDaemon(daemon.configPath)
+        #expect(run.status == 1 && run.errors.contains("exists and is not a socket"), "\(run.errors)")
+        #expect(FileManager.default.contents(atPath: precious) == Data("ledger".utf8))
+
+        try daemon.writeConfig(api: "[api]\nadmin_socket = \"\(daemon.adminSocket)\"\nkiosk_socket = \"\(daemon.adminSocket)\"")
+        let check = try Command.run(
+            DaemonProcess.productsDirectory.appendingPathComponent("yizhand").path, ["--check-config", "--config", daemon.configPath])
+        #expect(check.status == 1 && check.errors.contains("api.kiosk_socket: must differ from admin_socket"), "\(check.errors)")
+    }
+
+    /// A database written by a run of the daemon, then stopped.
+    static func stoppedStation() throws -> DaemonProcess {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        for index in 0..<200 { _ = try daemon.post("/v1/volunteers", ["name": "志愿者\(index)"]) }
+        #expect(daemon.stop() == 0)
+        return daemon
+    }
+
+    @Test func aDamagedDatabaseRefusesToStartAndIsLeftAsItWas() throws {
+        let daemon = try Self.stoppedStation()
+        let database = daemon.directory.file("state/yizhan.sqlite")
+        // What the WAL still holds would be written into the file when it is opened.
+        try? FileManager.default.removeItem(atPath: database + "-wal")
+        try? FileManager.default.removeItem(atPath: database + "-shm")
+        var bytes = try #require(FileManager.default.contents(atPath: database))
+        #expect(bytes.count > 4 * 4096)
+        // Every page after the schema's overwritten, as a failing SD card does: the file still
+        // opens, and only reading its pages shows the damage.
+        for offset in (2 * 4096)..<bytes.count { bytes[offset] = UInt8(truncatingIfNeeded: offset * 7) }
+        try bytes.write(to: URL(fileURLWithPath: database))
+        let run = try Self.runDaemon(daemon.configPath)
+        #expect(run.status == 3 && run.errors.contains("is damaged ("), "\(run.status) \(run.errors)")
+        #expect(FileManager.default.contents(atPath: database) == bytes, "nothing written to it")
+    }
+
+    @Test func anEmptiedDatabaseRefusesToStartInsteadOfBeginningANewLedger() throws {
+        let daemon = try Self.stoppedStation()
+        let database = daemon.directory.file("state/yizhan.sqlite")
+        try Data().write(to: URL(fileURLWithPath: database))
+        try? FileManager.default.removeItem(atPath: database + "-wal")
+        let run = try Self.runDaemon(daemon.configPath)
+        #expect(run.status == 3 && run.errors.contains("is empty (0 bytes)"), "\(run.status) \(run.errors)")
+        #expect(FileManager.default.contents(atPath: database)?.isEmpty == true)
+    }
+
+    @Test func aBackupRefusesALinkOrAnExistingFile() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let target = daemon.directory.file("elsewhere")
+        let link = daemon.directory.file("dangling.sqlite")
+        symlink(target, link)
+        let refused = try daemon.post("/v1/backup", ["path": link])
+        #expect(refused.status == 409, "\(refused.status)")
+        #expect(!FileManager.default.fileExists(atPath: target), "nothing written through the link")
+        let existing = daemon.directory.file("existing.sqlite")
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: existing))
+        #expect(try daemon.post("/v1/backup", ["path": existing]).status == 409)
+        #expect(FileManager.default.contents(atPath: existing) == Data("keep".utf8))
+        #expect(try daemon.post("/v1/backup", ["path": daemon.directory.file("fresh.sqlite")]).status == 201)
+    }
+}
