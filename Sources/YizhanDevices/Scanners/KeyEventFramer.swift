@@ -48,9 +48,7 @@ public struct KeyEventFramer {
 
     /// The characters stopped without a terminator.
     public mutating func pause() -> LineFramer.Frame? {
-        guard !endsOnPause, !scan.isEmpty, scan.length <= limit else { return scan.finish() }
-        defer { scan.removeAll() }
-        return .incomplete(scan.bytes)
+        endsOnPause ? scan.finish() : scan.breakOff()
     }
 }
 

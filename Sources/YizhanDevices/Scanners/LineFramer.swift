@@ -9,36 +9,22 @@ public struct LineFramer: Sendable {
         case overflow(length: Int, prefix: [UInt8])
         /// Characters that stopped before their terminator came.
         case incomplete([UInt8])
-
-        /// A finished scan: a line, an overflow when longer than `limit`, nothing when empty.
-        static func scan(_ bytes: [UInt8], limit: Int) -> Frame? {
-            if bytes.isEmpty { return nil }
-            return bytes.count > limit ? .overflow(length: bytes.count, prefix: Array(bytes.prefix(64))) : .line(bytes)
-        }
     }
 
-    public let limit: Int
-    private var buffer: [UInt8] = []
-    private var overflowLength = 0
-    private var overflowPrefix: [UInt8] = []
+    public var limit: Int { line.limit }
+    private var line: ScanBuffer
     private var lastWasCR = false
 
     public init(limit: Int = 512) {
-        self.limit = limit
+        line = ScanBuffer(limit: limit)
     }
 
     /// Whether characters of an unfinished line are waiting for their terminator.
-    public var isInsideLine: Bool { !buffer.isEmpty || overflowLength > 0 }
+    public var isInsideLine: Bool { !line.isEmpty }
 
     /// The characters stopped: what there is of the line is incomplete, and dropped.
     public mutating func pause() -> Frame? {
-        defer {
-            buffer.removeAll(keepingCapacity: true)
-            overflowLength = 0
-            overflowPrefix = []
-        }
-        if overflowLength > 0 { return .overflow(length: overflowLength, prefix: overflowPrefix) }
-        return buffer.isEmpty ? nil : .incomplete(buffer)
+        line.breakOff()
     }
 
     /// Feeds bytes and returns the frames they complete.
@@ -51,24 +37,9 @@ public struct LineFramer: Sendable {
             }
             lastWasCR = byte == 0x0D
             if byte == 0x0A || byte == 0x0D {
-                if overflowLength > 0 {
-                    frames.append(.overflow(length: overflowLength, prefix: overflowPrefix))
-                } else if !buffer.isEmpty {
-                    frames.append(.line(buffer))
-                }
-                buffer.removeAll(keepingCapacity: true)
-                overflowLength = 0
-                overflowPrefix = []
-                continue
-            }
-            if overflowLength > 0 {
-                overflowLength += 1
-            } else if buffer.count == limit {
-                overflowLength = buffer.count + 1
-                overflowPrefix = Array(buffer.prefix(64))
-                buffer.removeAll(keepingCapacity: true)
+                if let frame = line.finish() { frames.append(frame) }
             } else {
-                buffer.append(byte)
+                line.append(CollectionOfOne(byte))
             }
         }
         return frames

@@ -1,6 +1,7 @@
 /// The characters of a scan in progress, held up to one past the limit: a device that never
 /// sends its terminator (or a continuation bit that never clears) costs a bounded buffer,
-/// and the scan ends as an overflow that still knows how long it was.
+/// and the scan ends as an overflow that still knows how long it was. Every framer (lines,
+/// key events, HID POS reports) keeps its scan in one.
 struct ScanBuffer: Sendable {
     let limit: Int
     private(set) var bytes: [UInt8] = []
@@ -33,6 +34,14 @@ struct ScanBuffer: Sendable {
         defer { removeAll() }
         guard length > 0 else { return nil }
         return length > limit ? .overflow(length: length, prefix: Array(bytes.prefix(64))) : .line(bytes)
+    }
+
+    /// The scan broke off before its end: an overflow if it was already too long, else what
+    /// there is as incomplete (nil when empty); the buffer emptied.
+    mutating func breakOff() -> LineFramer.Frame? {
+        guard length <= limit else { return finish() }
+        defer { removeAll() }
+        return bytes.isEmpty ? nil : .incomplete(bytes)
     }
 
     mutating func removeAll() {
