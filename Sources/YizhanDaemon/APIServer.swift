@@ -18,7 +18,8 @@ import ServiceLifecycle
 /// What one client can hold is bounded (`Limits`): past the connection limit the server
 /// stops accepting and further clients wait in the kernel's listen backlog, costing the
 /// daemon no descriptor; a connection with no request in progress is closed after the
-/// idle time; request heads are small.
+/// idle time; a client that stops taking what it is sent is disconnected; request heads are
+/// small.
 struct APIServer: Service {
     /// What clients of one socket may hold.
     struct Limits: Sendable {
@@ -26,6 +27,9 @@ struct APIServer: Service {
         var idle: Duration
         /// A request head (line and headers) larger than this is refused.
         var headBytes = 16 * 1024
+        /// A client that takes nothing of what it is sent for this long is disconnected
+        /// (an event-stream client that stopped reading).
+        var stalled: Duration = .seconds(10)
     }
 
     let responder: RouterResponder<BasicRequestContext>
@@ -47,8 +51,10 @@ struct APIServer: Service {
     func run() async throws {
         let responder = self.responder
         let logger = self.logger
+        let stalled = TimeAmount.seconds(limits.stalled.components.seconds)
         let channel = HTTP1Channel.Configuration(
-            idleTimeout: .nanoseconds(Int64(limits.idle.components.seconds) * 1_000_000_000),
+            additionalChannelHandlers: [StalledClientHandler(timeout: stalled)],
+            idleTimeout: .seconds(limits.idle.components.seconds),
             httpDecoderConfiguration: .init(
                 maxHeaderFieldSize: limits.headBytes, maxHeaderListSize: limits.headBytes, maxHeaderFieldCount: 64))
         let server = try HTTPServerBuilder.http1(configuration: channel).buildServer(
@@ -80,5 +86,43 @@ struct APIServer: Service {
         var buffer = [CChar](repeating: 0, count: 40)
         let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
         return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+/// Closes a connection whose outbound buffer has stayed full (NIO reports it unwritable)
+/// for `timeout`. Hummingbird's idle timeout spares a connection with a response in
+/// progress, and a response's writer waits for room without end: without this, a client
+/// that opens the event stream and never reads holds its connection, its task and its
+/// buffered bytes for ever, and a clean stop waits for it.
+final class StalledClientHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = Any
+
+    private let timeout: TimeAmount
+    private var closing: Scheduled<Void>?
+
+    init(timeout: TimeAmount) {
+        self.timeout = timeout
+    }
+
+    /// A reply to a station client is small; what a client does not take is held in the
+    /// daemon only up to this (NIO's default lets 64 KiB of small writes pile up).
+    func handlerAdded(context: ChannelHandlerContext) {
+        context.channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
+            .whenFailure { _ in }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            closing?.cancel()
+            closing = nil
+        } else if closing == nil {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            closing = context.eventLoop.scheduleTask(in: timeout) { bound.value.close(promise: nil) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        closing?.cancel()
     }
 }

@@ -36,13 +36,17 @@ import Testing
     @Test func sleepersWakeInDeadlineOrderAndNeverEarly() async {
         let woken = Record<Int>()
         let early = Record<Int>()
+        // Deadlines from one instant, far enough ahead that every sleeper is waiting before
+        // the first is due: the order tested is the timers', not how soon a loaded machine
+        // starts each task.
+        let base = ContinuousClock.now + .milliseconds(500)
         await withTaskExecutorPreference(pool) {
             await withTaskGroup(of: Void.self) { group in
                 for milliseconds in [60, 20, 0, 40, 80] {
                     group.addTask {
-                        let start = ContinuousClock.now
-                        try? await Task.sleep(for: .milliseconds(milliseconds))
-                        if ContinuousClock.now - start < .milliseconds(milliseconds) { early.append(milliseconds) }
+                        let deadline = base + .milliseconds(milliseconds)
+                        try? await Task.sleep(until: deadline)
+                        if ContinuousClock.now < deadline { early.append(milliseconds) }
                         woken.append(milliseconds)
                     }
                 }
