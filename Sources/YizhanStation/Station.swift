@@ -111,7 +111,7 @@ public actor Station {
         ScanDecision, Int64, Int64?, [Int64]
     ) {
         try store.pool.write { db in
-            let transaction = ScanTransaction(db, rules: rules)
+            let transaction = ScanTransaction(db, rules: rules, credentials: store.credentials)
             let (expired, open) = try transaction.expirePatrols(at: now)
             let facts = try transaction.facts(for: code, openPatrols: open, selectedItem: selectedItem, at: now)
             let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
@@ -173,7 +173,8 @@ public actor Station {
     /// Records a scan that changed nothing (rejected, debounced, or refused by a failing store).
     private func record(_ reply: ScanReply, payload: String, scanner: String, at now: Instant) -> ScanResult {
         let seq = try? store.pool.write { db in
-            try ScanTransaction(db, rules: rules).record(scanner: scanner, payload: payload, reply: reply, at: now)
+            try ScanTransaction(db, rules: rules, credentials: store.credentials).record(
+                scanner: scanner, payload: payload, reply: reply, at: now)
         }
         let result = ScanResult(seq: seq, reply: reply)
         publish(CommittedScan(scanner: scanner, result: result, effects: [], at: now))

@@ -1,22 +1,23 @@
 import Crypto
 import Foundation
+import YizhanCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Badge tokens and card UIDs are stored only as hashes, so a copy of the database cannot
 /// be turned into working badges.
 public enum Credentials {
-    /// SHA-256 of a QR badge token.
+    /// SHA-256 of a QR badge token: 18 random bytes, too many to try them all.
     public static func hash(qrToken token: String) -> String {
-        digest("qr:" + token)
+        hex(SHA256.hash(data: Data(("qr:" + token).utf8)))
     }
 
-    /// SHA-256 of a card UID as the reader emits it, normalised to upper case.
-    public static func hash(cardUID uid: String) -> String {
-        digest("card:" + uid.uppercased())
-    }
-
-    /// The scan log keeps only a hash of each payload.
-    public static func payloadHash(_ payload: String) -> String {
-        digest("scan:" + payload)
+    /// The unkeyed SHA-256 of a card UID that databases written before the station's key
+    /// hold; a card found by it is re-hashed under the key at its first scan.
+    static func legacyHash(cardUID uid: String) -> String {
+        hex(SHA256.hash(data: Data(("card:" + uid.uppercased()).utf8)))
     }
 
     /// A new badge token: 18 random bytes as 24 base64url characters.
@@ -29,13 +30,64 @@ public enum Credentials {
             .replacingOccurrences(of: "=", with: "")
     }
 
-    private static func digest(_ text: String) -> String {
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let hex = Array("0123456789abcdef".utf8)
         var digits: [UInt8] = []
-        for byte in SHA256.hash(data: Data(text.utf8)) {
+        for byte in bytes {
             digits.append(hex[Int(byte >> 4)])
             digits.append(hex[Int(byte & 0x0F)])
         }
         return String(decoding: digits, as: UTF8.self)
+    }
+}
+
+/// The station's own key for hashing what has little entropy: a card UID is 4 to 7 bytes,
+/// so an unkeyed hash of one is reversed by trying them all, and scan payloads include UIDs.
+/// HMAC-SHA256 under a key kept beside the database but never in it: a copy of the
+/// database (a backup) alone tells nothing of the cards.
+public struct CredentialKey: Sendable {
+    private let key: SymmetricKey
+
+    public init(key: SymmetricKey) {
+        self.key = key
+    }
+
+    /// The key in `path`, made (32 random bytes, mode 0600) when there is none yet and
+    /// `create` allows: a database that has cards hashed under a key must get that key
+    /// back, not a new one under which no card would be found.
+    public static func load(path: String, create: Bool) throws -> CredentialKey {
+        let descriptor = create ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) : -1
+        if descriptor >= 0 {
+            let key = SymmetricKey(size: .bits256)
+            let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            let synced = fsync(descriptor)
+            close(descriptor)
+            guard written == 32, synced == 0 else {
+                unlink(path)
+                throw YizhanError(.storeUnavailable, "cannot write the credential key \(path)")
+            }
+        } else if create && errno != EEXIST {
+            throw YizhanError(.storeUnavailable, "cannot create the credential key \(path): \(String(cString: strerror(errno)))")
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
+            throw YizhanError(
+                .storeUnavailable, "\(path) is not a credential key (32 bytes): restore it from where the backups are kept")
+        }
+        return CredentialKey(key: SymmetricKey(data: data))
+    }
+
+    /// A card UID as the reader emits it, normalised to upper case. The `k1:` prefix tells
+    /// keyed hashes from the unkeyed ones of older databases.
+    public func hash(cardUID uid: String) -> String {
+        "k1:" + mac("card:" + uid.uppercased())
+    }
+
+    /// The scan log keeps only this of each payload.
+    public func payloadHash(_ payload: String) -> String {
+        mac("scan:" + payload)
+    }
+
+    private func mac(_ text: String) -> String {
+        Credentials.hex(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key))
     }
 }

@@ -7,10 +7,12 @@ import YizhanCore
 public struct ScanTransaction {
     let db: Database
     let rules: Rules
+    let credentials: CredentialKey
 
-    public init(_ db: Database, rules: Rules) {
+    public init(_ db: Database, rules: Rules, credentials: CredentialKey) {
         self.db = db
         self.rules = rules
+        self.credentials = credentials
     }
 
     /// Closes patrols that expired before this scan, so it sees the station as it is now;
@@ -28,7 +30,7 @@ public struct ScanTransaction {
         case .badge(let token):
             facts.volunteer = try volunteer(credential: Credentials.hash(qrToken: token))
         case .card(let uid):
-            facts.volunteer = try volunteer(credential: Credentials.hash(cardUID: uid))
+            facts.volunteer = try cardHolder(uid)
         case .item(let id):
             facts.item = try itemFacts(id, volunteerID: nil, at: now)
         case .redemption(let code):
@@ -74,7 +76,7 @@ public struct ScanTransaction {
 
     /// Records the scan in the scan log and returns its sequence number.
     public func record(scanner: String, payload: String, reply: ScanReply, at now: Instant) throws -> Int64 {
-        try Scans.record(db, scanner: scanner, payload: payload, reply: reply, at: now)
+        try Scans.record(db, scanner: scanner, payloadHash: credentials.payloadHash(payload), reply: reply, at: now)
     }
 
     private func volunteer(credential hash: String) throws -> Volunteer? {
@@ -88,6 +90,17 @@ public struct ScanTransaction {
         return row.map(Volunteers.volunteer)
     }
 
+    /// The volunteer whose card this is. A card registered before the station had its key
+    /// is found by its old unkeyed hash once, and re-hashed under the key then.
+    private func cardHolder(_ uid: String) throws -> Volunteer? {
+        let keyed = credentials.hash(cardUID: uid)
+        if let volunteer = try volunteer(credential: keyed) { return volunteer }
+        let legacy = Credentials.legacyHash(cardUID: uid)
+        guard let volunteer = try volunteer(credential: legacy) else { return nil }
+        try db.execute(sql: "UPDATE badge SET credential_hash = ? WHERE credential_hash = ?", arguments: [keyed, legacy])
+        return volunteer
+    }
+
     private func itemFacts(_ id: String, volunteerID: Int64?, at now: Instant) throws -> RedemptionRulebook.ItemFacts? {
         guard let item = try Catalog.item(db, id: id) else { return nil }
         let redeemed = try volunteerID.map {
@@ -99,7 +112,7 @@ public struct ScanTransaction {
 
 /// The scan log.
 enum Scans {
-    static func record(_ db: Database, scanner: String, payload: String, reply: ScanReply, at now: Instant) throws -> Int64 {
+    static func record(_ db: Database, scanner: String, payloadHash: String, reply: ScanReply, at now: Instant) throws -> Int64 {
         try db.cachedStatement(
             sql: """
                 INSERT INTO scan (scanner, payload_hash, outcome, reason, at, mono, boot, clock_synced)
@@ -107,7 +120,7 @@ enum Scans {
                 """
         ).execute(
             arguments: [
-                scanner, Credentials.payloadHash(payload), reply.outcome.rawValue, reply.reason, Timestamp.text(now.wall),
+                scanner, payloadHash, reply.outcome.rawValue, reply.reason, Timestamp.text(now.wall),
                 Int64(now.monotonicNanoseconds), now.boot, now.synchronised,
             ])
         return db.lastInsertedRowID

@@ -13,6 +13,8 @@ public final class Store: Sendable {
     public let pool: DatabasePool
     /// The path of the database file.
     public let path: String
+    /// Hashes card UIDs and scan payloads; kept in `credential.key` beside the database.
+    public let credentials: CredentialKey
 
     /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
     public init(path: String) throws {
@@ -60,6 +62,11 @@ public final class Store: Sendable {
             throw YizhanError(.storeUnavailable, "cannot open \(path): \(error.message ?? error.description)")
         }
         self.path = path
+        let keyed = try pool.read {
+            try Bool.fetchOne($0, sql: "SELECT EXISTS (SELECT 1 FROM badge WHERE credential_hash LIKE 'k1:%')") ?? false
+        }
+        credentials = try CredentialKey.load(
+            path: (path as NSString).deletingLastPathComponent + "/credential.key", create: !keyed)
     }
 
     /// Opens the database in `stateDirectory`, creating the directory if needed.

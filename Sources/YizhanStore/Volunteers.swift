@@ -83,7 +83,11 @@ extension Store {
                     throw YizhanError(.invalidRequest, "a card uid is 4 to 32 digits or hex characters")
                 }
                 kind = "card"
-                hash = Credentials.hash(cardUID: normalised)
+                hash = credentials.hash(cardUID: normalised)
+                let legacy = Credentials.legacyHash(cardUID: normalised)
+                let registered = try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM badge WHERE credential_hash = ? AND revoked_at IS NULL)", arguments: [legacy])
+                if registered == true { throw YizhanError(.conflict, "this card is already registered") }
             } else {
                 let token = Credentials.newToken()
                 kind = "qr"
