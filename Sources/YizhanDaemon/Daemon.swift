@@ -151,6 +151,11 @@ public enum Daemon {
         var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell), reload]
         services += scanners
         services.append(signals)
+        services.append(
+            StoreVerification(station: station) { error in
+                signals.storeFailed()
+                announceStoreUnusable(error, notifier: notifier, logger: logger)
+            })
         services += buttons(config, clock: clock, devices: devices, store: store, slipQueued: { printDoorbell.ring() }, logger: logger)
         services.append(ShutdownAnnouncer(notifier: notifier, events: events, logger: logger))
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
@@ -166,10 +171,14 @@ public enum Daemon {
     static func refuseToStart(
         _ config: DaemonConfig, storeError: any Error, notifier: SystemdNotifier, clock: any StationClock, logger: Logger
     ) {
-        logger.critical("the station's database cannot be used; not starting", metadata: ["error": "\(storeError)"])
-        notifier.send("STATUS=store unusable, not started: \(storeError)")
+        announceStoreUnusable(storeError, notifier: notifier, logger: logger)
         let output = lights(config, devices: DeviceRegistry(), events: EventBus(run: 0), clock: clock, logger: logger)
         try? output?.show(config.signals.storeUnusable.steps.first?.lines ?? .red)
+    }
+
+    static func announceStoreUnusable(_ error: any Error, notifier: SystemdNotifier, logger: Logger) {
+        logger.critical("the station's database cannot be used; stopping", metadata: ["error": "\(error)"])
+        notifier.send("STATUS=store unusable, stopped: \(error)")
     }
 
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is

@@ -18,6 +18,7 @@ final class SignalService: Service {
     }
 
     private let output: (any SignalOutput)?
+    private let plan: SignalPlan
     private let backend: String
     private let clock: any StationClock
     private let devices: DeviceRegistry
@@ -27,6 +28,7 @@ final class SignalService: Service {
 
     init(output: (any SignalOutput)?, backend: String, plan: SignalPlan, clock: any StationClock, devices: DeviceRegistry, logger: Logger) {
         self.output = output
+        self.plan = plan
         self.backend = backend
         self.clock = clock
         self.devices = devices
@@ -51,6 +53,19 @@ final class SignalService: Service {
         let now = clock.now()
         state.withLock { state in state.player.setHealth(health(storeUsable: state.storeUsable), at: now) }
         doorbell.ring()
+    }
+
+    /// The database was found damaged and the daemon is about to stop: the store-unusable
+    /// signal is shown at once, not at the player's next step.
+    func storeFailed() {
+        let now = clock.now()
+        let lines = plan.storeUnusable.steps.first?.lines ?? .red
+        state.withLock { state in
+            state.storeUsable = false
+            state.player.setHealth(.storeUnusable, at: now)
+            state.lines = lines
+        }
+        try? output?.show(lines)
     }
 
     private func health(storeUsable: Bool) -> StationHealth {

@@ -193,3 +193,24 @@ final class ShutdownAnnouncer: Service {
         events.close()
     }
 }
+
+/// Reads every page of the database once the daemon is ready (`Station.verifyStore`):
+/// about a second at a million ledger entries, which start-up must not wait for. Scans wait
+/// for it on the station. A damaged database stops the daemon at once, with status 3,
+/// before any scan is taken on it, and without the checkpoint a clean stop would write
+/// into the damaged file.
+struct StoreVerification: Service {
+    let station: Station
+    let failed: @Sendable (YizhanError) -> Void
+
+    func run() async throws {
+        do {
+            try await station.verifyStore()
+        } catch let error as YizhanError {
+            failed(error)
+            FileHandle.standardError.write(Data("yizhand: \(error.message)\n".utf8))
+            exit(Daemon.storeUnusableExitStatus)
+        }
+        try? await gracefulShutdown()
+    }
+}

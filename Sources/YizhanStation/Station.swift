@@ -27,6 +27,8 @@ public actor Station {
     private var rules: Rules
     private var kiosk: Kiosk
     private var session = KioskSession()
+    /// Set when `verifyStore` found the database damaged: no scan is taken after that.
+    private var damage: YizhanError?
     private let logger: Logger
     private let observers: StationObservers
     /// The event stream that scans and expiries are published on.
@@ -66,8 +68,23 @@ public actor Station {
         }
     }
 
+    /// Checks every page of the database. Run on the station, so scans that arrive while it
+    /// runs wait for it, and none is taken on a database found damaged.
+    public func verifyStore() throws {
+        do {
+            try store.verify()
+        } catch let error as YizhanError {
+            damage = error
+            throw error
+        }
+    }
+
+    /// The reply when the database cannot take the scan (found damaged, or a commit failed).
+    private static let storeUnusable = ScanReply(.error, YizhanError.Code.storeUnavailable.rawValue, "系统存储故障，请联系负责人")
+
     /// Handles one scan payload (terminator removed).
     public func scan(_ payload: String, scanner: String) async -> ScanResult {
+        guard damage == nil else { return ScanResult(seq: nil, reply: Self.storeUnusable) }
         let now = clock.now()
         if let earlier = session.debounced(payload, scanner: scanner, at: now, window: rules.kiosk.debounce) {
             let reply = ScanReply(earlier.outcome, "debounced", earlier.message)
@@ -99,8 +116,7 @@ public actor Station {
             return result
         } catch {
             logger.error("scan not committed", metadata: ["scanner": "\(scanner)", "error": "\(error)"])
-            let reply = ScanReply(.error, YizhanError.Code.storeUnavailable.rawValue, "系统存储故障，请联系负责人")
-            return record(reply, payload: payload, scanner: scanner, at: now)
+            return record(Self.storeUnusable, payload: payload, scanner: scanner, at: now)
         }
     }
 
@@ -164,6 +180,7 @@ public actor Station {
     }
 
     private func reject(_ rejection: ScanRejection, payload: String, raw: [UInt8], scanner: String) -> ScanResult {
+        guard damage == nil else { return ScanResult(seq: nil, reply: Self.storeUnusable) }
         logger.warning(
             "scan rejected",
             metadata: ["scanner": "\(scanner)", "reason": "\(rejection.rawValue)", "payload": "\(ScanRejection.sanitised(raw))"])

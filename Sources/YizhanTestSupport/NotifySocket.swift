@@ -30,7 +30,10 @@ public final class NotifySocket: @unchecked Sendable {
 
     /// The next datagram, or nil when none comes within `timeout`.
     public func receive(timeout: Duration) -> String? {
-        var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        // A zero timeval would mean "wait for ever": sub-second timeouts keep their
+        // microseconds, and nothing shorter than one is asked for.
+        let microseconds = max(1, timeout.components.seconds * 1_000_000 + timeout.components.attoseconds / 1_000_000_000_000)
+        var wait = timeval(tv_sec: Int(microseconds / 1_000_000), tv_usec: Int(microseconds % 1_000_000))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
         let count = buffer.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, $0.count, 0) }

@@ -60,21 +60,47 @@ import YizhanTestSupport
         return daemon
     }
 
-    @Test func aDamagedDatabaseRefusesToStartAndIsLeftAsItWas() throws {
-        let daemon = try Self.stoppedStation()
-        let database = daemon.directory.file("state/yizhan.sqlite")
-        // What the WAL still holds would be written into the file when it is opened.
+    /// Checkpoints the database and overwrites the pages that hold the volunteers (found by
+    /// SQLite's `dbstat`), as a failing SD card would: the file still opens, the daemon
+    /// starts, and only reading those pages shows the damage. Returns the damaged bytes.
+    static func damageVolunteerPages(_ database: String) throws -> Data {
+        let python = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            pages = [p for (p,) in db.execute("SELECT pageno FROM dbstat WHERE name = 'volunteer' AND pagetype = 'leaf'")]
+            db.close()
+            size = 4096
+            with open(sys.argv[1], "r+b") as f:
+                for page in pages:
+                    f.seek((page - 1) * size)
+                    f.write(bytes((i * 7) & 255 for i in range(size)))
+            print(len(pages))
+            """
+        let run = try Command.run("/usr/bin/python3", ["-c", python, database])
+        #expect(run.status == 0 && (Int(run.output.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 1, "\(run.errors)")
         try? FileManager.default.removeItem(atPath: database + "-wal")
         try? FileManager.default.removeItem(atPath: database + "-shm")
-        var bytes = try #require(FileManager.default.contents(atPath: database))
-        #expect(bytes.count > 4 * 4096)
-        // Every page after the schema's overwritten, as a failing SD card does: the file still
-        // opens, and only reading its pages shows the damage.
-        for offset in (2 * 4096)..<bytes.count { bytes[offset] = UInt8(truncatingIfNeeded: offset * 7) }
-        try bytes.write(to: URL(fileURLWithPath: database))
-        let run = try Self.runDaemon(daemon.configPath)
-        #expect(run.status == 3 && run.errors.contains("is damaged ("), "\(run.status) \(run.errors)")
-        #expect(FileManager.default.contents(atPath: database) == bytes, "nothing written to it")
+        return try #require(FileManager.default.contents(atPath: database))
+    }
+
+    @Test func aDamagedDatabaseStopsTheDaemonAndIsLeftAsItWas() throws {
+        let daemon = try Self.stoppedStation()
+        let database = daemon.directory.file("state/yizhan.sqlite")
+        let damaged = try Self.damageVolunteerPages(database)
+        // The check runs beside start-up (a large ledger takes a second to read), with scans
+        // held on the station until it passes; here it fails, and the daemon stops with 3.
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = daemon.notify.path
+        let run = try Command.run(
+            "/usr/bin/timeout",
+            ["20", DaemonProcess.productsDirectory.appendingPathComponent("yizhand").path, "--config", daemon.configPath],
+            environment: environment)
+        #expect(run.status == 3 && run.errors.contains("is damaged (quick_check"), "\(run.status) \(run.errors)")
+        var said: [String] = []
+        while let message = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(message) }
+        #expect(said.contains { $0.hasPrefix("STATUS=store unusable, stopped:") && $0.contains("is damaged") }, "\(said)")
+        #expect(FileManager.default.contents(atPath: database) == damaged, "nothing written into the damaged file")
     }
 
     @Test func anEmptiedDatabaseRefusesToStartInsteadOfBeginningANewLedger() throws {
