@@ -234,4 +234,21 @@ import YizhanTestSupport
         #expect(printed.range(of: Data([0xBC, 0xD7, 0x56, 0x40, 0xD2, 0xD2])) != nil)
         #expect(printed.range(of: Data([0xBC, 0xD7, 0x1D, 0x56])) == nil)
     }
+
+    @Test func aNearMissBadgeScanIsLoggedWithoutItsToken() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let volunteer = try daemon.registerVolunteer("甲", points: 10)
+        let token = String(volunteer.badge.dropFirst(5))
+        // A keyboard layout typing ';' for ':', caps lock, a stray suffix: each rejected.
+        try daemon.scanThroughFIFO("YZ;B;" + token, "yz:b:" + token, volunteer.badge + "!")
+        #expect(
+            daemon.waitUntil {
+                ((try? String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)) ?? "")
+                    .components(separatedBy: "scan rejected").count == 4
+            })
+        #expect(daemon.stop() == 0)
+        let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
+        #expect(!log.contains(token.dropFirst(3).prefix(8)), "no part of the token past a safe prefix is logged")
+    }
 }

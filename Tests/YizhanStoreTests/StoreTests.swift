@@ -71,6 +71,19 @@ import YizhanTestSupport
         #expect(throws: DatabaseError.self) { try store.pool.write { try $0.execute(sql: "DELETE FROM ledger_entry") } }
     }
 
+    @Test func idempotentRepliesAreLetGoAfterADay() throws {
+        let fingerprint = IdempotentReply.fingerprint(method: "POST", path: "/x", body: Data())
+        let reply = IdempotentReply(status: 201, body: Data("{}".utf8), fingerprint: fingerprint)
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.storeIdempotentReply(reply, key: "admin:old", at: start)
+        try store.storeIdempotentReply(reply, key: "admin:new", at: start.addingTimeInterval(Store.idempotencyRetention - 60))
+        #expect(try store.idempotentReplyCount() == 2)
+        try store.storeIdempotentReply(reply, key: "admin:newer", at: start.addingTimeInterval(Store.idempotencyRetention + 60))
+        #expect(try store.idempotentReply(key: "admin:old") == nil, "older than a day")
+        #expect(try store.idempotentReply(key: "admin:new") != nil)
+        #expect(try store.idempotentReplyCount() == 2)
+    }
+
     @Test func migrationsRunOnAnOldDatabase() throws {
         let path = directory.file("old.sqlite")
         let old = try DatabaseQueue(path: path)
