@@ -69,9 +69,14 @@ public struct CredentialKey: Sendable {
         } else if create && errno != EEXIST {
             throw YizhanError(.storeUnavailable, "cannot create the credential key \(path): \(String(cString: strerror(errno)))")
         }
-        guard let data = FileManager.default.contents(atPath: path), data.count == 32 else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw YizhanError(
-                .storeUnavailable, "\(path) is not a credential key (32 bytes): restore it from where the backups are kept")
+                .storeUnavailable,
+                "\(path) is missing and cards were registered under it: put back the copy kept with the backups, or register the cards again"
+            )
+        }
+        guard data.count == 32 else {
+            throw YizhanError(.storeUnavailable, "\(path) is not a credential key (32 bytes): put back the copy kept with the backups")
         }
         return CredentialKey(key: SymmetricKey(data: data))
     }

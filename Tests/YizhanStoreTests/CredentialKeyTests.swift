@@ -61,7 +61,7 @@ import YizhanTestSupport
         #expect {
             _ = try Store(stateDirectory: harness.directory.path)
         } throws: { error in
-            "\(error)".contains("is not a credential key")
+            "\(error)".contains("credential.key is missing and cards were registered under it")
         }
         #expect(!FileManager.default.fileExists(atPath: harness.directory.file("credential.key")), "no new key made in its place")
     }
