@@ -251,4 +251,22 @@ import YizhanTestSupport
         let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
         #expect(!log.contains(token.dropFirst(3).prefix(8)), "no part of the token past a safe prefix is logged")
     }
+
+    @Test func madeUpScannerIdsAreForgottenBeyondTheBound() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let volunteer = try daemon.registerVolunteer("甲", points: 100)
+        let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
+        func scan(_ code: String, on scanner: String) throws -> String? {
+            try kiosk.send("POST", "/v1/scans", json: ["code": code, "scanner": scanner]).json?["reason"] as? String
+        }
+        // A selection on one made-up id, then 100 more ids, each with a selection of its own:
+        // the daemon keeps 64 scanners, so the first one's selection is gone well within its
+        // 30 s, and a badge there starts a patrol instead of redeeming.
+        #expect(try scan("YZ:I:soap", on: "first") == "item_selected")
+        for index in 0..<100 { _ = try scan("YZ:I:soap", on: "made-up-\(index)") }
+        #expect(try scan(volunteer.badge, on: "first") == "patrol_started")
+        #expect(try daemon.get("/v1/volunteers/\(volunteer.id)")["balance"] as? Int == 100)
+        #expect(daemon.stop() == 0)
+    }
 }
