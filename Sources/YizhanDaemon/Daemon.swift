@@ -154,7 +154,7 @@ public enum Daemon {
         services.append(
             StoreVerification(station: station) { error in
                 signals.storeFailed()
-                announceStoreUnusable(error, notifier: notifier, logger: logger)
+                announceStoreUnusable(error, lights: signals.current.lines, notifier: notifier, logger: logger)
             })
         services += buttons(config, clock: clock, devices: devices, store: store, slipQueued: { printDoorbell.ring() }, logger: logger)
         services.append(ShutdownAnnouncer(notifier: notifier, events: events, logger: logger))
@@ -171,13 +171,17 @@ public enum Daemon {
     static func refuseToStart(
         _ config: DaemonConfig, storeError: any Error, notifier: SystemdNotifier, clock: any StationClock, logger: Logger
     ) {
-        announceStoreUnusable(storeError, notifier: notifier, logger: logger)
+        let red = config.signals.storeUnusable.steps.first?.lines ?? .red
         let output = lights(config, devices: DeviceRegistry(), events: EventBus(run: 0), clock: clock, logger: logger)
-        try? output?.show(config.signals.storeUnusable.steps.first?.lines ?? .red)
+        let shown = (try? output?.show(red)) != nil
+        announceStoreUnusable(storeError, lights: shown ? red : [], notifier: notifier, logger: logger)
     }
 
-    static func announceStoreUnusable(_ error: any Error, notifier: SystemdNotifier, logger: Logger) {
-        logger.critical("the station's database cannot be used; stopping", metadata: ["error": "\(error)"])
+    /// Logs (with the lights left on, for the technician reading the log) and tells systemd.
+    static func announceStoreUnusable(_ error: any Error, lights: SignalLines, notifier: SystemdNotifier, logger: Logger) {
+        logger.critical(
+            "the station's database cannot be used; stopping",
+            metadata: ["error": "\(error)", "lights": "\(lights.names.joined(separator: "+"))"])
         notifier.send("STATUS=store unusable, stopped: \(error)")
     }
 

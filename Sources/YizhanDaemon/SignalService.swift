@@ -60,12 +60,12 @@ final class SignalService: Service {
     func storeFailed() {
         let now = clock.now()
         let lines = plan.storeUnusable.steps.first?.lines ?? .red
+        guard let output, (try? output.show(lines)) != nil else { return }
         state.withLock { state in
             state.storeUsable = false
             state.player.setHealth(.storeUnusable, at: now)
             state.lines = lines
         }
-        try? output?.show(lines)
     }
 
     private func health(storeUsable: Bool) -> StationHealth {

@@ -40,8 +40,8 @@ extension Store {
     }
 
     /// Keeps the answer to `key` (the first one stored wins), and lets go of answers older
-    /// than the retention or beyond the capacity, so that keys cannot fill the disk.
-    public func storeIdempotentReply(_ reply: IdempotentReply, key: String, at date: Date) throws {
+    /// than the retention or beyond `capacity`, so that keys cannot fill the disk.
+    public func storeIdempotentReply(_ reply: IdempotentReply, key: String, at date: Date, capacity: Int = idempotencyCapacity) throws {
         try pool.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO idempotent_reply (key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -53,7 +53,7 @@ extension Store {
                 sql: """
                     DELETE FROM idempotent_reply WHERE rowid <= (SELECT MAX(rowid) FROM idempotent_reply) - ?
                     """,
-                arguments: [Self.idempotencyCapacity])
+                arguments: [capacity])
         }
     }
 

@@ -88,6 +88,7 @@ import YizhanTestSupport
         let daemon = try Self.stoppedStation()
         let database = daemon.directory.file("state/yizhan.sqlite")
         let damaged = try Self.damageVolunteerPages(database)
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         // The check runs beside start-up (a large ledger takes a second to read), with scans
         // held on the station until it passes; here it fails, and the daemon stops with 3.
         var environment = ProcessInfo.processInfo.environment
@@ -101,6 +102,10 @@ import YizhanTestSupport
         while let message = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(message) }
         #expect(said.contains { $0.hasPrefix("STATUS=store unusable, stopped:") && $0.contains("is damaged") }, "\(said)")
         #expect(FileManager.default.contents(atPath: database) == damaged, "nothing written into the damaged file")
+        // The lights (simulated here) were left on the store-unusable signal: red.
+        let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
+        let stopping = log.split(separator: "\n").last { $0.contains("database cannot be used") } ?? ""
+        #expect(stopping.contains(#""lights":"red""#), "\(stopping)")
     }
 
     @Test func anEmptiedDatabaseRefusesToStartInsteadOfBeginningANewLedger() throws {

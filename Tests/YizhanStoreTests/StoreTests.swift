@@ -84,6 +84,15 @@ import YizhanTestSupport
         #expect(try store.idempotentReplyCount() == 2)
     }
 
+    @Test func idempotentRepliesBeyondTheCapacityAreLetGoOldestFirst() throws {
+        let fingerprint = IdempotentReply.fingerprint(method: "POST", path: "/x", body: Data())
+        let reply = IdempotentReply(status: 201, body: Data("{}".utf8), fingerprint: fingerprint)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for index in 0..<5 { try store.storeIdempotentReply(reply, key: "admin:\(index)", at: now, capacity: 3) }
+        #expect(try store.idempotentReplyCount() == 3)
+        #expect(try store.idempotentReply(key: "admin:1") == nil && store.idempotentReply(key: "admin:4") != nil)
+    }
+
     @Test func migrationsRunOnAnOldDatabase() throws {
         let path = directory.file("old.sqlite")
         let old = try DatabaseQueue(path: path)
