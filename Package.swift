@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "YizhanAPI",
             dependencies: [
-                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanRequests",
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanRequests", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import YizhanCore
 import YizhanRequests
 
 /// Bodies over this size are refused.
@@ -43,6 +44,17 @@ extension Request {
         guard let text = uri.queryParameters.get(name) else { return nil }
         guard let value = Value(rawValue: text) else { throw APIError(.badRequest, "invalid_query", "\(name)=\(text) is not valid") }
         return value
+    }
+}
+
+extension Request {
+    /// A day in the query, `yyyy-MM-dd`, checked strictly.
+    func day(_ name: String) throws -> LocalDay? {
+        guard let text = uri.queryParameters.get(name) else { return nil }
+        guard let day = LocalDay(String(text)) else {
+            throw APIError(.badRequest, "invalid_query", "\(name)=\(text) is not a day, yyyy-MM-dd")
+        }
+        return day
     }
 }
 

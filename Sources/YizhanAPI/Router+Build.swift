@@ -7,8 +7,8 @@ import YizhanStore
 
 /// Builds the router for one socket. The executable and the tests use the same function.
 /// `recorder` hears every route added, for checking the OpenAPI document against them.
-public func buildRouter(environment: APIEnvironment, surface: APISurface, recorder: RouteRecorder? = nil) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+public func buildRouter(environment: APIEnvironment, surface: APISurface, recorder: RouteRecorder? = nil) -> Router<StationRequestContext> {
+    let router = Router(context: StationRequestContext.self)
     router.addMiddleware { JSONErrorMiddleware(surface: surface) }
     var environment = environment
     environment.surfaceName = surface.rawValue
@@ -21,6 +21,7 @@ public func buildRouter(environment: APIEnvironment, surface: APISurface, record
         routes.addRedemptionAndPrintRoutes()
         routes.addMaintenanceRoutes()
         routes.addReportRoutes()
+        routes.addRotaRoutes()
     }
     return router
 }
@@ -29,7 +30,7 @@ public func buildRouter(environment: APIEnvironment, surface: APISurface, record
 /// API's JSON error format.
 /// On the kiosk socket a route that is not there is one kept for the admin socket.
 struct JSONErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = StationRequestContext
     let surface: APISurface
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -63,11 +64,11 @@ let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 /// Registers handlers that return an `APIReply`, with errors rendered as JSON and write
 /// requests made idempotent by their `Idempotency-Key`.
 struct RouteTable {
-    let router: Router<BasicRequestContext>
+    let router: Router<StationRequestContext>
     let environment: APIEnvironment
     let recorder: RouteRecorder?
 
-    typealias Handler = @Sendable (inout Request, BasicRequestContext) async throws -> APIReply
+    typealias Handler = @Sendable (inout Request, StationRequestContext) async throws -> APIReply
 
     func add(_ method: HTTPRequest.Method, _ path: RouterPath, _ handler: @escaping Handler) {
         recorder?.record(method, "\(path)")
@@ -75,10 +76,12 @@ struct RouteTable {
         let route = "\(method.rawValue) \(path)"
         router.on(path, method: method) { request, context -> Response in
             var request = request
+            var context = context
+            if method != .get { context.actor = await context.peerUser() }
             let reply: APIReply
             do {
                 if method != .get, let key = request.headers[idempotencyKey] {
-                    reply = try await environment.once(key: key, request: &request) { try await handler(&$0, context) }
+                    reply = try await environment.once(key: key, request: &request) { [context] in try await handler(&$0, context) }
                 } else {
                     reply = try await handler(&request, context)
                 }
@@ -88,7 +91,10 @@ struct RouteTable {
             if method != .get {
                 environment.logger.info(
                     "api \(route)",
-                    metadata: ["path": "\(request.uri.path)", "status": "\(reply.status.code)", "surface": "\(environment.surfaceName)"])
+                    metadata: [
+                        "path": "\(request.uri.path)", "status": "\(reply.status.code)", "surface": "\(environment.surfaceName)",
+                        "actor": "\(context.actor ?? "unknown")",
+                    ])
             }
             return reply.response
         }

@@ -18,7 +18,7 @@ extension RouteTable {
         add(.post, "/v1/patrols/:id/void") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(NoteBody.self)
-            return environment.json(try store.voidPatrol(id, note: body.note, at: environment.clock.now()))
+            return environment.json(try store.voidPatrol(id, note: body.note, by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/scans") { request, _ in
             environment.json(Page(items: try store.scans(limit: try pageLimit(request)), next: nil))
@@ -35,18 +35,20 @@ extension RouteTable {
         add(.patch, "/v1/hazards/:id") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(HazardPatchBody.self)
-            return environment.json(try store.describeHazard(id, description: body.description, at: environment.clock.now()))
+            return environment.json(
+                try store.describeHazard(id, description: body.description, by: context.actor, at: environment.clock.now()))
         }
         add(.post, "/v1/hazards/:id/transitions") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(TransitionBody.self)
-            if let deadline = body.deadline, environment.calendar.date(ofDay: deadline) == nil {
-                throw APIError(.badRequest, "invalid_field", "deadline must be a day, yyyy-MM-dd")
+            let now = environment.clock.now()
+            if let deadline = body.deadline, deadline < environment.calendar.localDay(of: now.wall) {
+                throw APIError(.badRequest, "invalid_field", "deadline \(deadline) has already passed")
             }
             let rules = await environment.station.currentRules
             let hazard = try store.transitionHazard(
-                id, to: body.to, note: body.note, deadline: body.deadline, actorID: body.by, rulebook: HazardRulebook(rules: rules),
-                slips: SlipBuilder(rules: rules), at: environment.clock.now())
+                id, to: body.to, note: body.note, deadline: body.deadline, actorID: body.by, by: context.actor,
+                rulebook: HazardRulebook(rules: rules), slips: SlipBuilder(rules: rules), at: now)
             if body.to == .rectifying { environment.slipQueued() }
             return environment.json(hazard)
         }

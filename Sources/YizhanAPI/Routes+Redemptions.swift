@@ -12,7 +12,8 @@ extension RouteTable {
         add(.patch, "/v1/catalog/:id") { request, context in
             guard let id = context.parameters.get("id") else { throw APIError(.notFound, "not_found", "no such item") }
             let body = try await request.decode(CatalogPatchBody.self)
-            return environment.json(try store.updateCatalogItem(id, stock: body.stock, active: body.active))
+            return environment.json(
+                try store.updateCatalogItem(id, stock: body.stock, active: body.active, by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/redemptions") { request, _ in
             environment.json(
@@ -22,18 +23,18 @@ extension RouteTable {
         }
         add(.post, "/v1/redemptions/:code/collect") { _, context in
             guard let code = context.parameters.get("code") else { throw APIError(.notFound, "not_found", "no such redemption") }
-            return environment.json(try store.collectRedemption(code, at: environment.clock.now()))
+            return environment.json(try store.collectRedemption(code, by: context.actor, at: environment.clock.now()))
         }
         add(.post, "/v1/redemptions/:code/cancel") { request, context in
             guard let code = context.parameters.get("code") else { throw APIError(.notFound, "not_found", "no such redemption") }
             let body = try await request.decode(NoteBody.self)
-            return environment.json(try store.cancelRedemption(code, note: body.note, at: environment.clock.now()))
+            return environment.json(try store.cancelRedemption(code, note: body.note, by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/print-jobs") { request, _ in
             environment.json(try store.printJobs(state: try request.query("state", as: PrintJobState.self), limit: try pageLimit(request)))
         }
         add(.post, "/v1/print-jobs/:id/reprint") { _, context in
-            let job = try store.reprint(try context.parameters.id("id", as: Int64.self), at: environment.clock.now())
+            let job = try store.reprint(try context.parameters.id("id", as: Int64.self), by: context.actor, at: environment.clock.now())
             environment.slipQueued()
             return environment.json(job, status: .created)
         }

@@ -9,16 +9,16 @@ extension RouteTable {
         let environment = self.environment
         let store = environment.store
         add(.get, "/v1/reports/summary") { request, _ in
-            let today = environment.calendar.day(of: environment.clock.now().wall)
-            let firstOfMonth: String = String(today.dropLast(2)) + "01"
-            let from: String = request.uri.queryParameters.get("from") ?? firstOfMonth
-            let to: String = request.uri.queryParameters.get("to") ?? today
-            return environment.json(try store.summary(from: from, to: to, calendar: environment.calendar))
+            let today = environment.calendar.localDay(of: environment.clock.now().wall)
+            let from = try request.day("from") ?? LocalDay(year: today.year, month: today.month, day: 1)!
+            let to = try request.day("to") ?? today
+            return environment.json(try store.summary(from: from, to: to, today: today, calendar: environment.calendar))
         }
         add(.get, "/v1/export/:table") { _, context in
             let name = context.parameters.get("table") ?? ""
             guard name.hasSuffix(".csv"), let table = Store.Export(rawValue: String(name.dropLast(4))) else {
-                throw APIError(.notFound, "not_found", "exports are ledger.csv, patrols.csv and hazards.csv")
+                let names = Store.Export.allCases.map { "\($0.rawValue).csv" }.joined(separator: ", ")
+                throw APIError(.notFound, "not_found", "exports are \(names)")
             }
             let rows = try store.export(table, calendar: environment.calendar)
             return APIReply(status: .ok, body: CSV.document(rows), contentType: "text/csv; charset=utf-8")

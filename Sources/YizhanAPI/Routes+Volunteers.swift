@@ -12,10 +12,10 @@ extension RouteTable {
         add(.get, "/v1/volunteers") { request, _ in
             environment.json(try store.volunteers(after: try request.query("after", as: Int64.self) ?? 0, limit: try pageLimit(request)))
         }
-        add(.post, "/v1/volunteers") { request, _ in
+        add(.post, "/v1/volunteers") { request, context in
             let body = try await request.decode(NewVolunteerBody.self)
             let volunteer = try store.registerVolunteer(
-                name: body.name, role: body.role ?? .volunteer, phone: body.phone, at: environment.clock.now())
+                name: body.name, role: body.role ?? .volunteer, phone: body.phone, by: context.actor, at: environment.clock.now())
             return environment.json(volunteer, status: .created)
         }
         add(.get, "/v1/volunteers/:id") { _, context in
@@ -25,7 +25,9 @@ extension RouteTable {
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(VolunteerPatchBody.self)
             return environment.json(
-                try store.updateVolunteer(id, name: body.name, role: body.role, phone: body.phone.map { $0 }, active: body.active))
+                try store.updateVolunteer(
+                    id, name: body.name, role: body.role, phone: body.phone.map { $0 }, active: body.active,
+                    login: body.login.map { $0.isEmpty ? nil : $0 }, by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/volunteers/:id/badges") { _, context in
             environment.json(Page(items: try store.badges(volunteerID: try context.parameters.id("id", as: Int64.self)), next: nil))
@@ -40,7 +42,8 @@ extension RouteTable {
             }
             let rules = await environment.station.currentRules
             let badge = try store.issueBadge(
-                volunteerID: id, card: body.uid, print: body.print ?? false, slips: SlipBuilder(rules: rules), at: environment.clock.now())
+                volunteerID: id, card: body.uid, print: body.print ?? false, slips: SlipBuilder(rules: rules), by: context.actor,
+                at: environment.clock.now())
             if body.print == true { environment.slipQueued() }
             var reply = environment.json(badge, status: .created)
             var withoutCode = badge
@@ -49,7 +52,8 @@ extension RouteTable {
             return reply
         }
         add(.delete, "/v1/badges/:id") { _, context in
-            environment.json(try store.revokeBadge(try context.parameters.id("id", as: Int64.self), at: environment.clock.now()))
+            environment.json(
+                try store.revokeBadge(try context.parameters.id("id", as: Int64.self), by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/volunteers/:id/ledger") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
@@ -57,7 +61,7 @@ extension RouteTable {
                 try store.ledger(
                     volunteerID: id, before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
         }
-        add(.post, "/v1/adjustments") { request, _ in
+        add(.post, "/v1/adjustments") { request, context in
             let body = try await request.decode(AdjustmentBody.self)
             guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw APIError(.badRequest, "missing_field", "an adjustment needs a note saying why")
@@ -65,7 +69,7 @@ extension RouteTable {
             return environment.json(
                 try store.adjust(
                     volunteerID: body.volunteerID, delta: body.delta, note: body.note, idempotencyKey: request.headers[idempotencyKey],
-                    at: environment.clock.now()),
+                    by: context.actor, at: environment.clock.now()),
                 status: .created)
         }
     }

@@ -305,27 +305,34 @@ public enum ConfigLoader {
         readers.compactMap { reader in
             defer { reader.finish() }
             let name = reader.string("name", required: true)
-            let from = reader.string("from", required: true).flatMap { text in
-                MonthDay(text)
-                    ?? {
-                        reader.problem("from", "\"\(text)\" is not MM-DD")
-                        return nil
-                    }()
-            }
-            let to = reader.string("to", required: true).flatMap { text in
-                MonthDay(text)
-                    ?? {
-                        reader.problem("to", "\"\(text)\" is not MM-DD")
-                        return nil
-                    }()
-            }
+            let period = readPeriod(reader)
             let ids = reader.strings("checkpoints", default: [])
             for id in ids where !checkpoints.contains(id) {
                 reader.problem("checkpoints", "\"\(id)\" is not a configured [[checkpoint]]")
             }
-            guard let name, let from, let to else { return nil }
-            return Campaign(name: name, from: from, to: to, checkpoints: ids)
+            guard let name, let period else { return nil }
+            return Campaign(name: name, period: period, checkpoints: ids)
         }
+    }
+
+    /// `from` and `to` both `MM-DD` (every year) or both `yyyy-MM-dd` (once).
+    static func readPeriod(_ reader: TableReader) -> Campaign.Period? {
+        let (from, to) = (reader.string("from", required: true), reader.string("to", required: true))
+        guard let from, let to else { return nil }
+        if let first = MonthDay(from), let last = MonthDay(to) { return .yearly(from: first, to: last) }
+        if let first = LocalDay(from), let last = LocalDay(to) {
+            guard first <= last else {
+                reader.problem("to", "\"\(to)\" comes before from \"\(from)\"")
+                return nil
+            }
+            return .dated(from: first, to: last)
+        }
+        for (key, text) in [("from", from), ("to", to)] where MonthDay(text) == nil && LocalDay(text) == nil {
+            reader.problem(key, "\"\(text)\" is not MM-DD (every year) or yyyy-MM-dd (once)")
+            return nil
+        }
+        reader.problem("to", "from and to must both be MM-DD (every year) or both yyyy-MM-dd (once)")
+        return nil
     }
 
     static func readCheckpoints(_ readers: [TableReader]) -> [Checkpoint] {

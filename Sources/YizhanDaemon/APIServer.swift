@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import YizhanAPI
 
 #if canImport(Glibc)
     import Glibc
@@ -32,14 +33,14 @@ struct APIServer: Service {
         var stalled: Duration = .seconds(10)
     }
 
-    let responder: RouterResponder<BasicRequestContext>
+    let responder: RouterResponder<StationRequestContext>
     let path: String
     let limits: Limits
     let onRunning: @Sendable () -> Void
     let logger: Logger
 
     init(
-        router: Router<BasicRequestContext>, path: String, limits: Limits, onRunning: @escaping @Sendable () -> Void, logger: Logger
+        router: Router<StationRequestContext>, path: String, limits: Limits, onRunning: @escaping @Sendable () -> Void, logger: Logger
     ) {
         responder = router.buildResponder()
         self.path = path
@@ -64,7 +65,7 @@ struct APIServer: Service {
             eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
             logger: logger,
             responder: { request, writer, channel in
-                let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+                let context = StationRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
                 var response: Response
                 do {
                     response = try await responder.respond(to: request, context: context)

@@ -55,8 +55,8 @@ extension Daemon {
                 case .reprintLast:
                     if let job = try store.lastSentPrintJob() { _ = try store.reprint(job.id, at: now) }
                 case .printSummary:
-                    let today = calendar.day(of: now.wall)
-                    let summary = try store.summary(from: today, to: today, calendar: calendar)
+                    let today = calendar.localDay(of: now.wall)
+                    let summary = try store.summary(from: today, to: today, today: today, calendar: calendar)
                     _ = try store.enqueue(SlipBuilder(rules: config.rules).summary(summary, at: now), at: now)
                 case .none:
                     return

@@ -9,22 +9,27 @@ public struct ScanBody: RequestBody {
 
 public struct NewVolunteerBody: RequestBody {
     public static let fields: Set<String> = ["name", "role", "phone"]
+    public static let choices = ["role": VolunteerRole.allCases.map(\.rawValue)]
     public var name: String
     public var role: VolunteerRole?
     public var phone: String?
 }
 
 public struct VolunteerPatchBody: RequestBody {
-    public static let fields: Set<String> = ["name", "role", "phone", "active"]
+    public static let fields: Set<String> = ["name", "role", "phone", "active", "login"]
+    public static let choices = ["role": VolunteerRole.allCases.map(\.rawValue)]
     public var name: String?
     public var role: VolunteerRole?
     public var phone: String?
     public var active: Bool?
+    /// The volunteer's local account, when they are also a manager; `""` removes it.
+    public var login: String?
 }
 
 public struct NewBadgeBody: RequestBody {
     public enum Kind: String, Decodable, Sendable { case qr, card }
     public static let fields: Set<String> = ["kind", "uid", "print"]
+    public static let choices = ["kind": ["qr", "card"]]
     public var kind: Kind
     public var uid: String?
     public var print: Bool?
@@ -49,9 +54,11 @@ public struct NoteBody: RequestBody {
 
 public struct TransitionBody: RequestBody {
     public static let fields: Set<String> = ["to", "note", "deadline", "by"]
+    public static let choices = ["to": HazardState.allCases.map(\.rawValue)]
     public var to: HazardState
     public var note: String?
-    public var deadline: String?
+    /// The rectification deadline, a day (`yyyy-MM-dd`, checked strictly).
+    public var deadline: LocalDay?
     /// The manager's own volunteer id, when the manager also patrols.
     public var by: Int64?
 }
@@ -77,8 +84,14 @@ public struct VerifyBody: RequestBody {
     public var repair: Bool?
 }
 
+public struct RotaBody: RequestBody {
+    public static let fields: Set<String> = ["volunteers"]
+    /// Who is on daily duty that day; empty clears the day.
+    public var volunteers: [Int64]
+}
+
 /// Every body type, for checking them all alike (the request fuzz target).
 public let requestBodyTypes: [any RequestBody.Type] = [
     ScanBody.self, NewVolunteerBody.self, VolunteerPatchBody.self, NewBadgeBody.self, AdjustmentBody.self, NoteBody.self,
-    TransitionBody.self, HazardPatchBody.self, CatalogPatchBody.self, BackupBody.self, VerifyBody.self,
+    TransitionBody.self, HazardPatchBody.self, CatalogPatchBody.self, BackupBody.self, VerifyBody.self, RotaBody.self,
 ]

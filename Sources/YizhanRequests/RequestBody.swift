@@ -4,6 +4,12 @@ import Foundation
 /// than silently ignored (a misspelt `"role"` must not register a plain volunteer).
 public protocol RequestBody: Decodable, Sendable {
     static var fields: Set<String> { get }
+    /// The values a field of a fixed vocabulary takes, named in the error when another is sent.
+    static var choices: [String: [String]] { get }
+}
+
+extension RequestBody {
+    public static var choices: [String: [String]] { [:] }
 }
 
 /// Why a body was refused, with the code the API answers.
@@ -41,6 +47,12 @@ extension RequestBody {
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             let field = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw RequestBodyError(code: .invalidField, message: "\(field) has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            let field = context.codingPath.map(\.stringValue).joined(separator: ".")
+            if let allowed = choices[field] {
+                throw RequestBodyError(code: .invalidField, message: "\(field) must be one of: \(allowed.joined(separator: ", "))")
+            }
+            throw RequestBodyError(code: .invalidField, message: "\(field): \(context.debugDescription)")
         } catch {
             throw RequestBodyError(code: .invalidBody, message: "\(error)")
         }

@@ -102,7 +102,7 @@ public actor Station {
                 code, payload: payload, scanner: scanner, selectedItem: selectedItem, at: now)
             announceExpired(expired)
             self.session = decision.session
-            if let openedPatrol { self.session.lastBadge = BadgeMark(patrolID: openedPatrol, at: now) }
+            if let opened = openedPatrol { self.session.lastBadge = BadgeMark(patrolID: opened.unit, volunteerID: opened.volunteer, at: now) }
             self.session.remember(payload, scanner: scanner, at: now, reply: decision.reply)
             self.session.forgetStale(at: now, rules: rules)
             let result = ScanResult(seq: seq, reply: decision.reply)
@@ -124,12 +124,14 @@ public actor Station {
     /// synchronous: an `await` here would let another scan run on this actor in between
     /// and both would then write back a session from before the other.
     private func commit(_ code: ScanCode, payload: String, scanner: String, selectedItem: String?, at now: Instant) throws -> (
-        ScanDecision, Int64, Int64?, [Int64]
+        ScanDecision, Int64, (unit: Int64, volunteer: Int64)?, [Int64]
     ) {
         try store.pool.write { db in
             let transaction = ScanTransaction(db, rules: rules, credentials: store.credentials)
             let (expired, open) = try transaction.expirePatrols(at: now)
-            let facts = try transaction.facts(for: code, openPatrols: open, selectedItem: selectedItem, at: now)
+            let balanceArmed = if case .command(.balance, _) = session.pending(on: scanner, at: now, rules: rules) { true } else { false }
+            let facts = try transaction.facts(
+                for: code, openPatrols: open, selectedItem: selectedItem, redeemable: balanceArmed, at: now)
             let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
             let opened = try transaction.apply(decision.effects, at: now)
             let seq = try transaction.record(scanner: scanner, payload: payload, reply: decision.reply, at: now)

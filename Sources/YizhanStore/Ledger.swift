@@ -16,7 +16,7 @@ enum Ledger {
     @discardableResult
     static func post(
         _ db: Database, volunteerID: Int64, delta: Int, kind: LedgerKind, source: String, reverses: Int64? = nil,
-        note: String? = nil, at now: Instant
+        note: String? = nil, actor: String? = nil, at now: Instant
     ) throws -> Int64 {
         guard
             let row = try Row.fetchOne(
@@ -52,10 +52,10 @@ enum Ledger {
         do {
             try db.execute(
                 sql: """
-                    INSERT INTO ledger_entry (volunteer_id, delta, kind, source, reverses_id, note, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO ledger_entry (volunteer_id, delta, kind, source, reverses_id, note, actor, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [volunteerID, delta, kind.rawValue, source, reverses, note, Timestamp.text(now.wall)])
+                arguments: [volunteerID, delta, kind.rawValue, source, reverses, note, actor, Timestamp.text(now.wall)])
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
             throw YizhanError(.conflict, "ledger entry \(kind.rawValue) \(source) is already posted")
         }
@@ -69,7 +69,9 @@ enum Ledger {
     /// Reverses the entry posted as `(kind, source)`, if there is one and it is not
     /// reversed yet; returns the reversal's id.
     @discardableResult
-    static func reverse(_ db: Database, kind: LedgerKind, source: String, note: String?, at now: Instant) throws -> Int64? {
+    static func reverse(_ db: Database, kind: LedgerKind, source: String, note: String?, actor: String?, at now: Instant) throws
+        -> Int64?
+    {
         guard
             let row = try Row.fetchOne(
                 db, sql: "SELECT id, volunteer_id, delta FROM ledger_entry WHERE kind = ? AND source = ?",
@@ -78,6 +80,6 @@ enum Ledger {
         let entryID: Int64 = row["id"]
         return try post(
             db, volunteerID: row["volunteer_id"], delta: -(row["delta"] as Int), kind: .reversal,
-            source: LedgerSource.reversal(of: entryID), reverses: entryID, note: note, at: now)
+            source: LedgerSource.reversal(of: entryID), reverses: entryID, note: note, actor: actor, at: now)
     }
 }

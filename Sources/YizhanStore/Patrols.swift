@@ -6,7 +6,10 @@ import YizhanCore
 enum Patrols {
     static func open(_ db: Database) throws -> [OpenPatrol] {
         // Every scan reads these: cached statements skip SQLite's parser.
-        let rows = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM patrol WHERE state = 'open' ORDER BY id"))
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT p.*, v.name AS volunteer_name FROM patrol p JOIN volunteer v ON v.id = p.volunteer_id WHERE p.state = 'open' ORDER BY p.id"
+            ))
         return try rows.map { row in
             let id: Int64 = row["id"]
             let checks = try Row.fetchAll(
@@ -23,7 +26,9 @@ enum Patrols {
                 openedAt: Instant(
                     wall: row.date("opened_at")!, monotonicNanoseconds: UInt64(row["opened_mono"] as Int64), boot: row["opened_boot"],
                     synchronised: row["clock_synced"]),
-                awardKey: row["claim_key"], checks: checks, joinedPatrolID: row["joined_patrol_id"], leader: row["leader"])
+                awardKey: row["claim_key"], checks: checks, joinedPatrolID: row["joined_patrol_id"], leader: row["leader"],
+                volunteerName: row["volunteer_name"],
+                noAwardReason: (row["no_award_reason"] as String?).flatMap(PatrolRulebook.NoAwardReason.init(rawValue:)))
         }
     }
 
@@ -36,7 +41,8 @@ enum Patrols {
             try Int.fetchOne(
                 db, sql: "SELECT COUNT(*) FROM patrol WHERE day = ? AND kind = 'daily' AND state = 'open' AND claim_key IS NOT NULL",
                 arguments: [day]) ?? 0
-        return AwardTally(takenKeys: Set(keys), dailyAwards: daily, openDailyClaims: claims)
+        let onDuty = try Int64.fetchSet(db, sql: "SELECT volunteer_id FROM rota WHERE day = ?", arguments: [day])
+        return AwardTally(takenKeys: Set(keys), dailyAwards: daily, openDailyClaims: claims, onDuty: onDuty.isEmpty ? nil : onDuty)
     }
 
     static func completedCount(_ db: Database, volunteerID: Int64, month: String) throws -> Int {
@@ -103,11 +109,15 @@ enum Patrols {
 
 extension Patrols {
     /// Closes as expired, with no points, every patrol of `open` past its maximum duration
-    /// or its day; returns those closed and those still open.
+    /// or its day, and the members of a group patrol that expired; returns those closed and
+    /// those still open.
     static func expire(_ db: Database, open: [OpenPatrol], rulebook: PatrolRulebook, at now: Instant) throws -> (
         expired: [Int64], open: [OpenPatrol]
     ) {
-        let expired = open.filter { rulebook.hasExpired($0, at: now) }.map(\.id)
+        var expired = open.filter { rulebook.hasExpired($0, at: now) }.map(\.id)
+        expired += open.filter { member in
+            !expired.contains(member.id) && member.joinedPatrolID.map(expired.contains) == true
+        }.map(\.id)
         for id in expired {
             try db.execute(
                 sql: "UPDATE patrol SET state = 'expired', closed_at = ?, points = 0 WHERE id = ? AND state = 'open'",
@@ -147,7 +157,7 @@ extension Store {
     }
 
     /// Voids a patrol (the manager's call, e.g. a flagged fast patrol): its award is reversed.
-    public func voidPatrol(_ id: Int64, note: String?, at now: Instant) throws -> PatrolRecord {
+    public func voidPatrol(_ id: Int64, note: String?, by actor: String? = nil, at now: Instant) throws -> PatrolRecord {
         try pool.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM patrol WHERE id = ?", arguments: [id]) else {
                 throw YizhanError(.notFound, "no patrol \(id)")
@@ -155,10 +165,12 @@ extension Store {
             guard PatrolState(rawValue: row["state"])!.canBeVoided else {
                 throw YizhanError(.invalidTransition, "patrol \(id) is already voided")
             }
-            try Ledger.reverse(db, kind: .patrolAward, source: LedgerSource.patrol(id), note: note ?? "patrol voided", at: now)
+            try Ledger.reverse(db, kind: .patrolAward, source: LedgerSource.patrol(id), note: note ?? "patrol voided", actor: actor, at: now)
+            // Its points were reversed: the patrol no longer shows them.
             try db.execute(
-                sql: "UPDATE patrol SET state = 'voided', closed_at = COALESCE(closed_at, ?) WHERE id = ?",
+                sql: "UPDATE patrol SET state = 'voided', points = 0, closed_at = COALESCE(closed_at, ?) WHERE id = ?",
                 arguments: [Timestamp.text(now.wall), id])
+            try Changes.record(db, actor: actor, action: "patrol.void", subject: "patrol \(id)", at: now)
             return try Patrols.record(db, try Row.fetchOne(db, sql: "SELECT * FROM patrol WHERE id = ?", arguments: [id])!)
         }
     }

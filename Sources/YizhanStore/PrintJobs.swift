@@ -108,7 +108,7 @@ extension Store {
     }
 
     /// Queues a reprint of a job that printed, failed or is uncertain; the slip says 补打.
-    public func reprint(_ id: Int64, at now: Instant) throws -> PrintJobRecord {
+    public func reprint(_ id: Int64, by actor: String? = nil, at now: Instant) throws -> PrintJobRecord {
         try pool.write { db in
             let row = try PrintJobs.find(db, id: id)
             guard PrintJobState(rawValue: row["state"])!.canBeReprinted else {
@@ -120,6 +120,7 @@ extension Store {
             }
             let original: Int64 = row["reprint_of"] ?? id
             let newID = try PrintJobs.enqueue(db, slip: slip, reprintOf: original, at: now)
+            try Changes.record(db, actor: actor, action: "print_job.reprint", subject: "print job \(id)", at: now)
             return PrintJobs.record(try PrintJobs.find(db, id: newID))
         }
     }

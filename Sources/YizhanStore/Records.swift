@@ -49,6 +49,8 @@ public struct LedgerRecord: Sendable, Codable, Hashable {
     public var source: String
     public var reverses: Int64?
     public var note: String?
+    /// The local user who made the entry on the admin socket; nil for the kiosk's own.
+    public var actor: String?
     public var createdAt: Date
 }
 

@@ -48,7 +48,13 @@ enum Redemptions {
         try db.execute(
             sql: "UPDATE redemption SET state = 'collected', collected_at = ? WHERE code = ? AND state = 'issued'",
             arguments: [Timestamp.text(now.wall), code])
-        guard db.changesCount == 1 else { throw YizhanError(.alreadyCollected, "redemption \(code) is not waiting to be collected") }
+        guard db.changesCount == 1 else {
+            let state = try String.fetchOne(db, sql: "SELECT state FROM redemption WHERE code = ?", arguments: [code])
+            if state == RedemptionState.cancelled.rawValue {
+                throw YizhanError(.invalidTransition, "redemption \(code) was cancelled: its points went back")
+            }
+            throw YizhanError(.alreadyCollected, "redemption \(code) is already collected")
+        }
     }
 
     static func record(_ row: Row) -> RedemptionRecord {
@@ -83,17 +89,18 @@ extension Store {
     }
 
     /// Marks a redemption collected, as scanning its slip at the kiosk does.
-    public func collectRedemption(_ code: String, at now: Instant) throws -> RedemptionRecord {
+    public func collectRedemption(_ code: String, by actor: String? = nil, at now: Instant) throws -> RedemptionRecord {
         try pool.write { db in
             _ = try Redemptions.find(db, code: code)
             try Redemptions.collect(db, code: code, at: now)
+            try Changes.record(db, actor: actor, action: "redemption.collect", subject: "redemption \(code)", at: now)
             return try Redemptions.find(db, code: code)
         }
     }
 
     /// Cancels an uncollected redemption: the points come back as a reversal entry and the
     /// stock is restored, in one transaction.
-    public func cancelRedemption(_ code: String, note: String?, at now: Instant) throws -> RedemptionRecord {
+    public func cancelRedemption(_ code: String, note: String?, by actor: String? = nil, at now: Instant) throws -> RedemptionRecord {
         try pool.write { db in
             let redemption = try Redemptions.find(db, code: code)
             guard redemption.state == .issued else {
@@ -103,7 +110,9 @@ extension Store {
                 sql: "UPDATE redemption SET state = 'cancelled', cancelled_at = ? WHERE code = ?",
                 arguments: [Timestamp.text(now.wall), code])
             try db.execute(sql: "UPDATE catalog_item SET stock = stock + 1 WHERE id = ?", arguments: [redemption.itemID])
-            try Ledger.reverse(db, kind: .redemption, source: LedgerSource.redemption(code), note: note ?? "redemption cancelled", at: now)
+            try Ledger.reverse(
+                db, kind: .redemption, source: LedgerSource.redemption(code), note: note ?? "redemption cancelled", actor: actor, at: now)
+            try Changes.record(db, actor: actor, action: "redemption.cancel", subject: "redemption \(code)", at: now)
             return try Redemptions.find(db, code: code)
         }
     }

@@ -3,15 +3,18 @@ import GRDB
 import YizhanCore
 
 extension Store {
-    /// Figures for the local days `from` through `to` (both `yyyy-MM-dd`, inclusive).
-    public func summary(from: String, to: String, calendar: StationCalendar) throws -> StationSummary {
-        guard let start = calendar.date(ofDay: from), let last = calendar.date(ofDay: to), start <= last else {
-            throw YizhanError(.invalidRequest, "from and to must be days, yyyy-MM-dd, with from not after to")
-        }
-        let lower = Timestamp.text(start)
-        let upper = Timestamp.text(calendar.endOfDay(last))
+    /// Figures for the local days `from` through `to`, both included; the rota's cover is
+    /// reported for the days up to `today`.
+    public func summary(from first: LocalDay, to last: LocalDay, today: LocalDay, calendar: StationCalendar) throws -> StationSummary {
+        guard first <= last else { throw YizhanError(.invalidRequest, "from \(first) comes after to \(last)") }
+        guard first.year >= last.year - 10 else { throw YizhanError(.invalidRequest, "a report covers at most ten years") }
+        let (from, to) = (first.description, last.description)
+        let lower = Timestamp.text(calendar.start(of: first))
+        let upper = Timestamp.text(calendar.start(of: last.next))
         return try pool.read { db in
             var summary = StationSummary(from: from, to: to)
+            try Reports.cover(db, into: &summary, days: first.through(min(last, today)), today: today)
+            summary.overdueHazards = try Hazards.overdue(db, today: today)
             for row in try Row.fetchAll(
                 db,
                 sql:
@@ -135,6 +138,31 @@ extension Store {
                 columns.map { column in times.contains(column) ? time(row, column) : cell(row, column) }
             }
             return [columns] + rows
+        }
+    }
+}
+
+enum Reports {
+    /// The rota's days and the days without a completed daily patrol, with duty kept and missed.
+    static func cover(_ db: Database, into summary: inout StationSummary, days: [LocalDay], today: LocalDay) throws {
+        guard let first = days.first, let last = days.last else { return }
+        let rota = try Rota.days(db, from: first, to: last)
+        let patrolled = try Row.fetchAll(
+            db,
+            sql: "SELECT DISTINCT day, volunteer_id FROM patrol WHERE kind = 'daily' AND state = 'completed' AND day BETWEEN ? AND ?",
+            arguments: [first.description, last.description]
+        ).map { (day: $0["day"] as String, volunteer: $0["volunteer_id"] as Int64) }
+        let coveredDays = Set(patrolled.map(\.day))
+        let kept = Set(patrolled.map { "\($0.day)/\($0.volunteer)" })
+        for day in days.map(\.description) {
+            let duty = rota.first { $0.day == day }?.volunteers ?? []
+            let onDuty = duty.map { StationSummary.DutyDay.OnDuty(id: $0.id, name: $0.name, kept: kept.contains("\(day)/\($0.id)")) }
+            if !onDuty.isEmpty {
+                summary.rota.append(StationSummary.DutyDay(day: day, onDuty: onDuty))
+                summary.dutyKept += onDuty.filter(\.kept).count
+                if day < today.description { summary.dutyMissed += onDuty.filter { !$0.kept }.count }
+            }
+            if !coveredDays.contains(day) { summary.uncoveredDays.append(StationSummary.DutyDay(day: day, onDuty: onDuty)) }
         }
     }
 }

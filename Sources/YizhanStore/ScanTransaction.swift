@@ -22,8 +22,10 @@ public struct ScanTransaction {
     }
 
     /// Reads what `code` needs, given the patrols open and the item selected on the scanner
-    /// (if any).
-    public func facts(for code: ScanCode, openPatrols: [OpenPatrol], selectedItem: String?, at now: Instant) throws -> ScanFacts {
+    /// (if any); with `redeemable`, what a volunteer's balance slip would list.
+    public func facts(for code: ScanCode, openPatrols: [OpenPatrol], selectedItem: String?, redeemable: Bool = false, at now: Instant)
+        throws -> ScanFacts
+    {
         var facts = ScanFacts()
         facts.openPatrols = openPatrols
         switch code {
@@ -45,17 +47,26 @@ public struct ScanTransaction {
                 facts.item = try itemFacts(selectedItem, volunteerID: volunteer.id, at: now)
                 facts.freshRedemptionCode = try Redemptions.freshCode(db)
             }
+            if redeemable {
+                let rulebook = RedemptionRulebook(rules: rules)
+                facts.redeemableItems = try Catalog.items(db).filter { item in
+                    let facts = try itemFacts(item.id, volunteerID: volunteer.id, at: now)
+                    return facts.map { rulebook.check(volunteer: volunteer, item: $0) == nil } ?? false
+                }
+            }
         }
         return facts
     }
 
-    /// Applies the rule's effects; returns the id of a patrol it opened, if any.
-    public func apply(_ effects: [ScanEffect], at now: Instant) throws -> Int64? {
-        var opened: Int64?
+    /// Applies the rule's effects. When a patrol opened, returns the patrol it made current
+    /// (the group's, for one who joined the group patrol) and whose it is.
+    public func apply(_ effects: [ScanEffect], at now: Instant) throws -> (unit: Int64, volunteer: Int64)? {
+        var opened: (unit: Int64, volunteer: Int64)?
         for effect in effects {
             switch effect {
             case .openPatrol(let volunteerID, let opening):
-                opened = try Patrols.insert(db, volunteerID: volunteerID, opening: opening, at: now, rules: rules)
+                let id = try Patrols.insert(db, volunteerID: volunteerID, opening: opening, at: now, rules: rules)
+                opened = (opening.joinedPatrolID ?? id, volunteerID)
             case .recordCheck(let patrolID, let checkpointID):
                 try Patrols.recordCheck(db, patrolID: patrolID, checkpointID: checkpointID, at: now)
             case .closePatrol(let volunteerID, let closing):

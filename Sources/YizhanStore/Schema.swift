@@ -17,6 +17,9 @@ enum Schema {
         migrator.registerMigration("v4-idempotency-fingerprints") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5-rota-and-actors") { db in
+            try db.execute(sql: v5)
+        }
         return migrator
     }
 
@@ -200,5 +203,33 @@ enum Schema {
             created_at TEXT NOT NULL
         );
         CREATE INDEX idempotent_reply_created ON idempotent_reply(created_at);
+        """
+
+    /// The duty rota; who made each change through the admin socket (the local user, from
+    /// the socket's peer credentials); a volunteer's own login, so a manager who also
+    /// patrols cannot confirm their own hazard; when an overdue hazard was announced.
+    static let v5 = """
+        CREATE TABLE rota (
+            day TEXT NOT NULL,
+            volunteer_id INTEGER NOT NULL REFERENCES volunteer(id),
+            set_by TEXT,
+            set_at TEXT NOT NULL,
+            PRIMARY KEY (day, volunteer_id)
+        );
+
+        CREATE TABLE change_log (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL
+        );
+        CREATE TRIGGER change_log_no_update BEFORE UPDATE ON change_log
+            BEGIN SELECT RAISE(ABORT, 'the change log is append-only'); END;
+
+        ALTER TABLE ledger_entry ADD COLUMN actor TEXT;
+        ALTER TABLE hazard_transition ADD COLUMN actor TEXT;
+        ALTER TABLE hazard ADD COLUMN overdue_announced_at TEXT;
+        ALTER TABLE volunteer ADD COLUMN login TEXT;
         """
 }

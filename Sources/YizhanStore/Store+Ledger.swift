@@ -19,9 +19,9 @@ extension Store {
     /// make several. A request with an `Idempotency-Key` posts under its key, in the same
     /// transaction as the entry: a retry finds the entry its first attempt made even when
     /// the daemon died before it could reply.
-    public func adjust(volunteerID: Int64, delta: Int, note: String, idempotencyKey: String? = nil, at now: Instant) throws
-        -> LedgerRecord
-    {
+    public func adjust(
+        volunteerID: Int64, delta: Int, note: String, idempotencyKey: String? = nil, by actor: String? = nil, at now: Instant
+    ) throws -> LedgerRecord {
         guard delta != 0 else { throw YizhanError(.invalidRequest, "an adjustment must change the balance") }
         return try pool.write { db in
             let keyed = idempotencyKey.map { "adjustment:key:" + $0 }
@@ -33,7 +33,9 @@ extension Store {
             }
             let next = (try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_entry")) ?? 1
             let id = try Ledger.post(
-                db, volunteerID: volunteerID, delta: delta, kind: .adjustment, source: keyed ?? "adjustment:\(next)", note: note, at: now)
+                db, volunteerID: volunteerID, delta: delta, kind: .adjustment, source: keyed ?? "adjustment:\(next)", note: note,
+                actor: actor, at: now)
+            try Changes.record(db, actor: actor, action: "ledger.adjust", subject: "volunteer \(volunteerID) \(delta)", at: now)
             return Self.ledgerRecord(try Row.fetchOne(db, sql: "SELECT * FROM ledger_entry WHERE id = ?", arguments: [id])!)
         }
     }
@@ -97,6 +99,6 @@ extension Store {
     static func ledgerRecord(_ row: Row) -> LedgerRecord {
         LedgerRecord(
             id: row["id"], volunteerID: row["volunteer_id"], delta: row["delta"], kind: LedgerKind(rawValue: row["kind"])!,
-            source: row["source"], reverses: row["reverses_id"], note: row["note"], createdAt: row.date("created_at")!)
+            source: row["source"], reverses: row["reverses_id"], note: row["note"], actor: row["actor"], createdAt: row.date("created_at")!)
     }
 }

@@ -7,7 +7,7 @@ enum Volunteers {
     static func volunteer(_ row: Row) -> Volunteer {
         Volunteer(
             id: row["id"], name: row["name"], role: VolunteerRole(rawValue: row["role"]) ?? .volunteer, phone: row["phone"],
-            balance: row["balance"], earned: row["earned"], active: row["active"])
+            balance: row["balance"], earned: row["earned"], active: row["active"], login: row["login"])
     }
 
     static func find(_ db: Database, id: Int64) throws -> Volunteer {
@@ -27,14 +27,18 @@ enum Volunteers {
 extension Store {
     /// Registers a volunteer; the name and phone are bounded and stripped of control
     /// characters before they are stored, so none reaches a slip.
-    public func registerVolunteer(name: String, role: VolunteerRole, phone: String?, at now: Instant) throws -> Volunteer {
+    public func registerVolunteer(name: String, role: VolunteerRole, phone: String?, by actor: String? = nil, at now: Instant) throws
+        -> Volunteer
+    {
         let name = try Volunteer.validName(name)
         let phone = try phone.map(Volunteer.validPhone)
         return try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO volunteer (name, role, phone, created_at) VALUES (?, ?, ?, ?)",
                 arguments: [name, role.rawValue, phone, Timestamp.text(now.wall)])
-            return try Volunteers.find(db, id: db.lastInsertedRowID)
+            let id = db.lastInsertedRowID
+            try Changes.record(db, actor: actor, action: "volunteer.register", subject: "volunteer \(id)", at: now)
+            return try Volunteers.find(db, id: id)
         }
     }
 
@@ -53,8 +57,13 @@ extension Store {
         }
     }
 
-    /// Changes a volunteer's name, role, phone or active flag.
-    public func updateVolunteer(_ id: Int64, name: String?, role: VolunteerRole?, phone: String??, active: Bool?) throws -> Volunteer {
+    /// Changes a volunteer's name, role, phone, active flag or login (the local account of a
+    /// volunteer who is also a manager).
+    public func updateVolunteer(
+        _ id: Int64, name: String?, role: VolunteerRole?, phone: String??, active: Bool?, login: String?? = nil, by actor: String? = nil,
+        at now: Instant
+    ) throws -> Volunteer {
+        let login = try login.map { try $0.map(Volunteer.validLogin) }
         let name = try name.map(Volunteer.validName)
         let phone = try phone.map { try $0.map(Volunteer.validPhone) }
         return try pool.write { db in
@@ -63,16 +72,20 @@ extension Store {
             if let role { volunteer.role = role }
             if let phone { volunteer.phone = phone }
             if let active { volunteer.active = active }
+            if let login { volunteer.login = login }
             try db.execute(
-                sql: "UPDATE volunteer SET name = ?, role = ?, phone = ?, active = ? WHERE id = ?",
-                arguments: [volunteer.name, volunteer.role.rawValue, volunteer.phone, volunteer.active, id])
+                sql: "UPDATE volunteer SET name = ?, role = ?, phone = ?, active = ?, login = ? WHERE id = ?",
+                arguments: [volunteer.name, volunteer.role.rawValue, volunteer.phone, volunteer.active, volunteer.login, id])
+            try Changes.record(db, actor: actor, action: "volunteer.update", subject: "volunteer \(id)", at: now)
             return volunteer
         }
     }
 
     /// Issues a QR badge (a fresh token, returned once in `code`) or registers an RFID card.
     /// A badge slip is queued when `print` is set.
-    public func issueBadge(volunteerID: Int64, card uid: String?, print: Bool, slips: SlipBuilder, at now: Instant) throws -> BadgeRecord {
+    public func issueBadge(
+        volunteerID: Int64, card uid: String?, print: Bool, slips: SlipBuilder, by actor: String? = nil, at now: Instant
+    ) throws -> BadgeRecord {
         try pool.write { db in
             let volunteer = try Volunteers.find(db, id: volunteerID)
             let kind: String
@@ -102,6 +115,7 @@ extension Store {
                 throw YizhanError(.conflict, "this card is already registered")
             }
             let id = db.lastInsertedRowID
+            try Changes.record(db, actor: actor, action: "badge.issue", subject: "badge \(id) (\(kind)) for volunteer \(volunteerID)", at: now)
             if print, let code {
                 try PrintJobs.enqueue(db, slip: slips.badge(volunteer, payload: code, at: now), at: now)
             }
@@ -119,13 +133,15 @@ extension Store {
     }
 
     /// Revokes a badge: it stops working at once; the row stays for the record.
-    public func revokeBadge(_ id: Int64, at now: Instant) throws -> BadgeRecord {
+    public func revokeBadge(_ id: Int64, by actor: String? = nil, at now: Instant) throws -> BadgeRecord {
         try pool.write { db in
             try db.execute(
                 sql: "UPDATE badge SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [Timestamp.text(now.wall), id])
+            let revoked = db.changesCount == 1
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM badge WHERE id = ?", arguments: [id]) else {
                 throw YizhanError(.notFound, "no badge \(id)")
             }
+            if revoked { try Changes.record(db, actor: actor, action: "badge.revoke", subject: "badge \(id)", at: now) }
             return Volunteers.badge(row)
         }
     }

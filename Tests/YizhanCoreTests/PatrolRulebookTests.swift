@@ -21,18 +21,42 @@ import YizhanTestSupport
         #expect(open(1, at: Fixtures.clock("2026-11-30 13:30")).kind == .daily, "the window's end is exclusive")
     }
 
-    @Test func anActiveCampaignMakesEveryPatrolSpecial() {
-        let opening = open(1, at: Fixtures.clock("2026-07-15 12:00"))
-        #expect(opening.kind == .special)
+    @Test func campaignsAddSpecialPatrolsAndChangeNoOtherKind() {
+        let lunch = Fixtures.clock("2026-07-15 12:00")
+        #expect(open(1, at: lunch).kind == .keyPeriod, "a campaign day keeps its key periods")
+        #expect(open(1, at: Fixtures.clock("2026-07-15 09:00")).kind == .daily, "and its daily patrols")
+        let special = rulebook.opening(volunteerID: 1, leader: false, special: true, at: lunch.now(), openPatrols: [], tally: AwardTally())
+        #expect(special.kind == .special && special.awardKey == "1/special/2026-07-15")
         #expect(rulebook.rules.requiredCheckpoints(for: .special, openedAt: Fixtures.date("2026-07-15 12:00")).contains("heatstroke-kit"))
         #expect(!rulebook.rules.requiredCheckpoints(for: .daily, openedAt: Fixtures.date("2026-07-15 12:00")).contains("heatstroke-kit"))
     }
 
-    @Test func campaignsCanWrapTheYear() {
-        let holidays = Campaign(name: "春节", from: MonthDay(month: 12, day: 20), to: MonthDay(month: 1, day: 10))
-        #expect(holidays.covers(MonthDay(month: 1, day: 5)))
-        #expect(holidays.covers(MonthDay(month: 12, day: 31)))
-        #expect(!holidays.covers(MonthDay(month: 2, day: 1)))
+    @Test func campaignsCanWrapTheYear() throws {
+        let holidays = Campaign(name: "冬季取暖", from: MonthDay(month: 12, day: 20), to: MonthDay(month: 1, day: 10))
+        #expect(holidays.covers(try #require(LocalDay("2027-01-05"))))
+        #expect(holidays.covers(try #require(LocalDay("2026-12-31"))))
+        #expect(!holidays.covers(try #require(LocalDay("2027-02-01"))))
+    }
+
+    @Test func datedCampaignsRunOnce() throws {
+        let festival = Campaign(
+            name: "春节", period: .dated(from: try #require(LocalDay("2027-01-28")), to: try #require(LocalDay("2027-02-04"))))
+        #expect(festival.covers(try #require(LocalDay("2027-01-28"))))
+        #expect(festival.covers(try #require(LocalDay("2027-02-04"))))
+        #expect(!festival.covers(try #require(LocalDay("2028-01-30"))), "a dated campaign does not come back the next year")
+        #expect(!festival.covers(try #require(LocalDay("2027-02-05"))))
+    }
+
+    @Test(arguments: ["2026-13-45", "2026-02-29", "2026-2-01", "26-02-01", "2026-02-01x", "２０２６-02-01", ""])
+    func daysAreParsedStrictly(text: String) {
+        #expect(LocalDay(text) == nil)
+    }
+
+    @Test func daysCountAcrossMonthsAndLeapYears() throws {
+        #expect(LocalDay("2028-02-29")?.next.description == "2028-03-01")
+        #expect(LocalDay("2026-12-31")?.next.description == "2027-01-01")
+        let week = try #require(LocalDay("2026-11-28")).through(try #require(LocalDay("2026-12-04")))
+        #expect(week.count == 7 && week.last?.description == "2026-12-04")
     }
 
     @Test func aLeaderInTheWeeklySlotOpensTheWeeklyPatrolAndOthersJoinIt() {
@@ -47,6 +71,64 @@ import YizhanTestSupport
         #expect(joiner.kind == .weeklyFull)
         #expect(joiner.joinedPatrolID == 7)
         #expect(open(3, at: Fixtures.clock("2026-11-30 09:30"), leader: true).kind == .daily, "Monday is not the weekly slot")
+        let secondLeader = open(4, at: saturday, leader: true, patrols: [leaderPatrol])
+        #expect(secondLeader.joinedPatrolID == 7, "a second leader joins the open group patrol rather than leading another")
+    }
+
+    @Test func aBadgeResumesLeavesOrClosesByWhoseIsCurrent() {
+        let clock = Fixtures.clock("2026-11-28 09:30")
+        let group = OpenPatrol(id: 7, volunteerID: 1, kind: .weeklyFull, openedAt: clock.now(), awardKey: "k1", leader: true)
+        let member = OpenPatrol(id: 8, volunteerID: 2, kind: .weeklyFull, openedAt: clock.now(), awardKey: "k2", joinedPatrolID: 7)
+        let daily = OpenPatrol(id: 9, volunteerID: 3, kind: .daily, openedAt: clock.now(), awardKey: "k3")
+        let open = [group, member, daily]
+        func badge(_ volunteer: Int64, mark: BadgeMark?) -> PatrolRulebook.BadgeAction {
+            rulebook.badge(
+                volunteerID: volunteer, leader: volunteer == 1, special: false, openPatrols: open, lastBadge: mark, tally: AwardTally(),
+                at: clock.now())
+        }
+        let groupCurrent = BadgeMark(patrolID: 7, volunteerID: 2, at: clock.now())
+        let dailyCurrent = BadgeMark(patrolID: 9, volunteerID: 3, at: clock.now())
+        #expect(badge(1, mark: groupCurrent) == .close(group, members: [member]))
+        #expect(badge(2, mark: groupCurrent) == .leave(member))
+        #expect(badge(3, mark: groupCurrent) == .resume(daily))
+        #expect(badge(1, mark: dailyCurrent) == .resume(group))
+        #expect(badge(2, mark: dailyCurrent) == .resume(group), "a member makes the group current")
+        #expect(badge(3, mark: dailyCurrent) == .close(daily, members: []))
+        clock.advance(by: .seconds(11 * 60))
+        #expect(badge(3, mark: dailyCurrent) == .resume(daily), "with two patrols open and none touched lately, nobody's closes")
+        #expect(rulebook.routeCheckpoint(openPatrols: open, lastBadge: groupCurrent, at: clock.now()) == .ambiguous)
+        #expect(rulebook.routeCheckpoint(openPatrols: [group, member], lastBadge: nil, at: clock.now()) == .patrol(group))
+    }
+
+    @Test func theGroupClosesTogetherAndPaysEachUnderTheirOwnKey() {
+        let clock = Fixtures.clock("2026-11-28 09:30")
+        let checks = ["extinguisher-1", "water-dispenser", "medicine-kit"].enumerated().map { index, id in
+            PatrolCheck(checkpointID: id, at: clock.now().advanced(by: .seconds(60 * (index + 1))))
+        }
+        let group = OpenPatrol(
+            id: 7, volunteerID: 1, kind: .weeklyFull, openedAt: clock.now(), awardKey: "1/weekly_full/2026-11-28", checks: checks,
+            leader: true)
+        let paid = OpenPatrol(id: 8, volunteerID: 2, kind: .weeklyFull, openedAt: clock.now(), awardKey: "2/weekly_full/2026-11-28", joinedPatrolID: 7)
+        let unpaid = OpenPatrol(id: 9, volunteerID: 3, kind: .weeklyFull, openedAt: clock.now(), awardKey: nil, joinedPatrolID: 7)
+        clock.advance(by: .seconds(600))
+        let closings = rulebook.closingGroup(group, members: [paid, unpaid], at: clock.now(), tally: AwardTally())
+        #expect(closings.map(\.patrolID) == [7, 8, 9])
+        #expect(closings.map(\.state) == [.completed, .completed, .completed])
+        #expect(closings.map(\.points) == [3, 3, 0])
+        #expect(closings.map(\.awardKey) == ["1/weekly_full/2026-11-28", "2/weekly_full/2026-11-28", nil])
+
+        let early = rulebook.closingGroup(group, members: [paid], at: clock.now().advanced(by: .seconds(-590)), tally: AwardTally())
+        #expect(early.map(\.state) == [.incomplete, .incomplete] && early.map(\.points) == [0, 0])
+    }
+
+    @Test func onARotaDayOnlyTheVolunteersOnDutyEarnForDailyPatrols() {
+        let clock = Fixtures.clock("2026-11-30 09:00")
+        let rota = AwardTally(onDuty: [1])
+        #expect(open(1, at: clock, tally: rota).awardKey == "1/daily/2026-11-30")
+        let offDuty = open(2, at: clock, tally: rota)
+        #expect(offDuty.awardKey == nil && offDuty.noAwardReason == .notOnDuty)
+        #expect(open(2, at: Fixtures.clock("2026-11-30 11:30"), tally: rota).awardKey != nil, "key-period patrols are open to all")
+        #expect(open(2, at: clock).awardKey != nil, "a day without a rota pays whoever patrols")
     }
 
     @Test func oneAwardPerKindPerDayAndTheDailyCap() {
@@ -153,7 +235,7 @@ import YizhanTestSupport
         let second = OpenPatrol(id: 2, volunteerID: 2, kind: .daily, openedAt: clock.now(), awardKey: nil)
         #expect(rulebook.routeCheckpoint(openPatrols: [], lastBadge: nil, at: clock.now()) == .noOpenPatrol)
         #expect(rulebook.routeCheckpoint(openPatrols: [first], lastBadge: nil, at: clock.now()) == .patrol(first))
-        let mark = BadgeMark(patrolID: 2, at: clock.now())
+        let mark = BadgeMark(patrolID: 2, volunteerID: 2, at: clock.now())
         #expect(rulebook.routeCheckpoint(openPatrols: [first, second], lastBadge: mark, at: clock.now()) == .patrol(second))
         clock.advance(by: .seconds(11 * 60))
         #expect(rulebook.routeCheckpoint(openPatrols: [first, second], lastBadge: mark, at: clock.now()) == .ambiguous)

@@ -48,6 +48,13 @@ struct StationHarness {
         return await scan(badge, after: 240)
     }
 
+    /// Moves both clocks forward to a local time, `yyyy-MM-dd HH:mm`.
+    func advance(to text: String) {
+        let seconds = Fixtures.date(text).timeIntervalSince(clock.now().wall)
+        precondition(seconds >= 0, "time only moves forward")
+        clock.advance(by: .seconds(Int64(seconds)))
+    }
+
     func balance(_ id: Int64) throws -> Int {
         try store.volunteer(id).balance
     }

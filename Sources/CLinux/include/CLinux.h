@@ -2,6 +2,7 @@
 #define YIZHAN_CLINUX_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /// Whether the kernel considers the system clock synchronised: adjtimex(2) returns
 /// TIME_ERROR while it does not, which is what timedatectl reports as "System clock
@@ -11,5 +12,13 @@ bool yizhan_clock_is_synchronised(void);
 /// Names the calling thread as `ps -L` and /proc/PID/task/TID/comm show it (at most 15
 /// bytes): pthread_setname_np(3), which Glibc's Swift module does not export.
 void yizhan_name_this_thread(const char *name);
+
+/// The credentials SO_PEERCRED returns, laid out as the kernel's struct ucred (socket(7)),
+/// which glibc declares only under _GNU_SOURCE, out of reach of Glibc's Swift module.
+struct yizhan_peer_credentials {
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+};
 
 #endif

@@ -75,6 +75,8 @@ public enum CommandCard: String, Sendable, Hashable, Codable {
     case balance = "BALANCE"
     /// Drops any pending selection.
     case cancel = "CANCEL"
+    /// The next badge scan opens a special themed patrol (only while a campaign runs).
+    case special = "SPECIAL"
 }
 
 /// Why a payload was not understood. Each is an error outcome with no state change.

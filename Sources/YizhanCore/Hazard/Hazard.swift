@@ -30,10 +30,13 @@ public struct HazardRulebook: Sendable {
         public var id: Int64
         public var state: HazardState
         public var reporterID: Int64
+        /// The reporter's local account, when they are also a manager.
+        public var reporterLogin: String?
         /// When it was last marked rectified, for the next-day acceptance check.
         public var rectifiedAt: Instant?
 
-        public init(id: Int64, state: HazardState, reporterID: Int64, rectifiedAt: Instant? = nil) {
+        public init(id: Int64, state: HazardState, reporterID: Int64, reporterLogin: String? = nil, rectifiedAt: Instant? = nil) {
+            self.reporterLogin = reporterLogin
             self.id = id
             self.state = state
             self.reporterID = reporterID
@@ -51,13 +54,19 @@ public struct HazardRulebook: Sendable {
         public var printsNotice: Bool
     }
 
-    /// Checks and describes moving `hazard` to `target` by the manager, who may name
-    /// themselves as a volunteer (`actorID`) when they also patrol.
-    public func transition(_ hazard: Facts, to target: HazardState, actorID: Int64?, at now: Instant) throws(YizhanError) -> Transition {
+    /// Checks and describes moving `hazard` to `target` by the manager: `actor` is their
+    /// local account (from the admin socket), `actorID` the volunteer they may name
+    /// themselves as. Either matching the reporter refuses a confirmation.
+    public func transition(_ hazard: Facts, to target: HazardState, actorID: Int64?, actor: String? = nil, at now: Instant)
+        throws(YizhanError) -> Transition
+    {
         guard hazard.state.successors.contains(target) else {
-            throw YizhanError(.invalidTransition, "a \(hazard.state.rawValue) hazard cannot become \(target.rawValue)")
+            let allowed = hazard.state.successors.map(\.rawValue).sorted()
+            let next = allowed.isEmpty ? "it is final" : "it can become \(allowed.joined(separator: ", "))"
+            throw YizhanError(.invalidTransition, "a \(hazard.state.rawValue) hazard cannot become \(target.rawValue): \(next)")
         }
-        if target == .confirmed, let actorID, actorID == hazard.reporterID {
+        let byReporter = actorID == hazard.reporterID || (actor != nil && actor == hazard.reporterLogin)
+        if target == .confirmed, byReporter {
             throw YizhanError(.selfConfirmation, "the reporter cannot confirm their own hazard")
         }
         if target == .accepted, let rectifiedAt = hazard.rectifiedAt,

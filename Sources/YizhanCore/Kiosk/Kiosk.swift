@@ -29,7 +29,8 @@ public struct Kiosk: Sendable {
             switch pending {
             case .item(let itemID, _): return redeem(itemID, by: volunteer, facts: facts, session: session, at: now)
             case .command(.balance, _): return balance(of: volunteer, facts: facts, session: session, at: now)
-            default: return togglePatrol(of: volunteer, facts: facts, session: session, at: now)
+            case .command(.special, _): return badge(of: volunteer, special: true, facts: facts, session: session, at: now)
+            default: return badge(of: volunteer, special: false, facts: facts, session: session, at: now)
             }
 
         case .checkpoint(let id):
@@ -49,6 +50,15 @@ public struct Kiosk: Sendable {
         case .command(.cancel):
             return ScanDecision(reply: ScanReply(.accepted, "selection_cancelled", "已取消"), session: session)
 
+        case .command(.special):
+            let campaigns = rules.activeCampaigns(at: now.wall).map(\.name)
+            guard !campaigns.isEmpty else {
+                return ScanDecision(reply: ScanReply(.error, "no_campaign", "当前没有专项巡查活动"), session: session)
+            }
+            session.pending[scanner] = .command(.special, since: now)
+            let message = "请刷胸卡开始专项巡查（\(campaigns.joined(separator: "、"))）"
+            return ScanDecision(reply: ScanReply(.attention, "command_armed", message), session: session)
+
         case .command(let card):
             session.pending[scanner] = .command(card, since: now)
             let message = card == .hazard ? "请扫描发现隐患的点位" : "请刷胸卡查询积分"
@@ -56,36 +66,74 @@ public struct Kiosk: Sendable {
         }
     }
 
-    func togglePatrol(of volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
+    /// A badge scan with no selection pending: opens, resumes, leaves or closes a patrol.
+    func badge(of volunteer: Volunteer, special: Bool, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
         var session = session
-        if let open = facts.openPatrols.first(where: { $0.volunteerID == volunteer.id }) {
-            let closing = patrols.closing(open, at: now, tally: facts.tally)
-            if session.lastBadge?.patrolID == open.id { session.lastBadge = nil }
-            let slip = SlipBuilder(rules: rules).patrolFinished(open, closing, volunteer: volunteer, at: now)
-            let reply: ScanReply
-            if closing.state == .completed {
-                let message = closing.points > 0 ? "巡查完成，获得 \(closing.points) 分" : "巡查完成，本次不计分"
-                reply = ScanReply(
-                    closing.points > 0 ? .accepted : .attention, closing.noAwardReason?.rawValue ?? "patrol_completed", message)
-            } else {
-                reply = ScanReply(.attention, "patrol_incomplete", "巡查未完成，不计分")
-            }
-            return ScanDecision(reply: reply, effects: [.closePatrol(volunteerID: volunteer.id, closing), .print(slip)], session: session)
+        let action = patrols.badge(
+            volunteerID: volunteer.id, leader: volunteer.role == .leader, special: special, openPatrols: facts.openPatrols,
+            lastBadge: session.lastBadge, tally: facts.tally, at: now)
+        let opens = if case .open = action { true } else { false }
+        if special && !opens {
+            return ScanDecision(reply: ScanReply(.attention, "patrol_already_open", "已有进行中的巡查，请先刷胸卡结束"), session: session)
         }
+        let slips = SlipBuilder(rules: rules)
+        switch action {
+        case .open(let opening):
+            return open(opening, by: volunteer, session: session)
 
-        let opening = patrols.opening(
-            volunteerID: volunteer.id, leader: volunteer.role == .leader, at: now, openPatrols: facts.openPatrols, tally: facts.tally
-        )
+        case .resume(let unit):
+            session.lastBadge = BadgeMark(patrolID: unit.id, volunteerID: volunteer.id, at: now)
+            return ScanDecision(reply: ScanReply(.accepted, "patrol_resumed", "继续巡查：\(unit.kind.displayName)"), session: session)
+
+        case .leave(let member):
+            let closing = patrols.leaving(member, at: now)
+            let slip = slips.patrolFinished(member, closing, volunteer: volunteer, at: now)
+            return ScanDecision(
+                reply: ScanReply(.attention, "left_group", "已退出\(member.kind.displayName)，本次不计分"),
+                effects: [.closePatrol(volunteerID: volunteer.id, closing), .print(slip)], session: session)
+
+        case .close(let patrol, let members):
+            if session.lastBadge?.patrolID == patrol.id { session.lastBadge = nil }
+            guard patrol.leadsGroup else {
+                let closing = patrols.closing(patrol, at: now, tally: facts.tally)
+                let slip = slips.patrolFinished(patrol, closing, volunteer: volunteer, at: now)
+                return ScanDecision(
+                    reply: finished(closing), effects: [.closePatrol(volunteerID: volunteer.id, closing), .print(slip)], session: session)
+            }
+            let closings = patrols.closingGroup(patrol, members: members, at: now, tally: facts.tally)
+            let participants = [patrol] + members
+            let effects = zip(participants, closings).map { ScanEffect.closePatrol(volunteerID: $0.volunteerID, $1) }
+            let slip = slips.groupPatrolFinished(patrol, closings: Array(zip(participants, closings)), at: now)
+            return ScanDecision(reply: finished(closings[0], participants: participants.count), effects: effects + [.print(slip)], session: session)
+        }
+    }
+
+    private func open(_ opening: PatrolRulebook.Opening, by volunteer: Volunteer, session: KioskSession) -> ScanDecision {
         let effects: [ScanEffect] = [.openPatrol(volunteerID: volunteer.id, opening)]
+        let reply: ScanReply
         switch opening.noAwardReason {
         case .dailyCapReached:
-            return ScanDecision(reply: ScanReply(.attention, "daily_cap_reached", "今日日常巡查名额已满，本次巡查不计分"), effects: effects, session: session)
+            reply = ScanReply(.attention, "daily_cap_reached", "今日日常巡查名额已满，本次巡查不计分")
+        case .notOnDuty:
+            reply = ScanReply(.attention, "not_on_duty", "今日不是您的值班日，日常巡查不计分")
         case .alreadyAwarded:
-            return ScanDecision(reply: ScanReply(.attention, "already_awarded", "今日此类巡查已计分，本次不计分"), effects: effects, session: session)
-        case nil:
-            return ScanDecision(
-                reply: ScanReply(.accepted, "patrol_started", "\(opening.kind.displayName)开始"), effects: effects, session: session)
+            reply = ScanReply(.attention, "already_awarded", "今日此类巡查已计分，本次不计分")
+        case nil, .leftGroup:
+            reply =
+                opening.joinedPatrolID == nil
+                ? ScanReply(.accepted, "patrol_started", "\(opening.kind.displayName)开始")
+                : ScanReply(.accepted, "patrol_joined", "已加入\(opening.kind.displayName)")
         }
+        return ScanDecision(reply: reply, effects: effects, session: session)
+    }
+
+    private func finished(_ closing: PatrolRulebook.Closing, participants: Int = 1) -> ScanReply {
+        guard closing.state == .completed else { return ScanReply(.attention, "patrol_incomplete", "巡查未完成，不计分") }
+        if participants > 1 {
+            return ScanReply(.accepted, "patrol_completed", "集体巡查完成，\(participants) 人参加")
+        }
+        let message = closing.points > 0 ? "巡查完成，获得 \(closing.points) 分" : "巡查完成，本次不计分"
+        return ScanReply(closing.points > 0 ? .accepted : .attention, closing.noAwardReason?.rawValue ?? "patrol_completed", message)
     }
 
     func check(_ checkpointID: String, reportsHazard: Bool, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
@@ -104,7 +152,9 @@ public struct Kiosk: Sendable {
         let covered = patrol.checks.contains { $0.checkpointID == checkpointID }
         var effects: [ScanEffect] = covered ? [] : [.recordCheck(patrolID: patrol.id, checkpointID: checkpointID)]
         if reportsHazard {
-            effects.append(.reportHazard(checkpointID: checkpointID, reporterID: patrol.volunteerID, patrolID: patrol.id))
+            // In a group patrol the hazard is the latest badge's, not always the leader's.
+            let reporter = session.lastBadge.flatMap { $0.patrolID == patrol.id ? $0.volunteerID : nil } ?? patrol.volunteerID
+            effects.append(.reportHazard(checkpointID: checkpointID, reporterID: reporter, patrolID: patrol.id))
             return ScanDecision(
                 reply: ScanReply(.accepted, "hazard_reported", "已上报隐患：\(checkpoint.name)"), effects: effects, session: session)
         }
@@ -136,7 +186,8 @@ public struct Kiosk: Sendable {
     }
 
     func balance(of volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
-        let slip = SlipBuilder(rules: rules).balance(volunteer, patrolsThisMonth: facts.patrolsThisMonth, at: now)
+        let slip = SlipBuilder(rules: rules).balance(
+            volunteer, patrolsThisMonth: facts.patrolsThisMonth, redeemable: facts.redeemableItems, at: now)
         return ScanDecision(
             reply: ScanReply(.accepted, "balance_printed", "当前积分 \(volunteer.balance)"), effects: [.print(slip)], session: session
         )

@@ -14,6 +14,9 @@ public struct ScanFacts: Sendable {
     public var patrolsThisMonth: Int
     /// A fresh redemption code, used only if this scan redeems.
     public var freshRedemptionCode: String
+    /// For a balance slip: the goods this volunteer could take now (active, in stock,
+    /// affordable, within the monthly limit).
+    public var redeemableItems: [CatalogItem] = []
 
     public init(
         volunteer: Volunteer? = nil, openPatrols: [OpenPatrol] = [], tally: AwardTally = AwardTally(),

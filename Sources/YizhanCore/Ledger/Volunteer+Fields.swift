@@ -23,6 +23,20 @@ extension Volunteer {
         }
         return phone
     }
+
+    /// `text` as a local account name, as `useradd` takes them: a lower-case letter or `_`
+    /// first, then letters, digits, `_`, `-` and `.`, up to 32.
+    public static func validLogin(_ text: String) throws(YizhanError) -> String {
+        let bytes = Array(text.utf8)
+        let first = bytes.first.map { (0x61...0x7A).contains($0) || $0 == 0x5F } ?? false
+        let rest = bytes.dropFirst().allSatisfy {
+            (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || [0x5F, 0x2D, 0x2E].contains($0)
+        }
+        guard first, rest, bytes.count <= 32 else {
+            throw YizhanError(.invalidRequest, "login must be a local account name: a-z or _ first, then a-z, 0-9, _, - or ., up to 32")
+        }
+        return text
+    }
 }
 
 extension String {

@@ -1,5 +1,5 @@
 /// A volunteer's role: a team leader also leads the weekly full patrol.
-public enum VolunteerRole: String, Sendable, Hashable, Codable {
+public enum VolunteerRole: String, Sendable, Hashable, Codable, CaseIterable {
     case volunteer, leader
 }
 
@@ -12,9 +12,15 @@ public struct Volunteer: Sendable, Hashable, Codable {
     public var balance: Int
     public var earned: Int
     public var active: Bool
+    /// The local account of a volunteer who is also a manager: the admin socket knows them
+    /// by it, so they cannot confirm a hazard they reported.
+    public var login: String?
 
-    public init(id: Int64, name: String, role: VolunteerRole, phone: String? = nil, balance: Int = 0, earned: Int = 0, active: Bool = true)
-    {
+    public init(
+        id: Int64, name: String, role: VolunteerRole, phone: String? = nil, balance: Int = 0, earned: Int = 0, active: Bool = true,
+        login: String? = nil
+    ) {
+        self.login = login
         self.id = id
         self.name = name
         self.role = role

@@ -6,17 +6,24 @@ public struct OpenPatrol: Sendable, Hashable {
     public var openedAt: Instant
     /// The award this patrol will claim if it completes; nil when it earns nothing.
     public var awardKey: String?
+    /// Why it earns nothing, decided when it opened.
+    public var noAwardReason: PatrolRulebook.NoAwardReason?
     /// Checkpoints covered so far, with when.
     public var checks: [PatrolCheck]
     /// The leader's weekly patrol this one joined, if any.
     public var joinedPatrolID: Int64?
     /// Whether the volunteer is a team leader.
     public var leader: Bool
+    /// The volunteer's name, for the group patrol's slip.
+    public var volunteerName: String
 
     public init(
         id: Int64, volunteerID: Int64, kind: PatrolKind, openedAt: Instant, awardKey: String?,
-        checks: [PatrolCheck] = [], joinedPatrolID: Int64? = nil, leader: Bool = false
+        checks: [PatrolCheck] = [], joinedPatrolID: Int64? = nil, leader: Bool = false,
+        volunteerName: String = "", noAwardReason: PatrolRulebook.NoAwardReason? = nil
     ) {
+        self.noAwardReason = noAwardReason
+        self.volunteerName = volunteerName
         self.id = id
         self.volunteerID = volunteerID
         self.kind = kind
@@ -26,6 +33,9 @@ public struct OpenPatrol: Sendable, Hashable {
         self.joinedPatrolID = joinedPatrolID
         self.leader = leader
     }
+
+    /// Whether this is the leader's patrol of a weekly group patrol, which others join.
+    public var leadsGroup: Bool { kind == .weeklyFull && leader && joinedPatrolID == nil }
 }
 
 /// One checkpoint covered by a patrol.
@@ -47,8 +57,11 @@ public struct AwardTally: Sendable, Hashable {
     public var dailyAwards: Int
     /// Open daily patrols today that still expect an award.
     public var openDailyClaims: Int
+    /// Who is on daily duty today by the rota; nil when the day has no rota (anyone may earn).
+    public var onDuty: Set<Int64>?
 
-    public init(takenKeys: Set<String> = [], dailyAwards: Int = 0, openDailyClaims: Int = 0) {
+    public init(takenKeys: Set<String> = [], dailyAwards: Int = 0, openDailyClaims: Int = 0, onDuty: Set<Int64>? = nil) {
+        self.onDuty = onDuty
         self.takenKeys = takenKeys
         self.dailyAwards = dailyAwards
         self.openDailyClaims = openDailyClaims

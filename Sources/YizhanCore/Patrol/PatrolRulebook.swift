@@ -23,14 +23,46 @@ public struct PatrolRulebook: Sendable {
     public enum NoAwardReason: String, Sendable, Hashable {
         case alreadyAwarded = "already_awarded"
         case dailyCapReached = "daily_cap_reached"
+        /// The day has a duty rota and this volunteer is not on it (daily patrols only).
+        case notOnDuty = "not_on_duty"
+        /// A member who left the group patrol before the leader closed it.
+        case leftGroup = "left_group"
+    }
+
+    /// What a volunteer's badge does to the patrols (SPEC 3.2).
+    public enum BadgeAction: Sendable, Hashable {
+        /// No patrol of theirs is open: one opens, or they join the group patrol.
+        case open(Opening)
+        /// Their patrol is open but another is the current one: theirs becomes current again
+        /// ("继续巡查"), and nothing closes.
+        case resume(OpenPatrol)
+        /// A member's badge in the group patrol: they leave it, earning nothing for it.
+        case leave(OpenPatrol)
+        /// Their own current patrol closes; for the group's leader, with every member still in it.
+        case close(OpenPatrol, members: [OpenPatrol])
+    }
+
+    /// Decides what a badge scan by `volunteerID` does: `special` when `YZ:K:SPECIAL` was
+    /// scanned just before (the kiosk has checked that a campaign runs).
+    public func badge(
+        volunteerID: Int64, leader: Bool, special: Bool, openPatrols: [OpenPatrol], lastBadge: BadgeMark?, tally: AwardTally,
+        at now: Instant
+    ) -> BadgeAction {
+        guard let own = openPatrols.first(where: { $0.volunteerID == volunteerID }) else {
+            return .open(opening(volunteerID: volunteerID, leader: leader, special: special, at: now, openPatrols: openPatrols, tally: tally))
+        }
+        let unit = self.unit(of: own, in: openPatrols)
+        guard currentPatrol(openPatrols: openPatrols, lastBadge: lastBadge, at: now)?.id == unit.id else { return .resume(unit) }
+        if unit.id != own.id { return .leave(own) }
+        return .close(own, members: members(of: own, in: openPatrols))
     }
 
     /// Decides the kind of a patrol opened by `volunteerID` at `now` (SPEC 3.2, "Start a
-    /// patrol"): special if a campaign runs today; weekly-full for a leader in the weekly
-    /// slot or for anyone while a leader's weekly patrol is open; key-period inside a key
-    /// window; else daily.
+    /// patrol"): special when asked for; weekly-full for anyone while a leader's group patrol
+    /// is open (they join it) or for a leader in the weekly slot (a new group); key-period
+    /// inside a key window; else daily. Campaigns add special patrols and change no other kind.
     public func opening(
-        volunteerID: Int64, leader: Bool, at now: Instant, openPatrols: [OpenPatrol], tally: AwardTally
+        volunteerID: Int64, leader: Bool, special: Bool = false, at now: Instant, openPatrols: [OpenPatrol], tally: AwardTally
     ) -> Opening {
         let calendar = rules.calendar
         let minute = calendar.minuteOfDay(now.wall)
@@ -39,13 +71,13 @@ public struct PatrolRulebook: Sendable {
         var window: Int?
         var joined: Int64?
 
-        if !rules.activeCampaigns(at: now.wall).isEmpty {
+        if special {
             kind = .special
+        } else if let group = openPatrols.last(where: { $0.leadsGroup }) {
+            kind = .weeklyFull
+            joined = group.id
         } else if leader, let slot = rules.patrol.weeklySlot, slot.contains(now.wall, in: calendar) {
             kind = .weeklyFull
-        } else if let leaderPatrol = openPatrols.last(where: { $0.kind == .weeklyFull && $0.leader && $0.joinedPatrolID == nil }) {
-            kind = .weeklyFull
-            joined = leaderPatrol.id
         } else if let index = rules.patrol.keyPeriods.firstIndex(where: { $0.contains(minute: minute) }) {
             kind = .keyPeriod
             window = index
@@ -55,12 +87,13 @@ public struct PatrolRulebook: Sendable {
         var opening = Opening(kind: kind, awardKey: key, joinedPatrolID: joined, noAwardReason: nil)
         let alreadyClaimed = tally.takenKeys.contains(key) || openPatrols.contains { $0.awardKey == key }
         if alreadyClaimed {
-            opening.awardKey = nil
             opening.noAwardReason = .alreadyAwarded
+        } else if kind == .daily, let onDuty = tally.onDuty, !onDuty.contains(volunteerID) {
+            opening.noAwardReason = .notOnDuty
         } else if kind == .daily, tally.dailyAwards + tally.openDailyClaims >= rules.patrol.dailyMaxVolunteers {
-            opening.awardKey = nil
             opening.noAwardReason = .dailyCapReached
         }
+        if opening.noAwardReason != nil { opening.awardKey = nil }
         return opening
     }
 
@@ -99,9 +132,14 @@ public struct PatrolRulebook: Sendable {
         )
         guard longEnough, missing.isEmpty else { return closing }
         closing.state = .completed
-        guard let key = patrol.awardKey else { return closing }
+        guard let key = patrol.awardKey else {
+            closing.noAwardReason = patrol.noAwardReason
+            return closing
+        }
         if tally.takenKeys.contains(key) {
             closing.noAwardReason = .alreadyAwarded
+        } else if patrol.kind == .daily, let onDuty = tally.onDuty, !onDuty.contains(patrol.volunteerID) {
+            closing.noAwardReason = .notOnDuty
         } else if patrol.kind == .daily, tally.dailyAwards >= rules.patrol.dailyMaxVolunteers {
             closing.noAwardReason = .dailyCapReached
         } else {
@@ -109,6 +147,36 @@ public struct PatrolRulebook: Sendable {
             closing.points = rules.points(for: patrol.kind)
         }
         return closing
+    }
+
+    /// Closes the group patrol `group` led by its leader: every member still in it closes the
+    /// same way, completed or not, and each is paid under their own award key. The leader's
+    /// closing comes first.
+    public func closingGroup(_ group: OpenPatrol, members: [OpenPatrol], at now: Instant, tally: AwardTally) -> [Closing] {
+        let closing = closing(group, at: now, tally: tally)
+        return [closing]
+            + members.map { member in
+                var paid = closing
+                paid.patrolID = member.id
+                paid.points = 0
+                paid.awardKey = nil
+                paid.noAwardReason = nil
+                guard closing.state == .completed, let key = member.awardKey else { return paid }
+                if tally.takenKeys.contains(key) {
+                    paid.noAwardReason = .alreadyAwarded
+                } else {
+                    paid.awardKey = key
+                    paid.points = rules.points(for: member.kind)
+                }
+                return paid
+            }
+    }
+
+    /// A member leaving the group patrol: closed incomplete, with nothing to post.
+    public func leaving(_ member: OpenPatrol, at now: Instant) -> Closing {
+        Closing(
+            patrolID: member.id, state: .incomplete, points: 0, missing: [], duration: now.elapsed(since: member.openedAt),
+            flaggedFast: false, awardKey: nil, noAwardReason: .leftGroup)
     }
 
     /// Whether two consecutive checkpoint scans came closer together than the fast interval.
@@ -135,17 +203,35 @@ public struct PatrolRulebook: Sendable {
         }.min()
     }
 
-    /// Picks the patrol a checkpoint scan belongs to (SPEC 3.2, "Check"): the only open
-    /// patrol, or the one whose badge was scanned last within the routing window.
+    /// Picks the patrol a checkpoint scan belongs to (SPEC 3.2, "Check"): the current one,
+    /// which for a group patrol is the leader's, where the group's coverage is recorded.
     public func routeCheckpoint(openPatrols: [OpenPatrol], lastBadge: BadgeMark?, at now: Instant) -> CheckpointRoute {
         if openPatrols.isEmpty { return .noOpenPatrol }
+        return currentPatrol(openPatrols: openPatrols, lastBadge: lastBadge, at: now).map(CheckpointRoute.patrol) ?? .ambiguous
+    }
+
+    /// The patrol scans are about now: the one whose badge (any participant's, for a group)
+    /// was scanned last within the routing window, else the only one open; nil when several
+    /// are open and none was touched recently.
+    public func currentPatrol(openPatrols: [OpenPatrol], lastBadge: BadgeMark?, at now: Instant) -> OpenPatrol? {
+        let units = openPatrols.filter { unit(of: $0, in: openPatrols).id == $0.id }
         if let mark = lastBadge, now.elapsed(since: mark.at) <= rules.kiosk.routingWindow,
-            let patrol = openPatrols.first(where: { $0.id == mark.patrolID })
+            let patrol = units.first(where: { $0.id == mark.patrolID })
         {
-            return .patrol(patrol)
+            return patrol
         }
-        if openPatrols.count == 1 { return .patrol(openPatrols[0]) }
-        return .ambiguous
+        return units.count == 1 ? units[0] : nil
+    }
+
+    /// The patrol `patrol` counts in: the group patrol it joined while that is open, else itself.
+    public func unit(of patrol: OpenPatrol, in openPatrols: [OpenPatrol]) -> OpenPatrol {
+        guard let groupID = patrol.joinedPatrolID, let group = openPatrols.first(where: { $0.id == groupID }) else { return patrol }
+        return group
+    }
+
+    /// The members still in the group patrol `group`.
+    public func members(of group: OpenPatrol, in openPatrols: [OpenPatrol]) -> [OpenPatrol] {
+        openPatrols.filter { $0.joinedPatrolID == group.id }
     }
 }
 
@@ -158,11 +244,15 @@ public enum CheckpointRoute: Sendable, Hashable {
 
 /// The most recent badge scan that touched a patrol.
 public struct BadgeMark: Sendable, Hashable {
+    /// The patrol it made current; for a member of a group patrol, the group's (the leader's).
     public var patrolID: Int64
+    /// Whose badge it was: a hazard reported next is theirs.
+    public var volunteerID: Int64
     public var at: Instant
 
-    public init(patrolID: Int64, at: Instant) {
+    public init(patrolID: Int64, volunteerID: Int64, at: Instant) {
         self.patrolID = patrolID
+        self.volunteerID = volunteerID
         self.at = at
     }
 }

@@ -16,11 +16,11 @@ public struct SlipBuilder: Sendable {
             .field("点位", "\(patrol.checks.count) 个"),
             .rule,
         ]
-        if closing.state == .completed {
+        if closing.noAwardReason == .leftGroup {
+            lines.append(.emphasis("已退出（不计分）"))
+        } else if closing.state == .completed {
             lines.append(.emphasis(closing.points > 0 ? "+\(closing.points) 分" : "完成（不计分）"))
-            if let reason = closing.noAwardReason {
-                lines.append(.text(reason == .dailyCapReached ? "今日日常巡查名额已满" : "今日此类巡查已计分"))
-            }
+            if let reason = closing.noAwardReason { lines.append(.text(reason.slipText)) }
         } else {
             lines.append(.emphasis("未完成"))
             if closing.duration < rules.patrol.minimumDuration {
@@ -31,6 +31,32 @@ public struct SlipBuilder: Sendable {
             }
         }
         return Slip(kind: .patrol, title: "巡查记录", lines: lines, issuedAt: now)
+    }
+
+    /// The one slip of a group patrol closed by its leader: the result, then each
+    /// participant with what they earned.
+    public func groupPatrolFinished(
+        _ group: OpenPatrol, closings: [(OpenPatrol, PatrolRulebook.Closing)], at now: Instant
+    ) -> Slip {
+        guard let result = closings.first?.1 else { preconditionFailure("a group patrol has its leader") }
+        var lines: [SlipLine] = [
+            .field("类型", group.kind.displayName),
+            .field("组长", "\(group.volunteerName)（\(group.volunteerID)）"),
+            .field("开始", rules.calendar.slipTime(group.openedAt.wall)),
+            .field("用时", "\(Int(result.duration.components.seconds / 60)) 分钟"),
+            .field("点位", "\(group.checks.count) 个"),
+            .rule,
+            .emphasis(result.state == .completed ? "完成" : "未完成"),
+        ]
+        for id in result.missing {
+            lines.append(.text("未检查：\(rules.checkpoint(id)?.name ?? id)"))
+        }
+        lines.append(.rule)
+        for (patrol, closing) in closings {
+            let earned = closing.points > 0 ? "+\(closing.points) 分" : closing.noAwardReason?.slipText ?? "不计分"
+            lines.append(.field("\(patrol.volunteerName)（\(patrol.volunteerID)）", earned))
+        }
+        return Slip(kind: .patrol, title: "集体巡查记录", lines: lines, issuedAt: now)
     }
 
     /// The slip the volunteer takes to the manager to collect the goods.
@@ -65,7 +91,7 @@ public struct SlipBuilder: Sendable {
     }
 
     /// Balance, lifetime earned points, this month's patrols and the tiers within reach.
-    public func balance(_ volunteer: Volunteer, patrolsThisMonth: Int, at now: Instant) -> Slip {
+    public func balance(_ volunteer: Volunteer, patrolsThisMonth: Int, redeemable: [CatalogItem], at now: Instant) -> Slip {
         var lines: [SlipLine] = [
             .field("志愿者", "\(volunteer.name)（\(volunteer.id)）"),
             .emphasis("积分 \(volunteer.balance)"),
@@ -78,11 +104,10 @@ public struct SlipBuilder: Sendable {
         if let next = rules.nextTier(afterEarned: volunteer.earned) {
             lines.append(.field("下一档位", "\(next.name)（还差 \(next.points - volunteer.earned) 分）"))
         }
-        let affordable = rules.catalog.filter { $0.active && $0.cost <= volunteer.balance }
-        if !affordable.isEmpty {
+        if !redeemable.isEmpty {
             lines.append(.rule)
-            lines.append(.text("可兑换："))
-            for item in affordable {
+            lines.append(.text("现在可兑换："))
+            for item in redeemable {
                 lines.append(.field(item.name, "\(item.cost) 分"))
             }
         }
@@ -121,19 +146,37 @@ public struct SlipBuilder: Sendable {
     }
 
     /// The station's figures for a day (summary button) or a range of days.
+    /// With the rota's duty and the hazards past their deadline.
     public func summary(_ summary: StationSummary, at now: Instant) -> Slip {
-        Slip(
-            kind: .summary, title: summary.from == summary.to ? "今日汇总" : "汇总",
-            lines: [
-                .field("日期", summary.from == summary.to ? summary.from : "\(summary.from) 至 \(summary.to)"),
-                .field("完成巡查", "\(summary.patrols.completed) 次"),
-                .field("未完成", "\(summary.patrols.incomplete + summary.patrols.expired) 次"),
-                .field("上报隐患", "\(summary.hazards.reported) 个"),
-                .field("整改验收", "\(summary.hazards.accepted) 个"),
-                .field("发放积分", "\(summary.pointsEarned)"),
-                .field("兑换", "\(summary.redemptions.issued) 件"),
-            ],
-            issuedAt: now)
+        var lines: [SlipLine] = [
+            .field("日期", summary.from == summary.to ? summary.from : "\(summary.from) 至 \(summary.to)"),
+            .field("完成巡查", "\(summary.patrols.completed) 次"),
+            .field("未完成", "\(summary.patrols.incomplete + summary.patrols.expired) 次"),
+            .field("上报隐患", "\(summary.hazards.reported) 个"),
+            .field("整改验收", "\(summary.hazards.accepted) 个"),
+            .field("发放积分", "\(summary.pointsEarned)"),
+            .field("兑换", "\(summary.redemptions.issued) 件"),
+        ]
+        if !summary.rota.isEmpty {
+            lines.append(.rule)
+            lines.append(.text("值班："))
+            for day in summary.rota {
+                let names = day.onDuty.map { "\($0.name)\($0.kept ? "（已巡查）" : "")" }.joined(separator: "、")
+                lines.append(summary.from == summary.to ? .text(names) : .field(day.day, names))
+            }
+        }
+        let uncovered = summary.uncoveredDays.map(\.day)
+        if summary.from != summary.to, !uncovered.isEmpty {
+            lines.append(.text("无日常巡查：\(uncovered.joined(separator: "、"))"))
+        }
+        if !summary.overdueHazards.isEmpty {
+            lines.append(.rule)
+            lines.append(.emphasis("逾期未整改 \(summary.overdueHazards.count) 个"))
+            for hazard in summary.overdueHazards {
+                lines.append(.field("\(hazard.id) \(rules.checkpoint(hazard.checkpointID)?.name ?? hazard.checkpointID)", "期限 \(hazard.deadline)"))
+            }
+        }
+        return Slip(kind: .summary, title: summary.from == summary.to ? "今日汇总" : "汇总", lines: lines, issuedAt: now)
     }
 
     /// A slip of `kind` filled with made-up but typical content, for previewing layouts.
@@ -149,7 +192,8 @@ public struct SlipBuilder: Sendable {
             return patrolFinished(patrol, closing, volunteer: volunteer, at: now)
         case .redemption: return redemption(code: "K7Q2M9", item: item, volunteer: volunteer, at: now)
         case .refusal: return refusal(item, volunteer: volunteer, refusal: .insufficientPoints, at: now)
-        case .balance: return balance(volunteer, patrolsThisMonth: 9, at: now)
+        case .balance:
+            return balance(volunteer, patrolsThisMonth: 9, redeemable: rules.catalog.filter { $0.cost <= volunteer.balance }, at: now)
         case .badge: return badge(volunteer, payload: "YZ:B:sAmPLE0nly-n0t-a-Badge0", at: now)
         case .hazardNotice:
             return hazardNotice(
@@ -162,6 +206,18 @@ public struct SlipBuilder: Sendable {
             figures.pointsEarned = 30
             return summary(figures, at: now)
         case .testPage: return testPage(at: now)
+        }
+    }
+}
+
+extension PatrolRulebook.NoAwardReason {
+    /// Why no points, as a slip says it.
+    var slipText: String {
+        switch self {
+        case .alreadyAwarded: "今日此类巡查已计分"
+        case .dailyCapReached: "今日日常巡查名额已满"
+        case .notOnDuty: "今日非值班，日常巡查不计分"
+        case .leftGroup: "中途退出，不计分"
         }
     }
 }

@@ -43,6 +43,41 @@ public struct StationSummary: Sendable, Codable, Hashable {
     /// Volunteers with at least one completed patrol.
     public var activeVolunteers = 0
 
+    /// A day's daily-patrol cover: who was on duty by the rota and whether each patrolled.
+    public struct DutyDay: Sendable, Codable, Hashable {
+        public struct OnDuty: Sendable, Codable, Hashable {
+            public var id: Int64
+            public var name: String
+            /// Whether they completed a daily patrol that day.
+            public var kept: Bool
+
+            public init(id: Int64, name: String, kept: Bool) {
+                self.id = id
+                self.name = name
+                self.kept = kept
+            }
+        }
+
+        public var day: String
+        public var onDuty: [OnDuty]
+
+        public init(day: String, onDuty: [OnDuty]) {
+            self.day = day
+            self.onDuty = onDuty
+        }
+    }
+
+    /// Days of the range, up to today, without a completed daily patrol, with who was on duty.
+    public var uncoveredDays: [DutyDay] = []
+    /// Days of the range with a rota, up to today.
+    public var rota: [DutyDay] = []
+    /// Rota duties kept (the volunteer completed a daily patrol that day) and missed (a
+    /// past day without one; today is not missed yet).
+    public var dutyKept = 0
+    public var dutyMissed = 0
+    /// Hazards past their rectification deadline now.
+    public var overdueHazards: [OverdueHazard] = []
+
     public init(from: String, to: String) {
         self.from = from
         self.to = to

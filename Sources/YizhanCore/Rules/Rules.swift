@@ -37,7 +37,7 @@ public struct Rules: Sendable {
 
     /// Campaigns running on the local day of `date`.
     public func activeCampaigns(at date: Date) -> [Campaign] {
-        let today = calendar.monthDay(of: date)
+        let today = calendar.localDay(of: date)
         return campaigns.filter { $0.covers(today) }
     }
 
@@ -152,23 +152,41 @@ public struct WeeklySlot: Sendable, Hashable {
     }
 }
 
-/// A special themed period (summer heat, winter heating, holidays) with its extra checkpoints.
+/// A special themed period (summer heat, winter heating, holidays) with its extra
+/// checkpoints. Special patrols run while it does, beside the daily and weekly ones.
 public struct Campaign: Sendable, Hashable {
+    /// When a campaign runs, both ends included.
+    public enum Period: Sendable, Hashable {
+        /// Every year, `MM-DD` to `MM-DD`; from December into January wraps the year.
+        case yearly(from: MonthDay, to: MonthDay)
+        /// Once, `yyyy-MM-dd` to `yyyy-MM-dd`: a holiday whose dates move each year.
+        case dated(from: LocalDay, to: LocalDay)
+    }
+
     public var name: String
-    public var from: MonthDay
-    public var to: MonthDay
+    public var period: Period
     public var checkpoints: [String]
 
-    public init(name: String, from: MonthDay, to: MonthDay, checkpoints: [String] = []) {
+    public init(name: String, period: Period, checkpoints: [String] = []) {
         self.name = name
-        self.from = from
-        self.to = to
+        self.period = period
         self.checkpoints = checkpoints
     }
 
-    /// Inclusive on both ends; a campaign from December into January wraps the year.
-    public func covers(_ day: MonthDay) -> Bool {
-        from <= to ? (from <= day && day <= to) : (day >= from || day <= to)
+    /// A campaign that recurs every year.
+    public init(name: String, from: MonthDay, to: MonthDay, checkpoints: [String] = []) {
+        self.init(name: name, period: .yearly(from: from, to: to), checkpoints: checkpoints)
+    }
+
+    /// Whether the campaign runs on `day`.
+    public func covers(_ day: LocalDay) -> Bool {
+        switch period {
+        case .yearly(let from, let to):
+            let today = day.monthDay
+            return from <= to ? (from <= today && today <= to) : (today >= from || today <= to)
+        case .dated(let from, let to):
+            return from <= day && day <= to
+        }
     }
 }
 

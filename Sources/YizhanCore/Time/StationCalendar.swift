@@ -16,8 +16,13 @@ public struct StationCalendar: Sendable {
 
     /// The local day as `yyyy-MM-dd`, used in award keys and reports.
     public func day(of date: Date) -> String {
+        localDay(of: date).description
+    }
+
+    /// The local day containing `date`.
+    public func localDay(of date: Date) -> LocalDay {
         let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!)
+        return LocalDay(year: parts.year!, month: parts.month!, day: parts.day!)!
     }
 
     /// The local month as `yyyy-MM`.
@@ -29,12 +34,6 @@ public struct StationCalendar: Sendable {
     public func minuteOfDay(_ date: Date) -> Int {
         let parts = calendar.dateComponents([.hour, .minute], from: date)
         return parts.hour! * 60 + parts.minute!
-    }
-
-    /// The local month and day, as in a campaign's `from`/`to`.
-    public func monthDay(of date: Date) -> MonthDay {
-        let parts = calendar.dateComponents([.month, .day], from: date)
-        return MonthDay(month: parts.month!, day: parts.day!)
     }
 
     /// The weekday, 1 = Monday … 7 = Sunday.
@@ -53,11 +52,14 @@ public struct StationCalendar: Sendable {
         calendar.date(byAdding: .day, value: 1, to: startOfDay(date))!
     }
 
-    /// The first instant of a local day given as `yyyy-MM-dd`, or nil when malformed.
+    /// The first instant of a local day given as `yyyy-MM-dd`, or nil when it is not a day.
     public func date(ofDay day: String) -> Date? {
-        let parts = day.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3 else { return nil }
-        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+        LocalDay(day).map(start)
+    }
+
+    /// The first instant of `day`.
+    public func start(of day: LocalDay) -> Date {
+        calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))!
     }
 
     /// RFC 3339 with the station's offset, e.g. `2026-11-29T15:04:05+08:00`.

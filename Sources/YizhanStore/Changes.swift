@@ -1,0 +1,39 @@
+import Foundation
+import GRDB
+import YizhanCore
+
+/// One change made through the admin socket, and the local user who made it.
+public struct ChangeRecord: Sendable, Codable, Hashable {
+    public var id: Int64
+    public var at: Date
+    /// The local user, from the admin socket's peer credentials.
+    public var actor: String
+    /// What was done, e.g. `ledger.adjust`, `hazard.confirmed`, `rota.set`.
+    public var action: String
+    /// What it was done to, e.g. `volunteer 3 -50`.
+    public var subject: String
+}
+
+/// The change log: every change made through the admin socket, written in the change's
+/// own transaction so that the record and the change cannot part.
+enum Changes {
+    static func record(_ db: Database, actor: String?, action: String, subject: String, at now: Instant) throws {
+        try db.execute(
+            sql: "INSERT INTO change_log (at, actor, action, subject) VALUES (?, ?, ?, ?)",
+            arguments: [Timestamp.text(now.wall), actor ?? "unknown", action, subject])
+    }
+}
+
+extension Store {
+    /// The change log, newest first.
+    public func changes(before: Int64 = .max, limit: Int = 100) throws -> Page<ChangeRecord> {
+        try pool.read { db in
+            let items = try Row.fetchAll(
+                db, sql: "SELECT * FROM change_log WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before, limit]
+            ).map { row in
+                ChangeRecord(id: row["id"], at: row.date("at")!, actor: row["actor"], action: row["action"], subject: row["subject"])
+            }
+            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+        }
+    }
+}

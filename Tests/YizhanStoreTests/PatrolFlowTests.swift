@@ -1,0 +1,208 @@
+import Foundation
+import Testing
+import YizhanCore
+import YizhanStore
+import YizhanTestSupport
+
+/// The patrol flows of SPEC 3.2 as the district runs them, through the station's scan path
+/// on real SQLite: the group weekly patrol, patrols side by side, campaigns, the rota.
+@Suite struct PatrolFlowTests {
+    static let weeklyCheckpoints = ["extinguisher-1", "water-dispenser", "medicine-kit"]
+
+    @Test func theLeadersGroupPatrolPaysEveryoneStillInIt() async throws {
+        let station = try StationHarness(at: "2026-11-28 09:00")
+        let (leader, leaderBadge) = try station.volunteer("组长", role: .leader)
+        let (first, firstBadge) = try station.volunteer("队员甲")
+        let (second, secondBadge) = try station.volunteer("队员乙")
+        let (leaver, leaverBadge) = try station.volunteer("队员丙")
+        #expect(await station.scan(leaderBadge).reason == "patrol_started")
+        #expect(await station.scan(firstBadge).reason == "patrol_joined")
+        #expect(await station.scan(secondBadge).reason == "patrol_joined")
+        #expect(await station.scan(leaverBadge).reason == "patrol_joined")
+        // Anyone's checkpoint counts for the group, whoever scanned a badge last.
+        for checkpoint in Self.weeklyCheckpoints {
+            #expect(await station.scan("YZ:C:\(checkpoint)", after: 60).reason == "checkpoint_recorded")
+        }
+        #expect(await station.scan(leaverBadge, after: 60).reason == "left_group")
+        let closed = await station.scan(leaderBadge, after: 300)
+        #expect(closed.reason == "patrol_completed" && closed.outcome == .accepted)
+        #expect(try station.balance(leader.id) == 3)
+        #expect(try station.balance(first.id) == 3)
+        #expect(try station.balance(second.id) == 3)
+        #expect(try station.balance(leaver.id) == 0)
+
+        let patrols = try station.store.patrols().items
+        #expect(patrols.allSatisfy { $0.kind == .weeklyFull } && patrols.count == 4)
+        #expect(patrols.filter { $0.state == .completed }.map(\.volunteerID).sorted() == [leader.id, first.id, second.id])
+        let left = try #require(patrols.first { $0.volunteerID == leaver.id })
+        #expect(left.state == .incomplete && left.noAwardReason == "left_group")
+        let ledger = try station.store.ledger(volunteerID: first.id).items
+        #expect(ledger.map(\.delta) == [3], "paid once")
+
+        let slips = try station.store.printJobs().items.filter { $0.slip == .patrol }
+        #expect(slips.count == 2, "one slip for the one who left, one for the group")
+    }
+
+    @Test func theLeadersBadgeInTheGroupDoesNotCloseItWhileAnotherPatrolIsCurrent() async throws {
+        let station = try StationHarness(at: "2026-11-28 09:00")
+        let (_, leaderBadge) = try station.volunteer("组长", role: .leader)
+        let (_, memberBadge) = try station.volunteer("队员")
+        await station.scan(leaderBadge)
+        await station.scan(memberBadge)
+        station.clock.advance(by: .seconds(11 * 60))
+        // The slot is over: a newcomer now... joins, since the group is still open.
+        let (_, lateBadge) = try station.volunteer("后来者")
+        #expect(await station.scan(lateBadge).reason == "patrol_joined")
+        #expect(await station.scan(leaderBadge).reason == "patrol_incomplete", "the group is current: the leader's badge closes it")
+        #expect(try station.store.openPatrols().isEmpty, "closing the group closes its members")
+    }
+
+    @Test func twoVolunteersPatrollingAtOnceAlternateAndBothComplete() async throws {
+        let station = try StationHarness(at: "2026-11-30 09:00")
+        let (first, firstBadge) = try station.volunteer("甲")
+        let (second, secondBadge) = try station.volunteer("乙")
+        #expect(await station.scan(firstBadge).reason == "patrol_started")
+        #expect(await station.scan(secondBadge).reason == "patrol_started")
+        #expect(await station.scan("YZ:C:extinguisher-1", after: 60).reason == "checkpoint_recorded")  // 乙's
+        #expect(await station.scan(firstBadge, after: 30).reason == "patrol_resumed", "甲 takes the kiosk back instead of closing")
+        #expect(await station.scan("YZ:C:extinguisher-1", after: 30).reason == "checkpoint_recorded")
+        #expect(await station.scan("YZ:C:water-dispenser", after: 60).reason == "checkpoint_recorded")
+        #expect(await station.scan(secondBadge, after: 60).reason == "patrol_resumed")
+        #expect(await station.scan("YZ:C:water-dispenser", after: 60).reason == "checkpoint_recorded")
+        // Ten quiet minutes: neither is current, and a checkpoint cannot be placed...
+        station.clock.advance(by: .seconds(11 * 60))
+        #expect(await station.scan("YZ:C:water-dispenser").reason == "ambiguous_patrol")
+        // ...until a badge makes its patrol current again, without closing it.
+        #expect(await station.scan(secondBadge).reason == "patrol_resumed")
+        #expect(await station.scan(secondBadge, after: 5).reason == "patrol_completed")
+        #expect(await station.scan(firstBadge, after: 5).reason == "patrol_completed", "the only one open closes at once")
+        #expect(try station.balance(first.id) == 2)
+        #expect(try station.balance(second.id) == 2)
+        let patrols = try station.store.patrols().items
+        #expect(patrols.map(\.checkpoints) == [["extinguisher-1", "water-dispenser"], ["extinguisher-1", "water-dispenser"]])
+    }
+
+    @Test func aCampaignDayRunsDailyKeyPeriodAndSpecialPatrolsEachAtItsRate() async throws {
+        let station = try StationHarness(at: "2026-07-15 09:00")
+        let (first, firstBadge) = try station.volunteer("甲")
+        let (second, secondBadge) = try station.volunteer("乙")
+        let (third, thirdBadge) = try station.volunteer("丙")
+
+        #expect(await station.scan(firstBadge).message.contains("日常巡查"))
+        await station.scan("YZ:C:extinguisher-1", after: 60)
+        await station.scan("YZ:C:water-dispenser", after: 60)
+        await station.scan(firstBadge, after: 300)
+        #expect(try station.balance(first.id) == 2, "daily")
+
+        #expect(await station.scan("YZ:K:SPECIAL", after: 60).reason == "command_armed")
+        #expect(await station.scan(firstBadge).message.contains("专项巡查"))
+        for checkpoint in ["extinguisher-1", "water-dispenser", "heatstroke-kit"] {
+            await station.scan("YZ:C:\(checkpoint)", after: 60)
+        }
+        await station.scan(firstBadge, after: 300)
+        #expect(try station.balance(first.id) == 6, "daily 2 + special 4")
+
+        station.advance(to: "2026-07-15 11:30")
+        await station.dailyPatrol(firstBadge)
+        #expect(try station.balance(first.id) == 9, "+ key period 3")
+
+        // The daily cap still holds on a campaign day: 乙 takes the second place, 丙 none.
+        station.advance(to: "2026-07-15 15:00")
+        await station.dailyPatrol(secondBadge)
+        #expect(await station.scan(thirdBadge).reason == "daily_cap_reached")
+        await station.scan("YZ:C:extinguisher-1", after: 60)
+        await station.scan("YZ:C:water-dispenser", after: 60)
+        await station.scan(thirdBadge, after: 300)
+        #expect(try station.balance(second.id) == 2)
+        #expect(try station.balance(third.id) == 0)
+
+        let kinds = try station.store.patrols(state: .completed).items.map(\.kind)
+        #expect(kinds.sorted { $0.rawValue < $1.rawValue } == [.daily, .daily, .daily, .keyPeriod, .special])
+    }
+
+    @Test func theSpecialCardOutsideACampaignIsRefusedAndChangesNothing() async throws {
+        let station = try StationHarness(at: "2026-11-30 09:00")
+        let (_, badge) = try station.volunteer("甲")
+        let refused = await station.scan("YZ:K:SPECIAL")
+        #expect(refused.outcome == .error && refused.reason == "no_campaign")
+        #expect(await station.scan(badge).message.contains("日常巡查"), "the badge after it opens an ordinary patrol")
+    }
+
+    @Test func aDatedCampaignRunsOnItsDaysOnly() async throws {
+        var rules = Fixtures.rules()
+        rules.campaigns = [
+            Campaign(name: "春节", period: .dated(from: LocalDay("2027-01-28")!, to: LocalDay("2027-02-04")!), checkpoints: [])
+        ]
+        let station = try StationHarness(at: "2027-01-30 09:00", rules: rules)
+        let (_, badge) = try station.volunteer("甲")
+        #expect(await station.scan("YZ:K:SPECIAL").reason == "command_armed")
+        #expect(await station.scan(badge).message.contains("专项巡查"))
+        let nextYear = try StationHarness(at: "2028-01-30 09:00", rules: rules)
+        #expect(await nextYear.scan("YZ:K:SPECIAL").reason == "no_campaign")
+    }
+
+    @Test func onARotaDayAnOffDutyVolunteersDailyPatrolEarnsNothingAndTheReportSaysSo() async throws {
+        let station = try StationHarness(at: "2026-11-30 09:00")
+        let (onDuty, onDutyBadge) = try station.volunteer("值班员")
+        let (offDuty, offDutyBadge) = try station.volunteer("非值班")
+        let (absent, _) = try station.volunteer("缺勤")
+        let today = try #require(LocalDay("2026-11-30"))
+        let tomorrow = today.next
+        _ = try station.store.setRota(today, volunteers: [onDuty.id], maximum: 2, today: today, by: "manager", at: station.clock.now())
+        _ = try station.store.setRota(tomorrow, volunteers: [absent.id], maximum: 2, today: today, by: "manager", at: station.clock.now())
+
+        let started = await station.scan(offDutyBadge)
+        #expect(started.reason == "not_on_duty" && started.outcome == .attention)
+        await station.scan("YZ:C:extinguisher-1", after: 60)
+        await station.scan("YZ:C:water-dispenser", after: 60)
+        #expect(await station.scan(offDutyBadge, after: 300).reason == "not_on_duty")
+        await station.dailyPatrol(onDutyBadge)
+        #expect(try station.balance(offDuty.id) == 0)
+        #expect(try station.balance(onDuty.id) == 2)
+
+        // Two days later: today was kept, tomorrow was missed and had no daily patrol at all.
+        let later = try #require(LocalDay("2026-12-02"))
+        let report = try station.store.summary(from: today, to: later, today: later, calendar: station.rules.calendar)
+        #expect(report.uncoveredDays.map(\.day) == ["2026-12-01", "2026-12-02"])
+        #expect(report.uncoveredDays.first?.onDuty.map(\.name) == ["缺勤"])
+        #expect(report.dutyKept == 1 && report.dutyMissed == 1)
+        #expect(report.rota.map(\.day) == ["2026-11-30", "2026-12-01"])
+    }
+
+    @Test func theRotaRefusesPastDaysTooManyVolunteersAndInactiveOnes() throws {
+        let station = try StationHarness(at: "2026-11-30 09:00")
+        let (first, _) = try station.volunteer("甲")
+        let (second, _) = try station.volunteer("乙")
+        let (third, _) = try station.volunteer("丙")
+        let today = try #require(LocalDay("2026-11-30"))
+        let now = station.clock.now()
+        func set(_ day: LocalDay, _ ids: [Int64]) throws { _ = try station.store.setRota(day, volunteers: ids, maximum: 2, today: today, by: nil, at: now) }
+        #expect(throws: YizhanError.self) { try set(try #require(LocalDay("2026-11-29")), [first.id]) }
+        #expect(throws: YizhanError.self) { try set(today, [first.id, second.id, third.id]) }
+        #expect(throws: YizhanError.self) { try set(today, [first.id, first.id]) }
+        _ = try station.store.updateVolunteer(third.id, name: nil, role: nil, phone: nil, active: false, at: now)
+        #expect(throws: YizhanError.self) { try set(today, [third.id]) }
+        #expect(try station.store.rota(from: today, to: today).isEmpty, "nothing refused was kept")
+        try set(today, [first.id, second.id])
+        try set(today, [])
+        #expect(try station.store.rota(from: today, to: today).isEmpty, "an empty list clears the day")
+    }
+
+    @Test func theBalanceSlipListsOnlyGoodsTheVolunteerCanTakeNow() async throws {
+        let station = try StationHarness()
+        let (volunteer, badge) = try station.volunteer("甲", points: 100)
+        _ = try station.store.updateCatalogItem("soap", stock: 0, active: nil, at: station.clock.now())
+        for _ in 0..<2 {
+            await station.scan("YZ:I:towel", after: 5)
+            #expect(await station.scan(badge).reason == "redeemed")
+        }
+        await station.scan("YZ:K:BALANCE", after: 5)
+        #expect(await station.scan(badge).reason == "balance_printed")
+        let job = try #require(try station.store.printJobs().items.first { $0.slip == .balance })
+        let slip = try station.store.printJobSlip(job.id)
+        let text = slip.lines.map { "\($0)" }.joined(separator: "\n")
+        #expect(!text.contains("毛巾"), "towels are past the monthly limit")
+        #expect(!text.contains("肥皂"), "soap is out of stock")
+        #expect(try station.balance(volunteer.id) == 60)
+    }
+}
