@@ -94,6 +94,21 @@ public struct StationStatus: Sendable, Codable {
     public var openPatrols: Int
     public var store: String
     public var lights: Lights
+    /// Hazards past their rectification deadline.
+    public var overdueHazards: Int
+    /// The last `systemctl reload`: whether it applied, and why not.
+    public var lastReload: Reload?
+
+    public struct Reload: Sendable, Codable {
+        public var at: Date
+        public var applied: Bool
+        public var problems: [String]
+        public init(at: Date, applied: Bool, problems: [String]) {
+            self.at = at
+            self.applied = applied
+            self.problems = problems
+        }
+    }
 
     /// What the lights show now.
     public struct Lights: Sendable, Codable {
@@ -108,8 +123,10 @@ public struct StationStatus: Sendable, Codable {
 
     public init(
         version: String, station: StationInfo, uptimeSeconds: Int, clock: Clock, devices: [Device], printQueue: Int, openPatrols: Int,
-        store: String, lights: Lights = Lights(backend: "none", on: [])
+        store: String, lights: Lights = Lights(backend: "none", on: []), overdueHazards: Int = 0, lastReload: Reload? = nil
     ) {
+        self.overdueHazards = overdueHazards
+        self.lastReload = lastReload
         self.lights = lights
         self.version = version
         self.station = station

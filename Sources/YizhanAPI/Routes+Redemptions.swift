@@ -69,11 +69,18 @@ extension RouteTable {
             return environment.json(["path": body.path], status: .created)
         }
         add(.post, "/v1/gpio/test") { _, _ in
-            environment.json(["lines": await environment.gpioTest()])
+            let lines = await environment.gpioTest()
+            return environment.json(GPIOTestReply(backend: await environment.status().lights.backend, lines: lines))
         }
         add(.post, "/v1/ledger/verify") { request, _ in
             let body = try await request.decode(VerifyBody.self)
             return environment.json(try store.verifyLedger(repair: body.repair ?? false))
         }
     }
+}
+
+/// `POST /v1/gpio/test`: the lines walked, and on which backend.
+struct GPIOTestReply: Encodable {
+    var backend: String
+    var lines: [String]
 }

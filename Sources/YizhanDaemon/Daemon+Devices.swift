@@ -20,7 +20,7 @@ extension Daemon {
             return nil
         case .sim:
             devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .present, detail: "simulated"))
-            return SimulatedLights(clock: clock) { change in events.publish("lights", LightsEvent(on: change.lines.names)) }
+            return SimulatedLights(clock: clock) { change in events.publish("lights", LightsEvent(on: change.lines.names), held: false) }
         case .gpiod:
             do {
                 let lines = config.gpio.outputs.compactMap { output in GPIOLineSpec(output.spec).map { (output.lines, $0) } }

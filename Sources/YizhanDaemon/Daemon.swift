@@ -121,7 +121,9 @@ public enum Daemon {
                     devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
                     printQueue: queued ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0,
                     store: queued != nil ? "ok" : "unusable",
-                    lights: .init(backend: signals.current.backend, on: signals.current.lines.names))
+                    lights: .init(backend: signals.current.backend, on: signals.current.lines.names),
+                    overdueHazards: (try? store.overdueHazards(today: config.rules.calendar.localDay(of: now.wall)).count) ?? 0,
+                    lastReload: status.lastReload)
             },
             metrics: { metrics.render() },
             gpioTest: { await signals.walk(config.gpio.outputs.map { ($0.key, $0.lines) }) },
@@ -144,7 +146,7 @@ public enum Daemon {
             readiness: readiness, logger: logger)
         let reload = ReloadService(
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
-            logger: logger)
+            expiryDoorbell: expiryDoorbell, logger: logger)
 
         // Services stop in reverse order: the watchdog first, then the announcer (STOPPING=1),
         // the scanners, and the API servers last.

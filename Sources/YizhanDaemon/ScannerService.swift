@@ -107,8 +107,9 @@ final class ScannerService: Service {
     }
 }
 
-/// Closes expired patrols on time. It sleeps until the next open patrol's deadline, or
-/// until a patrol opens; with no patrol open it sleeps until one does.
+/// Closes expired patrols on time and announces hazards that became overdue. It sleeps
+/// until the next open patrol's deadline or the next local midnight (when deadlines
+/// pass), whichever comes first, or until a patrol opens.
 final class ExpiryService: Service {
     private let station: Station
     private let doorbell: Doorbell
@@ -122,11 +123,10 @@ final class ExpiryService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await self.station.expirePatrols()
-                if let wait = await self.station.timeUntilNextExpiry() {
-                    await self.doorbell.wait(timeout: wait + .seconds(1))
-                } else {
-                    await self.doorbell.wait()
-                }
+                await self.station.announceOverdueHazards()
+                let midnight = await self.station.timeUntilMidnight()
+                let wait = await self.station.timeUntilNextExpiry().map { min($0, midnight) } ?? midnight
+                await self.doorbell.wait(timeout: wait + .seconds(1))
             }
         }
     }

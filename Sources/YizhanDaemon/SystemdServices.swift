@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import UnixSignals
+import YizhanAPI
 import YizhanConfig
 import YizhanCore
 import YizhanDevices
@@ -42,7 +43,7 @@ final class StatusReporter: Sendable {
     private let devices: DeviceRegistry
     private let store: Store
     private let calendar: StationCalendar
-    private let state = Mutex<(lastScan: String?, problem: String?)>((nil, nil))
+    private let state = Mutex<(lastScan: String?, problem: String?, reload: StationStatus.Reload?)>((nil, nil, nil))
 
     init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, calendar: StationCalendar) {
         self.notifier = notifier
@@ -57,11 +58,19 @@ final class StatusReporter: Sendable {
         update()
     }
 
-    /// A problem to show until the next successful reload; nil clears it.
-    func setProblem(_ problem: String?) {
-        state.withLock { $0.problem = problem }
+    /// A reload's outcome: one refused stays on the status line until one applies.
+    func reloaded(_ reload: StationStatus.Reload) {
+        let problem =
+            reload.applied ? nil : "config reload failed (\(reload.problems.first ?? "invalid")); running on the previous config"
+        state.withLock {
+            $0.problem = problem
+            $0.reload = reload
+        }
         update()
     }
+
+    /// The last reload, for `GET /v1/status`.
+    var lastReload: StationStatus.Reload? { state.withLock { $0.reload } }
 
     func update() {
         notifier.send("STATUS=" + line)
@@ -90,13 +99,14 @@ final class ReloadService: Service {
     private let notifier: SystemdNotifier
     private let status: StatusReporter
     private let events: EventBus
+    private let expiryDoorbell: Doorbell
     private let logger: Logger
 
     init(
         path: String, config: DaemonConfig, station: Station, store: Store, notifier: SystemdNotifier, status: StatusReporter,
-        events: EventBus,
-        logger: Logger
+        events: EventBus, expiryDoorbell: Doorbell, logger: Logger
     ) {
+        self.expiryDoorbell = expiryDoorbell
         self.path = path
         current = Mutex(config)
         self.station = station
@@ -122,7 +132,7 @@ final class ReloadService: Service {
             loaded = try ConfigLoader.load(path: path)
         } catch {
             logger.error("config reload refused; the previous config stays in force", metadata: ["problems": "\(error)"])
-            status.setProblem("config reload failed (\(error.problems.first?.description ?? "invalid")); running on the previous config")
+            status.reloaded(.init(at: station.clock.now().wall, applied: false, problems: error.problems.map(\.description)))
             events.publish("config", ConfigEvent(reloaded: false, problems: error.problems.map(\.description)))
             return
         }
@@ -130,10 +140,13 @@ final class ReloadService: Service {
             try store.syncCatalog(loaded.rules.catalog)
         } catch {
             logger.error("config reload could not update the catalogue", metadata: ["error": "\(error)"])
-            status.setProblem("config reload failed: \(error)")
+            status.reloaded(.init(at: station.clock.now().wall, applied: false, problems: ["catalogue: \(error)"]))
             return
         }
         await station.replaceRules(loaded.rules)
+        // A shorter max_minutes ends the patrols already past it now, not at the next scan.
+        await station.expirePatrols()
+        expiryDoorbell.ring()
         let previous = current.withLock { config in
             defer { config = loaded }
             return config
@@ -143,7 +156,7 @@ final class ReloadService: Service {
             logger.warning("changed sections take effect after a restart", metadata: ["sections": "\(needRestart.joined(separator: ", "))"])
         }
         logger.info("config reloaded", metadata: ["path": "\(path)"])
-        status.setProblem(nil)
+        status.reloaded(.init(at: station.clock.now().wall, applied: true, problems: needRestart.map { "\($0) changes after a restart" }))
         events.publish("config", ConfigEvent(reloaded: true, problems: needRestart.map { "\($0) changes after a restart" }))
     }
 }

@@ -47,9 +47,11 @@ public final class EventBus: Sendable {
         state = Mutex(State(next: firstID))
     }
 
-    /// Publishes an event with `payload` encoded as its JSON object.
+    /// Publishes an event with `payload` encoded as its JSON object. An event that is not
+    /// `held` goes to the live subscribers only: the simulated lights, which change every
+    /// few seconds and would push the station's events out of the replay.
     @discardableResult
-    public func publish(_ type: String, _ payload: some Encodable) -> Int64 {
+    public func publish(_ type: String, _ payload: some Encodable, held: Bool = true) -> Int64 {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -62,8 +64,10 @@ public final class EventBus: Sendable {
         let (id, behind) = state.withLock { state in
             let event = StationEvent(id: state.next, type: type, json: json)
             state.next += 1
-            state.held.append(event)
-            if state.held.count > capacity { state.held.removeFirst(state.held.count - capacity) }
+            if held {
+                state.held.append(event)
+                if state.held.count > capacity { state.held.removeFirst(state.held.count - capacity) }
+            }
             var behind: [AsyncStream<StationEvent>.Continuation] = []
             for (key, subscriber) in state.subscribers {
                 if case .dropped = subscriber.yield(event) {

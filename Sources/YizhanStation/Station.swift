@@ -160,6 +160,27 @@ public actor Station {
         }
     }
 
+    /// Announces once, on the event stream and in the log, each hazard that is now past its
+    /// rectification deadline.
+    public func announceOverdueHazards() {
+        let now = clock.now()
+        do {
+            for hazard in try store.announceOverdueHazards(today: rules.calendar.localDay(of: now.wall), at: now) {
+                logger.warning(
+                    "hazard overdue", metadata: ["hazard": "\(hazard.id)", "checkpoint": "\(hazard.checkpointID)", "deadline": "\(hazard.deadline)"])
+                events.publish("hazard_overdue", hazard)
+            }
+        } catch {
+            logger.error("checking overdue hazards failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// How long until the next local midnight, when deadlines pass and patrols end with the day.
+    public func timeUntilMidnight() -> Duration {
+        let now = clock.now().wall
+        return .milliseconds(Int64(max(0, rules.calendar.endOfDay(now).timeIntervalSince(now)) * 1000))
+    }
+
     /// How long until the next open patrol expires, or nil when none is open.
     public func timeUntilNextExpiry() -> Duration? {
         let patrols = (try? store.openPatrols()) ?? []

@@ -93,7 +93,7 @@ extension Store {
 
     /// The tables a manager may take to a spreadsheet.
     public enum Export: String, Sendable, CaseIterable {
-        case ledger, patrols, hazards
+        case ledger, patrols, hazards, volunteers
     }
 
     /// An export as CSV rows, header first; times in the station's zone.
@@ -109,29 +109,36 @@ extension Store {
             }
             let (sql, columns, times): (String, [String], Set<String>) =
                 switch table {
+                // Names beside ids: the sheet is read by people, who know volunteers by name.
                 case .ledger:
                     (
-                        "SELECT * FROM ledger_entry ORDER BY id",
-                        ["id", "volunteer_id", "delta", "kind", "source", "reverses_id", "note", "created_at"],
+                        "SELECT e.*, v.name AS volunteer_name FROM ledger_entry e JOIN volunteer v ON v.id = e.volunteer_id ORDER BY e.id",
+                        ["id", "volunteer_id", "volunteer_name", "delta", "kind", "source", "reverses_id", "note", "actor", "created_at"],
                         ["created_at"]
                     )
                 case .patrols:
                     (
-                        "SELECT * FROM patrol ORDER BY id",
+                        "SELECT p.*, v.name AS volunteer_name FROM patrol p JOIN volunteer v ON v.id = p.volunteer_id ORDER BY p.id",
                         [
-                            "id", "volunteer_id", "kind", "state", "day", "opened_at", "closed_at", "points", "missing", "flagged_fast",
-                            "clock_synced",
+                            "id", "volunteer_id", "volunteer_name", "kind", "state", "day", "opened_at", "closed_at", "points", "missing",
+                            "flagged_fast", "no_award_reason", "joined_patrol_id", "clock_synced",
                         ],
                         ["opened_at", "closed_at"]
                     )
                 case .hazards:
                     (
-                        "SELECT * FROM hazard ORDER BY id",
+                        "SELECT h.*, v.name AS reporter_name FROM hazard h JOIN volunteer v ON v.id = h.reporter_id ORDER BY h.id",
                         [
-                            "id", "checkpoint_id", "reporter_id", "patrol_id", "state", "description", "deadline", "reported_at",
-                            "updated_at",
+                            "id", "checkpoint_id", "reporter_id", "reporter_name", "patrol_id", "state", "description", "deadline",
+                            "reported_at", "updated_at",
                         ],
                         ["reported_at", "updated_at"]
+                    )
+                case .volunteers:
+                    (
+                        "SELECT * FROM volunteer ORDER BY id",
+                        ["id", "name", "role", "phone", "active", "balance", "earned", "created_at"],
+                        ["created_at"]
                     )
                 }
             let rows = try Row.fetchAll(db, sql: sql).map { row in

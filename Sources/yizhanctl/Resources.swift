@@ -1,11 +1,12 @@
 import ArgumentParser
 import Foundation
+import YizhanCore
 
 struct Volunteer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register volunteers and look them up.", subcommands: [List.self, Add.self, Show.self, Update.self, LedgerEntries.self])
 
-    static let fields = ["id", "name", "role", "phone", "balance", "earned", "active"]
+    static let fields = ["id", "name", "role", "phone", "balance", "earned", "active", "login"]
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List volunteers.")
@@ -46,19 +47,26 @@ struct Volunteer: ParsableCommand {
     }
 
     struct Update: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a volunteer's name, role, phone or whether they are active.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change a volunteer's name, role, phone, login or whether they are active.",
+            discussion: """
+                --login names the local account of a volunteer who is also a manager: the daemon then knows them on the \
+                admin socket, and refuses to let them confirm a hazard they reported. --login "" removes it.
+                """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Volunteer id.") var id: Int
         @Option(help: "New name.") var name: String?
-        @Option(help: "volunteer or leader.") var role: String?
+        @Option(help: "One of: \(VolunteerRole.choices).") var role: VolunteerRole?
         @Option(help: "New phone number.") var phone: String?
+        @Option(help: "Their local account, if they are also a manager.") var login: String?
         @Flag(inversion: .prefixedNo, help: "Whether their badges work.") var active: Bool?
 
         func run() throws {
             let client = options.client
             var body: [String: Any] = [:]
             if let name { body["name"] = name }
-            if let role { body["role"] = role }
+            if let role { body["role"] = role.rawValue }
+            if let login { body["login"] = login }
             if let phone { body["phone"] = phone }
             if let active { body["active"] = active }
             client.show(try client.call("PATCH", "/v1/volunteers/\(id)", body), fields: Volunteer.fields)
@@ -73,7 +81,8 @@ struct Volunteer: ParsableCommand {
         func run() throws {
             let client = options.client
             client.list(
-                try client.call("GET", "/v1/volunteers/\(id)/ledger"), columns: ["id", "delta", "kind", "source", "note", "created_at"])
+                try client.call("GET", "/v1/volunteers/\(id)/ledger"),
+                columns: ["id", "delta", "kind", "source", "note", "actor", "created_at"])
         }
     }
 }
@@ -130,13 +139,13 @@ struct Patrol: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List patrols, newest first.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only this volunteer's.") var volunteer: Int?
-        @Option(help: "Only in this state: open, completed, incomplete, expired, voided.") var state: String?
+        @Option(help: "Only in this state: \(PatrolState.choices).") var state: PatrolState?
 
         func run() throws {
             let client = options.client
             var query = ["limit=100"]
             if let volunteer { query.append("volunteer_id=\(volunteer)") }
-            if let state { query.append("state=\(state)") }
+            if let state { query.append("state=\(state.rawValue)") }
             client.list(
                 try client.call("GET", "/v1/patrols?" + query.joined(separator: "&")),
                 columns: ["id", "volunteer_id", "kind", "state", "opened_at", "points", "missing", "flagged_fast"])
@@ -167,12 +176,12 @@ struct Hazard: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hazards, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only in this state.") var state: String?
+        @Option(help: "Only in this state: \(HazardState.choices).") var state: HazardState?
 
         func run() throws {
             let client = options.client
             client.list(
-                try client.call("GET", "/v1/hazards" + (state.map { "?state=\($0)" } ?? "")),
+                try client.call("GET", "/v1/hazards" + (state.map { "?state=\($0.rawValue)" } ?? "")),
                 columns: ["id", "checkpoint_id", "reporter_id", "state", "deadline", "reported_at"])
         }
     }
@@ -198,16 +207,16 @@ struct Hazard: ParsableCommand {
                 """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Hazard id.") var id: Int
-        @Argument(help: "The new state.") var to: String
+        @Argument(help: "The new state: \(HazardState.choices).") var to: HazardState
         @Option(help: "A note for the record.") var note: String?
-        @Option(help: "Rectification deadline, yyyy-MM-dd.") var deadline: String?
-        @Option(help: "Your own volunteer id, if you also patrol.") var by: Int?
+        @Option(help: "Rectification deadline, yyyy-MM-dd.") var deadline: LocalDay?
+        @Option(help: "Your own volunteer id, if you also patrol (see volunteer update --login).") var by: Int?
 
         func run() throws {
             let client = options.client
-            var body: [String: Any] = ["to": to]
+            var body: [String: Any] = ["to": to.rawValue]
             if let note { body["note"] = note }
-            if let deadline { body["deadline"] = deadline }
+            if let deadline { body["deadline"] = deadline.description }
             if let by { body["by"] = by }
             client.show(try client.call("POST", "/v1/hazards/\(id)/transitions", body), fields: Hazard.fields)
         }
@@ -255,12 +264,12 @@ struct Redemption: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List redemptions, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only in this state: issued, collected, cancelled.") var state: String?
+        @Option(help: "Only in this state: \(RedemptionState.choices).") var state: RedemptionState?
 
         func run() throws {
             let client = options.client
             client.list(
-                try client.call("GET", "/v1/redemptions" + (state.map { "?state=\($0)" } ?? "")),
+                try client.call("GET", "/v1/redemptions" + (state.map { "?state=\($0.rawValue)" } ?? "")),
                 columns: ["code", "item_id", "volunteer_id", "cost", "state", "created_at"])
         }
     }
@@ -298,12 +307,12 @@ struct PrintJob: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List print jobs, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only in this state: queued, printing, printed, failed, uncertain.") var state: String?
+        @Option(help: "Only in this state: \(PrintJobState.choices).") var state: PrintJobState?
 
         func run() throws {
             let client = options.client
             client.list(
-                try client.call("GET", "/v1/print-jobs" + (state.map { "?state=\($0)" } ?? "")),
+                try client.call("GET", "/v1/print-jobs" + (state.map { "?state=\($0.rawValue)" } ?? "")),
                 columns: ["id", "slip", "state", "reprint_of", "error", "created_at"])
         }
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import YizhanClient
+import YizhanCore
 
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -10,18 +11,25 @@ struct Logs: ParsableCommand {
     )
     @OptionGroup var options: GlobalOptions
     @Option(help: "The log file.") var file: String?
-    @Option(help: "Show only this level and above: debug, info, notice, warning, error.") var level = "debug"
-    @Option(help: "Show the last N lines first.") var lines = 50
+    @Option(help: "Show only this level and above: \(Level.choices).") var level = Level.trace
+    @Option(help: "Show the last N matching lines first.") var lines = 50
     @Flag(help: "Keep printing lines as they are written.") var follow = false
 
-    static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    /// swift-log's levels, lowest first.
+    enum Level: String, CaseIterable, ExpressibleByArgument, Comparable {
+        case trace, debug, info, notice, warning, error, critical
+
+        static func < (lhs: Level, rhs: Level) -> Bool {
+            allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+        }
+    }
 
     func run() throws {
         let path = file ?? ProcessInfo.processInfo.environment["YIZHAN_LOG"] ?? "/var/log/yizhan/yizhand.log"
         guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
-        let minimum = Self.levels.firstIndex(of: level) ?? 0
         let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-        for line in text.split(separator: "\n").suffix(lines) { show(line, minimum: minimum) }
+        // Filtered first, then cut: the last 50 warnings, not the warnings among the last 50 lines.
+        for line in text.split(separator: "\n").compactMap(formatted).suffix(lines) { print(line) }
         guard follow else { return }
         var partial = ""
         while true {
@@ -32,23 +40,22 @@ struct Logs: ParsableCommand {
             }
             partial += String(decoding: data, as: UTF8.self)
             while let end = partial.firstIndex(of: "\n") {
-                show(partial[..<end], minimum: minimum)
+                if let line = formatted(partial[..<end]) { print(line) }
                 partial = String(partial[partial.index(after: end)...])
             }
         }
     }
 
-    private func show(_ line: Substring, minimum: Int) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-            print(line)
-            return
-        }
-        let level = object["level"] as? String ?? "info"
-        guard (Self.levels.firstIndex(of: level) ?? 0) >= minimum else { return }
-        guard !options.json else { return print(line) }
+    /// A log line as printed, or nil when it is below the level asked for. A line that is not
+    /// JSON is shown as it is.
+    private func formatted(_ line: Substring) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return String(line) }
+        let lineLevel = object["level"] as? String ?? "info"
+        guard (Level(rawValue: lineLevel) ?? .info) >= level else { return nil }
+        guard !options.json else { return String(line) }
         let fixed: Set<String> = ["time", "level", "message", "label"]
         let fields = object.keys.filter { !fixed.contains($0) }.sorted().map { "\($0)=\(object[$0]!)" }
-        print(([object["time"] as? String ?? "", level.uppercased(), object["message"] as? String ?? ""] + fields).joined(separator: " "))
+        return ([object["time"] as? String ?? "", lineLevel.uppercased(), object["message"] as? String ?? ""] + fields).joined(separator: " ")
     }
 }
 
@@ -73,14 +80,20 @@ struct Events: ParsableCommand {
 }
 
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Export the ledger, patrols or hazards as CSV for a spreadsheet.")
+    static let configuration = CommandConfiguration(
+        abstract: "Export the ledger, patrols, hazards or volunteers as CSV for a spreadsheet.",
+        discussion: "Rows carry volunteers' names beside their ids. The file is UTF-8 with a byte-order mark, as Excel wants.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "ledger, patrols or hazards.") var table: String
+    @Argument(help: "One of: \(Table.choices).") var table: Table
+
+    enum Table: String, CaseIterable, ExpressibleByArgument {
+        case ledger, patrols, hazards, volunteers
+    }
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     func run() throws {
         let client = options.client
-        let response = try client.raw("GET", "/v1/export/\(table).csv")
+        let response = try client.raw("GET", "/v1/export/\(table.rawValue).csv")
         if let output {
             try response.body.write(to: URL(fileURLWithPath: output))
         } else {
@@ -94,8 +107,8 @@ struct Report: ParsableCommand {
         abstract: "Patrols run, problems put right, points and goods, for a range of days.",
         discussion: "Days are yyyy-MM-dd; by default from the first of this month to today.")
     @OptionGroup var options: GlobalOptions
-    @Option(help: "First day.") var from: String?
-    @Option(help: "Last day.") var to: String?
+    @Option(help: "First day, yyyy-MM-dd.") var from: LocalDay?
+    @Option(help: "Last day, yyyy-MM-dd.") var to: LocalDay?
 
     func run() throws {
         let client = options.client
@@ -113,6 +126,31 @@ struct Report: ParsableCommand {
         }
         print("points      earned \(Table.text(summary["points_earned"]))  redeemed \(Table.text(summary["points_redeemed"]))")
         print("volunteers  active \(Table.text(summary["active_volunteers"]))")
+        print("duty        kept \(Table.text(summary["duty_kept"]))  missed \(Table.text(summary["duty_missed"]))")
+        let uncovered = summary["uncovered_days"] as? [[String: Any]] ?? []
+        print("no daily patrol on \(uncovered.count) day(s)" + (uncovered.isEmpty ? "" : ":"))
+        for day in uncovered {
+            let onDuty = (day["on_duty"] as? [[String: Any]] ?? []).map { "\($0["name"] ?? "")（\($0["id"] ?? "")）" }
+            print("  \(day["day"] ?? "")" + (onDuty.isEmpty ? "  (no rota)" : "  on duty: " + onDuty.joined(separator: "、")))
+        }
+        let overdue = summary["overdue_hazards"] as? [[String: Any]] ?? []
+        if !overdue.isEmpty {
+            print("overdue hazards:")
+            Table(columns: ["id", "checkpoint_id", "deadline"]).print(overdue)
+        }
+    }
+}
+
+struct Changes: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Who changed what through the admin socket, newest first.",
+        discussion: "The user is the local account that ran yizhanctl (or curl), as the kernel reports it to the daemon.")
+    @OptionGroup var options: GlobalOptions
+    @Option(help: "How many.") var limit = 50
+
+    func run() throws {
+        let client = options.client
+        client.list(try client.call("GET", "/v1/changes?limit=\(limit)"), columns: ["id", "at", "actor", "action", "subject"])
     }
 }
 
@@ -129,7 +167,8 @@ struct GPIO: ParsableCommand {
             let result = try client.call("POST", "/v1/gpio/test")
             guard !client.json else { return client.printJSON(result) }
             let lines = result["lines"] as? [String] ?? []
-            print(lines.isEmpty ? "no lights are configured (gpio backend none)" : "walked: " + lines.joined(separator: ", "))
+            let backend = result["backend"] as? String ?? "none"
+            print(lines.isEmpty ? "no lights are configured (gpio backend \(backend))" : "walked (\(backend)): " + lines.joined(separator: ", "))
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import YizhanCore
 
 /// The station manager's and technician's command line.
 @main
@@ -13,8 +14,8 @@ struct Yizhanctl: ParsableCommand {
             """,
         subcommands: [
             Status.self, Volunteer.self, Badge.self, Scan.self, Patrol.self, Hazard.self, Catalog.self, Redemption.self,
-            Adjust.self, PrintJob.self, Printer.self, Print.self, Ledger.self, Backup.self, Report.self, Export.self, Events.self,
-            Logs.self, GPIO.self,
+            Adjust.self, Rota.self, PrintJob.self, Printer.self, Print.self, Ledger.self, Backup.self, Report.self, Export.self,
+            Changes.self, Events.self, Logs.self, GPIO.self,
         ])
 
     /// Accepts the global options before the command too (`yizhanctl --socket PATH status`)
@@ -65,6 +66,14 @@ struct Status: ParsableCommand {
         print("clock     \(clock["now"] ?? "")\((clock["synchronised"] as? Bool) == true ? "" : "  (not synchronised)")")
         print(
             "store     \(status["store"] ?? "")   open patrols \(status["open_patrols"] ?? 0)   print queue \(status["print_queue"] ?? 0)")
+        if let overdue = status["overdue_hazards"] as? Int, overdue > 0 {
+            print("hazards   \(overdue) past their rectification deadline (yizhanctl report)")
+        }
+        if let reload = status["last_reload"] as? [String: Any] {
+            let problems = (reload["problems"] as? [String] ?? []).joined(separator: "; ")
+            let outcome = reload["applied"] as? Bool == true ? "applied" : "REFUSED, running on the previous config"
+            print("reload    \(reload["at"] ?? "") \(outcome)\(problems.isEmpty ? "" : ": " + problems)")
+        }
         print()
         Table(columns: ["kind", "id", "state", "detail"]).print(status["devices"] as? [[String: Any]] ?? [])
     }
@@ -84,17 +93,90 @@ struct Scan: ParsableCommand {
 }
 
 struct Adjust: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add or take points by hand, with a note saying why.")
+    static let configuration = CommandConfiguration(
+        abstract: "Add or take points by hand, with a note saying why.", discussion: "yizhanctl adjust 12 -50 --note 扣分 takes 50 points.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Volunteer id.") var volunteer: Int
-    @Argument(help: "Points to add (negative to take).") var delta: Int
+    // A negative number looks like an option to the parser: it is taken here as the one
+    // argument left over, and checked in validate().
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Points to add; negative (e.g. -50) to take.", valueName: "delta"))
+    var points: [String] = []
     @Option(help: "Why.") var note: String
+
+    var delta: Int { Int(points[0])! }
+
+    func validate() throws {
+        guard points.count == 1, let delta = Int(points[0]), delta != 0 else {
+            throw ValidationError("give one whole number of points, e.g. 20 or -50 (got \(points.joined(separator: " ")))")
+        }
+    }
 
     func run() throws {
         let client = options.client
         client.show(
             try client.call("POST", "/v1/adjustments", ["volunteer_id": volunteer, "delta": delta, "note": note]),
-            fields: ["id", "volunteer_id", "delta", "kind", "note", "created_at"])
+            fields: ["id", "volunteer_id", "delta", "kind", "note", "actor", "created_at"])
+    }
+}
+
+struct Rota: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Who is on daily duty (排班).",
+        discussion: """
+            On a day with a rota, daily-patrol points go to the volunteers on duty; others may still patrol and are told \
+            they earn nothing for it. Key-period, weekly and special patrols are open to all. A past day's rota is kept \
+            as it was.
+            """,
+        subcommands: [Set.self, Clear.self, Show.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put one or two volunteers on duty on a day (today or later).")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The day, yyyy-MM-dd.") var day: LocalDay
+        @Argument(help: "Volunteer ids.") var volunteers: [Int64]
+
+        func run() throws {
+            try Rota.put(day, volunteers, options.client)
+        }
+    }
+
+    struct Clear: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Take a day off the rota: anyone's daily patrol may earn again.")
+        @OptionGroup var options: GlobalOptions
+        @Argument(help: "The day, yyyy-MM-dd.") var day: LocalDay
+
+        func run() throws {
+            try Rota.put(day, [], options.client)
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show the rota, by default for the coming week.")
+        @OptionGroup var options: GlobalOptions
+        @Option(help: "First day, yyyy-MM-dd; default today.") var from: LocalDay?
+        @Option(help: "Last day, yyyy-MM-dd; default six days after the first.") var to: LocalDay?
+
+        func run() throws {
+            let client = options.client
+            let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
+            let rota = try client.call("GET", "/v1/rota" + (query.isEmpty ? "" : "?" + query))
+            guard !client.json else { return client.printJSON(rota) }
+            let days = rota["items"] as? [[String: Any]] ?? []
+            if days.isEmpty { print("no rota in these days: anyone's daily patrol may earn") }
+            for day in days { print(Rota.line(day)) }
+        }
+    }
+
+    static func put(_ day: LocalDay, _ volunteers: [Int64], _ client: Client) throws {
+        let reply = try client.call("PUT", "/v1/rota/\(day)", ["volunteers": volunteers])
+        guard !client.json else { return client.printJSON(reply) }
+        print(line(reply))
+    }
+
+    static func line(_ day: [String: Any]) -> String {
+        let names = (day["volunteers"] as? [[String: Any]] ?? []).map { "\($0["name"] ?? "")（\($0["id"] ?? "")）" }
+        let by = (day["set_by"] as? String).map { "   set by \($0)" } ?? ""
+        return "\(day["day"] ?? "")  " + (names.isEmpty ? "no rota" : names.joined(separator: "、")) + by
     }
 }
 

@@ -63,10 +63,10 @@ import YizhanTestSupport
         )
         daemon.signal(SIGHUP)
         #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
-        for code in [badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
+        for code in ["YZ:K:SPECIAL", badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
             _ = try daemon.post("/v1/scans", ["code": code])
         }
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 9, "the reloaded campaign makes it a special patrol worth 7")
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 9, "the reloaded campaign's special patrol is worth 7")
     }
 
     @Test func aClientThatReconnectsWithItsLastIdGetsEveryEventOnce() throws {

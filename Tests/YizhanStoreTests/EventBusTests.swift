@@ -17,6 +17,20 @@ import YizhanStation
         #expect(received == Array(ids.suffix(3)) + [live])
     }
 
+    @Test func eventsThatAreNotHeldReachLiveSubscribersButNeverPushHeldOnesOut() async {
+        let bus = EventBus(run: 1, capacity: 3)
+        let stations = (1...3).map { bus.publish("scan", ["n": $0]) }
+        let stream = bus.subscribe(after: nil)
+        let lights = (1...50).map { bus.publish("lights", ["n": $0], held: false) }
+        bus.close()
+        var received: [Int64] = []
+        for await event in stream { received.append(event.id) }
+        #expect(received == lights, "a live subscriber sees the lights")
+        var replayed: [Int64] = []
+        for await event in bus.subscribe(after: 0) { replayed.append(event.id) }
+        #expect(replayed == stations, "the replay still holds the station's events")
+    }
+
     @Test func aSubscriberThatFallsBehindIsDroppedAndReplaysWhenItReturns() async {
         let bus = EventBus(run: 1, capacity: 100, liveBuffer: 4)
         let stalled = bus.subscribe(after: nil)

@@ -17,7 +17,7 @@ public enum PatrolKind: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Patrol states: open → completed | incomplete | expired | voided.
-public enum PatrolState: String, Sendable, Hashable, Codable {
+public enum PatrolState: String, Sendable, Hashable, Codable, CaseIterable {
     case open, completed, incomplete, expired, voided
 
     /// Whether the manager may void a patrol in this state.

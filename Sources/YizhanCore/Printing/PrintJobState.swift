@@ -1,6 +1,6 @@
 /// Print job states (SPEC 4): queued → printing → printed | failed; a job whose sending
 /// broke off is uncertain and is never resent by itself.
-public enum PrintJobState: String, Sendable, Hashable, Codable {
+public enum PrintJobState: String, Sendable, Hashable, Codable, CaseIterable {
     case queued, printing, printed, failed, uncertain
 
     /// Whether the spooler may pick this job up.

@@ -1,5 +1,5 @@
 /// Redemption states (SPEC 4): issued → collected | cancelled.
-public enum RedemptionState: String, Sendable, Hashable, Codable {
+public enum RedemptionState: String, Sendable, Hashable, Codable, CaseIterable {
     case issued, collected, cancelled
 }
 

@@ -1,0 +1,22 @@
+import ArgumentParser
+import YizhanCore
+
+// The states and roles a manager types, checked before anything is sent: help lists the
+// values, and a wrong one is refused by name.
+extension PatrolState: ExpressibleByArgument {}
+extension HazardState: ExpressibleByArgument {}
+extension RedemptionState: ExpressibleByArgument {}
+extension PrintJobState: ExpressibleByArgument {}
+extension VolunteerRole: ExpressibleByArgument {}
+
+/// A day, `yyyy-MM-dd`, checked as the daemon checks it.
+extension LocalDay: ExpressibleByArgument {
+    public init?(argument: String) {
+        self.init(argument)
+    }
+}
+
+extension CaseIterable where Self: RawRepresentable, RawValue == String {
+    /// The values, for help text: `open, completed, …`.
+    static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
