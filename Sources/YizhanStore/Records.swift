@@ -25,6 +25,8 @@ public struct PatrolRecord: Sendable, Codable, Hashable {
     public var flaggedFast: Bool
     public var clockSynced: Bool
     public var noAwardReason: String?
+    /// For a member of the weekly group patrol, the leader's patrol, which holds the group's checkpoints.
+    public var joinedPatrolID: Int64?
 }
 
 /// A hazard report as the API shows it.

@@ -50,6 +50,12 @@ import YizhanTestSupport
         // The refused reload ends with its own READY=1, after that status: take it now, so
         // the wait below hears the second reload's.
         #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
+        let failed = try #require(try daemon.get("/v1/status")["last_reload"] as? [String: Any])
+        #expect(failed["applied"] as? Bool == false)
+        #expect((failed["problems"] as? [String])?.first?.contains("points.daily") == true, "\(failed)")
+        let status = try Command.run(
+            Command.product("yizhanctl"), ["--socket", daemon.adminSocket, "status"], environment: ProcessInfo.processInfo.environment)
+        #expect(status.output.contains("REFUSED, running on the previous config: "), "\(status.output)")
 
         let id = try #require(try daemon.post("/v1/volunteers", ["name": "张三"]).json?["id"] as? Int)
         let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
@@ -67,6 +73,33 @@ import YizhanTestSupport
             _ = try daemon.post("/v1/scans", ["code": code])
         }
         #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 9, "the reloaded campaign's special patrol is worth 7")
+        #expect((try daemon.get("/v1/status")["last_reload"] as? [String: Any])?["applied"] as? Bool == true)
+    }
+
+    /// A reload that shortens `max_minutes` ends, there and then, the patrols already past
+    /// the new maximum: no scan or timer is needed. The board's clocks (wall and monotonic)
+    /// are moved by libfaketime.
+    @Test(.enabled(if: FaultTests.libfaketime != nil, "needs libfaketime (apt: faketime)"))
+    func aReloadThatShortensThePatrolsMaximumEndsThoseAlreadyPastIt() throws {
+        let daemon = try DaemonProcess()
+        let clock = daemon.directory.file("clock")
+        try "@2026-11-30 01:00:00".write(toFile: clock, atomically: true, encoding: .utf8)
+        try daemon.start(environment: [
+            "LD_PRELOAD": FaultTests.libfaketime!, "FAKETIME_TIMESTAMP_FILE": clock, "FAKETIME_NO_CACHE": "1", "TZ": "UTC",
+        ])
+        let (_, badge) = try daemon.registerVolunteer("周九", points: 1)
+        let (_, other) = try daemon.registerVolunteer("吴十", points: 1)
+        #expect(try daemon.post("/v1/scans", ["code": badge]).json?["reason"] as? String == "patrol_started")
+        try "@2026-11-30 02:30:00".write(toFile: clock, atomically: true, encoding: .utf8)
+        #expect(try daemon.post("/v1/scans", ["code": other]).json?["reason"] as? String == "patrol_started")
+        #expect(try daemon.get("/v1/status")["open_patrols"] as? Int == 2, "90 minutes is within the 120 configured")
+
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules.replacingOccurrences(of: "min_minutes = 0", with: "min_minutes = 0\nmax_minutes = 60"))
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
+        let patrols = try daemon.get("/v1/patrols")["items"] as? [[String: Any]] ?? []
+        #expect(patrols.compactMap { $0["state"] as? String } == ["open", "expired"], "\(patrols)")
+        #expect(daemon.stop() == 0)
     }
 
     @Test func aClientThatReconnectsWithItsLastIdGetsEveryEventOnce() throws {
