@@ -20,7 +20,7 @@ struct APIError: Error, Sendable {
             switch error.code {
             case .notFound: .notFound
             case .invalidRequest, .invalidConfig: .badRequest
-            case .invalidTransition, .selfConfirmation, .checkNextDay, .conflict, .alreadyCollected: .conflict
+            case .invalidTransition, .selfConfirmation, .checkNextDay, .conflict, .alreadyCollected, .redemptionCancelled: .conflict
             case .insufficientPoints, .negativeBalance: .unprocessableContent
             case .storeUnavailable: .serviceUnavailable
             }

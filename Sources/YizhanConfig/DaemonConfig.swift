@@ -141,6 +141,13 @@ public struct GPIOConfig: Sendable, Hashable {
         [("green", SignalLines.green, green), ("amber", .amber, amber), ("red", .red, red), ("buzzer", .buzzer, buzzer)]
             .compactMap { key, lines, spec in spec.map { (key, lines, $0) } }
     }
+
+    /// What `yizhanctl gpio test` walks: the configured lines, or on the simulated backend
+    /// every light and the buzzer, which it always has.
+    public var testable: [(name: String, lines: SignalLines)] {
+        guard backend != .sim else { return [("green", .green), ("amber", .amber), ("red", .red), ("buzzer", .buzzer)] }
+        return outputs.map { ($0.key, $0.lines) }
+    }
 }
 
 /// `[log]`.

@@ -11,6 +11,7 @@ public struct YizhanError: Error, Sendable, Hashable, CustomStringConvertible {
         case negativeBalance = "negative_balance"
         case conflict = "conflict"
         case alreadyCollected = "already_collected"
+        case redemptionCancelled = "redemption_cancelled"
         case storeUnavailable = "store_unavailable"
         case invalidConfig = "invalid_config"
     }

@@ -126,7 +126,7 @@ public enum Daemon {
                     lastReload: status.lastReload)
             },
             metrics: { metrics.render() },
-            gpioTest: { await signals.walk(config.gpio.outputs.map { ($0.key, $0.lines) }) },
+            gpioTest: { await signals.walk(config.gpio.testable) },
             slipQueued: { printDoorbell.ring() },
             encodeSlip: { slip in
                 renderer.map { EncodedSlip(widthDots: $0.profile.widthDots, chinese: $0.profile.chinese.rawValue, escpos: $0.render(slip)) }

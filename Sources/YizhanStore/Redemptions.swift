@@ -51,7 +51,7 @@ enum Redemptions {
         guard db.changesCount == 1 else {
             let state = try String.fetchOne(db, sql: "SELECT state FROM redemption WHERE code = ?", arguments: [code])
             if state == RedemptionState.cancelled.rawValue {
-                throw YizhanError(.invalidTransition, "redemption \(code) was cancelled: its points went back")
+                throw YizhanError(.redemptionCancelled, "redemption \(code) was cancelled: its points went back, nothing is handed out")
             }
             throw YizhanError(.alreadyCollected, "redemption \(code) is already collected")
         }

@@ -2,7 +2,7 @@ import ArgumentParser
 import YizhanCore
 
 // The states and roles a manager types, checked before anything is sent: help lists the
-// values, and a wrong one is refused by name.
+// values (ArgumentParser does, for a CaseIterable argument), and a wrong one is refused by name.
 extension PatrolState: ExpressibleByArgument {}
 extension HazardState: ExpressibleByArgument {}
 extension RedemptionState: ExpressibleByArgument {}
@@ -16,7 +16,3 @@ extension LocalDay: ExpressibleByArgument {
     }
 }
 
-extension CaseIterable where Self: RawRepresentable, RawValue == String {
-    /// The values, for help text: `open, completed, …`.
-    static var choices: String { allCases.map(\.rawValue).joined(separator: ", ") }
-}

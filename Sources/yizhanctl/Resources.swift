@@ -56,7 +56,7 @@ struct Volunteer: ParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Volunteer id.") var id: Int
         @Option(help: "New name.") var name: String?
-        @Option(help: "One of: \(VolunteerRole.choices).") var role: VolunteerRole?
+        @Option(help: "Their role.") var role: VolunteerRole?
         @Option(help: "New phone number.") var phone: String?
         @Option(help: "Their local account, if they are also a manager.") var login: String?
         @Flag(inversion: .prefixedNo, help: "Whether their badges work.") var active: Bool?
@@ -139,7 +139,7 @@ struct Patrol: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List patrols, newest first.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only this volunteer's.") var volunteer: Int?
-        @Option(help: "Only in this state: \(PatrolState.choices).") var state: PatrolState?
+        @Option(help: "Only in this state.") var state: PatrolState?
 
         func run() throws {
             let client = options.client
@@ -176,7 +176,7 @@ struct Hazard: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hazards, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only in this state: \(HazardState.choices).") var state: HazardState?
+        @Option(help: "Only in this state.") var state: HazardState?
 
         func run() throws {
             let client = options.client
@@ -207,7 +207,7 @@ struct Hazard: ParsableCommand {
                 """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Hazard id.") var id: Int
-        @Argument(help: "The new state: \(HazardState.choices).") var to: HazardState
+        @Argument(help: "The new state.") var to: HazardState
         @Option(help: "A note for the record.") var note: String?
         @Option(help: "Rectification deadline, yyyy-MM-dd.") var deadline: LocalDay?
         @Option(help: "Your own volunteer id, if you also patrol (see volunteer update --login).") var by: Int?
@@ -264,7 +264,7 @@ struct Redemption: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List redemptions, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only in this state: \(RedemptionState.choices).") var state: RedemptionState?
+        @Option(help: "Only in this state.") var state: RedemptionState?
 
         func run() throws {
             let client = options.client
@@ -307,7 +307,7 @@ struct PrintJob: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List print jobs, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only in this state: \(PrintJobState.choices).") var state: PrintJobState?
+        @Option(help: "Only in this state.") var state: PrintJobState?
 
         func run() throws {
             let client = options.client

@@ -11,7 +11,7 @@ struct Logs: ParsableCommand {
     )
     @OptionGroup var options: GlobalOptions
     @Option(help: "The log file.") var file: String?
-    @Option(help: "Show only this level and above: \(Level.choices).") var level = Level.trace
+    @Option(help: "Show only this level and above.") var level = Level.trace
     @Option(help: "Show the last N matching lines first.") var lines = 50
     @Flag(help: "Keep printing lines as they are written.") var follow = false
 
@@ -84,7 +84,7 @@ struct Export: ParsableCommand {
         abstract: "Export the ledger, patrols, hazards or volunteers as CSV for a spreadsheet.",
         discussion: "Rows carry volunteers' names beside their ids. The file is UTF-8 with a byte-order mark, as Excel wants.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "One of: \(Table.choices).") var table: Table
+    @Argument(help: "Which table.") var table: Table
 
     enum Table: String, CaseIterable, ExpressibleByArgument {
         case ledger, patrols, hazards, volunteers

@@ -43,3 +43,96 @@ import YizhanTestSupport
         #expect(verify.status == 0 && verify.output.hasPrefix("0 volunteers, 0 entries, 0 mismatches"))
     }
 }
+
+/// What a manager met in `yizhanctl` and the API's messages, each now said plainly.
+@Suite(.serialized) struct CLIMessageTests {
+    func run(_ daemon: DaemonProcess, _ arguments: String...) throws -> Command {
+        var environment = ProcessInfo.processInfo.environment
+        environment["YIZHAN_SOCKET"] = daemon.adminSocket
+        return try Command.run(Command.product("yizhanctl"), arguments, environment: environment)
+    }
+
+    @Test func wrongStatesRolesAndLevelsAreRefusedWithTheAllowedValues() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let state = try run(daemon, "hazard", "list", "--state", "fixed")
+        #expect(state.status == 64 && state.errors.contains("'fixed' is invalid") && state.errors.contains("- rectifying"), "\(state.errors)")
+        let role = try run(daemon, "volunteer", "update", "1", "--role", "boss")
+        #expect(role.status == 64 && role.errors.contains("one of 'volunteer' and 'leader'"), "\(role.errors)")
+        let level = try run(daemon, "logs", "--file", daemon.directory.file("log/yizhand.log"), "--level", "bogus")
+        #expect(level.status == 64 && level.errors.contains("'bogus' is invalid") && level.errors.contains("- warning"), "\(level.errors)")
+        let help = try run(daemon, "patrol", "list", "--help")
+        let words = help.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(words.contains("(values: open, completed, incomplete, expired, voided)"), "\(help.output)")
+
+        // The API says the same to a script that sends a wrong value.
+        let (id, _) = try daemon.registerVolunteer("张三", points: 1)
+        let reply = try daemon.client.send("PATCH", "/v1/volunteers/\(id)", json: ["role": "boss"])
+        #expect(reply.status == 400)
+        let error = reply.json?["error"] as? [String: Any]
+        #expect(error?["message"] as? String == "role must be one of: volunteer, leader", "\(String(describing: error))")
+        let deadline = try daemon.post("/v1/hazards/1/transitions", ["to": "rectifying", "deadline": "2026-13-45"])
+        #expect(deadline.status == 400 && ((deadline.json?["error"] as? [String: Any])?["message"] as? String)?.contains("2026-13-45") == true)
+    }
+
+    @Test func logsAreFilteredBeforeTheyAreCut() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let log = daemon.directory.file("log/yizhand.log")
+        // One warning (an unknown code), then more info lines than `--lines` shows.
+        #expect(try daemon.post("/v1/scans", ["code": "NOT-A-CODE"]).status == 200)
+        let (id, _) = try daemon.registerVolunteer("李四", points: 1)
+        for _ in 0..<8 { _ = try daemon.get("/v1/volunteers/\(id)") ; _ = try daemon.post("/v1/adjustments", ["volunteer_id": id, "delta": 1, "note": "n"]) }
+        #expect(daemon.waitUntil { (try? String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").count) ?? 0 > 12 })
+        let warnings = try run(daemon, "logs", "--file", log, "--level", "warning", "--lines", "3")
+        #expect(warnings.status == 0)
+        #expect(warnings.output.contains("scan rejected"), "the warning is found though more than 3 lines follow it: \(warnings.output)")
+        #expect(!warnings.output.contains("INFO"))
+    }
+
+    @Test func collectingACancelledRedemptionSaysItWasCancelled() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let (_, badge) = try daemon.registerVolunteer("王五", points: 10)
+        _ = try daemon.post("/v1/scans", ["code": "YZ:I:soap"])
+        #expect(try daemon.post("/v1/scans", ["code": badge]).json?["reason"] as? String == "redeemed")
+        let code = try #require((try daemon.get("/v1/redemptions")["items"] as? [[String: Any]])?.first?["code"] as? String)
+        #expect(try run(daemon, "redemption", "cancel", code).status == 0)
+        let collected = try run(daemon, "redemption", "collect", code)
+        #expect(collected.status == 1)
+        #expect(collected.errors.hasPrefix("yizhanctl: redemption_cancelled: "), "\(collected.errors)")
+    }
+
+    @Test func theGPIOTestNamesTheBackendItRanOn() throws {
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
+        try daemon.start()
+        let walked = try run(daemon, "gpio", "test")
+        #expect(walked.status == 0 && walked.output.contains("(sim)") && !walked.output.contains("none"), "\(walked.output)")
+    }
+
+    @Test func exportsCarryNamesAndVolunteersHaveTheirOwn() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let (id, badge) = try daemon.registerVolunteer("赵六", points: 5)
+        for code in [badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] { _ = try daemon.post("/v1/scans", ["code": code]) }
+        let file = daemon.directory.file("volunteers.csv")
+        #expect(try run(daemon, "export", "volunteers", "-o", file).status == 0)
+        // Read back by Python's csv module, as a spreadsheet would read it.
+        let python = try Command.run(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                "import csv, sys, json; print(json.dumps(list(csv.DictReader(open(sys.argv[1], encoding='utf-8-sig')))))",
+                file,
+            ])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(python.output.utf8)) as? [[String: String]], "\(python.errors)")
+        #expect(rows.count == 1 && rows[0]["id"] == "\(id)" && rows[0]["name"] == "赵六" && rows[0]["balance"] == "7")
+        for table in ["ledger", "patrols"] {
+            let csv = try run(daemon, "export", table)
+            let lines = csv.output.split(separator: "\r\n")
+            #expect(lines.first?.contains("volunteer_name") == true && lines.dropFirst().allSatisfy { $0.contains(",赵六,") }, "\(csv.output)")
+        }
+        let bogus = try run(daemon, "export", "people")
+        #expect(bogus.status == 64 && bogus.errors.contains("'ledger', 'patrols', 'hazards' or 'volunteers'"))
+    }
+}
