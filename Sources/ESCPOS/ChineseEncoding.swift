@@ -1,4 +1,5 @@
 import YizhanCore
+
 #if canImport(Glibc)
     import Glibc
 #endif

@@ -29,7 +29,8 @@ extension RouteTable {
             let rules = await environment.station.currentRules
             return environment.json(
                 try store.setRota(
-                    day, volunteers: body.volunteers, maximum: rules.patrol.dailyMaxVolunteers, today: environment.calendar.localDay(of: now.wall),
+                    day, volunteers: body.volunteers, maximum: rules.patrol.dailyMaxVolunteers,
+                    today: environment.calendar.localDay(of: now.wall),
                     by: context.actor, at: now))
         }
         add(.get, "/v1/changes") { request, _ in

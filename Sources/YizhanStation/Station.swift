@@ -102,7 +102,9 @@ public actor Station {
                 code, payload: payload, scanner: scanner, selectedItem: selectedItem, at: now)
             announceExpired(expired)
             self.session = decision.session
-            if let opened = openedPatrol { self.session.lastBadge = BadgeMark(patrolID: opened.unit, volunteerID: opened.volunteer, at: now) }
+            if let opened = openedPatrol {
+                self.session.lastBadge = BadgeMark(patrolID: opened.unit, volunteerID: opened.volunteer, at: now)
+            }
             self.session.remember(payload, scanner: scanner, at: now, reply: decision.reply)
             self.session.forgetStale(at: now, rules: rules)
             let result = ScanResult(seq: seq, reply: decision.reply)
@@ -167,7 +169,8 @@ public actor Station {
         do {
             for hazard in try store.announceOverdueHazards(today: rules.calendar.localDay(of: now.wall), at: now) {
                 logger.warning(
-                    "hazard overdue", metadata: ["hazard": "\(hazard.id)", "checkpoint": "\(hazard.checkpointID)", "deadline": "\(hazard.deadline)"])
+                    "hazard overdue",
+                    metadata: ["hazard": "\(hazard.id)", "checkpoint": "\(hazard.checkpointID)", "deadline": "\(hazard.deadline)"])
                 events.publish("hazard_overdue", hazard)
             }
         } catch {

@@ -27,7 +27,8 @@ extension Store {
 
     /// Changes an item's live stock or takes it off the sheet. Name, cost and limit come
     /// from the config, which is reapplied at every start.
-    public func updateCatalogItem(_ id: String, stock: Int?, active: Bool?, by actor: String? = nil, at now: Instant) throws -> CatalogItem {
+    public func updateCatalogItem(_ id: String, stock: Int?, active: Bool?, by actor: String? = nil, at now: Instant) throws -> CatalogItem
+    {
         try pool.write { db in
             guard var item = try Catalog.item(db, id: id) else { throw YizhanError(.notFound, "no catalogue item \(id)") }
             if let stock {

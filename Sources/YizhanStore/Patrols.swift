@@ -8,7 +8,8 @@ enum Patrols {
         // Every scan reads these: cached statements skip SQLite's parser.
         let rows = try Row.fetchAll(
             db.cachedStatement(
-                sql: "SELECT p.*, v.name AS volunteer_name FROM patrol p JOIN volunteer v ON v.id = p.volunteer_id WHERE p.state = 'open' ORDER BY p.id"
+                sql:
+                    "SELECT p.*, v.name AS volunteer_name FROM patrol p JOIN volunteer v ON v.id = p.volunteer_id WHERE p.state = 'open' ORDER BY p.id"
             ))
         return try rows.map { row in
             let id: Int64 = row["id"]
@@ -165,7 +166,8 @@ extension Store {
             guard PatrolState(rawValue: row["state"])!.canBeVoided else {
                 throw YizhanError(.invalidTransition, "patrol \(id) is already voided")
             }
-            try Ledger.reverse(db, kind: .patrolAward, source: LedgerSource.patrol(id), note: note ?? "patrol voided", actor: actor, at: now)
+            try Ledger.reverse(
+                db, kind: .patrolAward, source: LedgerSource.patrol(id), note: note ?? "patrol voided", actor: actor, at: now)
             // Its points were reversed: the patrol no longer shows them.
             try db.execute(
                 sql: "UPDATE patrol SET state = 'voided', points = 0, closed_at = COALESCE(closed_at, ?) WHERE id = ?",

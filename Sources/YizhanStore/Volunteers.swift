@@ -115,7 +115,8 @@ extension Store {
                 throw YizhanError(.conflict, "this card is already registered")
             }
             let id = db.lastInsertedRowID
-            try Changes.record(db, actor: actor, action: "badge.issue", subject: "badge \(id) (\(kind)) for volunteer \(volunteerID)", at: now)
+            try Changes.record(
+                db, actor: actor, action: "badge.issue", subject: "badge \(id) (\(kind)) for volunteer \(volunteerID)", at: now)
             if print, let code {
                 try PrintJobs.enqueue(db, slip: slips.badge(volunteer, payload: code, at: now), at: now)
             }

@@ -15,4 +15,3 @@ extension LocalDay: ExpressibleByArgument {
         self.init(argument)
     }
 }
-

@@ -55,7 +55,8 @@ struct Logs: ParsableCommand {
         guard !options.json else { return String(line) }
         let fixed: Set<String> = ["time", "level", "message", "label"]
         let fields = object.keys.filter { !fixed.contains($0) }.sorted().map { "\($0)=\(object[$0]!)" }
-        return ([object["time"] as? String ?? "", lineLevel.uppercased(), object["message"] as? String ?? ""] + fields).joined(separator: " ")
+        return ([object["time"] as? String ?? "", lineLevel.uppercased(), object["message"] as? String ?? ""] + fields).joined(
+            separator: " ")
     }
 }
 
@@ -168,7 +169,9 @@ struct GPIO: ParsableCommand {
             guard !client.json else { return client.printJSON(result) }
             let lines = result["lines"] as? [String] ?? []
             let backend = result["backend"] as? String ?? "none"
-            print(lines.isEmpty ? "no lights are configured (gpio backend \(backend))" : "walked (\(backend)): " + lines.joined(separator: ", "))
+            print(
+                lines.isEmpty
+                    ? "no lights are configured (gpio backend \(backend))" : "walked (\(backend)): " + lines.joined(separator: ", "))
         }
     }
 }

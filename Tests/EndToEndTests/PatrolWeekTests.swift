@@ -197,7 +197,8 @@ import YizhanTestSupport
         try station.set("2026-12-03 09:00")
         #expect(try station.scan(leaver.badge) == "patrol_started")  // any patrol opening wakes the daemon's timer
         #expect(
-            station.daemon.waitUntil { (try? station.daemon.get("/v1/status")["overdue_hazards"] as? Int) == 1 }, "status shows the overdue hazard")
+            station.daemon.waitUntil { (try? station.daemon.get("/v1/status")["overdue_hazards"] as? Int) == 1 },
+            "status shows the overdue hazard")
         let log = station.daemon.directory.file("log/yizhand.log")
         #expect(
             station.daemon.waitUntil {
@@ -228,11 +229,19 @@ import YizhanTestSupport
         try FileManager.default.copyItem(atPath: Command.product("yizhanctl"), toPath: yizhanctl)
         let adjusted = try Command.run(
             "/usr/bin/setpriv",
-            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", yizhanctl, "--socket", daemon.adminSocket, "adjust", "\(id)", "-50", "--note", "扣分"])
-        #expect(adjusted.status == 1 && adjusted.errors.contains("negative_balance"), "taking more than the balance is refused: \(adjusted.errors)")
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", yizhanctl, "--socket", daemon.adminSocket, "adjust", "\(id)", "-50",
+                "--note", "扣分",
+            ])
+        #expect(
+            adjusted.status == 1 && adjusted.errors.contains("negative_balance"),
+            "taking more than the balance is refused: \(adjusted.errors)")
         let taken = try Command.run(
             "/usr/bin/setpriv",
-            ["--reuid=nobody", "--regid=nogroup", "--clear-groups", yizhanctl, "--socket", daemon.adminSocket, "adjust", "\(id)", "-20", "--note", "扣分"])
+            [
+                "--reuid=nobody", "--regid=nogroup", "--clear-groups", yizhanctl, "--socket", daemon.adminSocket, "adjust", "\(id)", "-20",
+                "--note", "扣分",
+            ])
         #expect(taken.status == 0, "\(taken.errors)")
         #expect(taken.output.split(separator: "\n").contains { $0.hasPrefix("actor ") && $0.hasSuffix(" nobody") }, "\(taken.output)")
         let entries = try daemon.get("/v1/volunteers/\(id)/ledger")["items"] as? [[String: Any]] ?? []

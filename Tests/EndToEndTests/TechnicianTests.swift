@@ -94,7 +94,8 @@ import YizhanTestSupport
         #expect(try daemon.post("/v1/scans", ["code": other]).json?["reason"] as? String == "patrol_started")
         #expect(try daemon.get("/v1/status")["open_patrols"] as? Int == 2, "90 minutes is within the 120 configured")
 
-        try daemon.writeConfig(extra: DaemonProcess.defaultRules.replacingOccurrences(of: "min_minutes = 0", with: "min_minutes = 0\nmax_minutes = 60"))
+        try daemon.writeConfig(
+            extra: DaemonProcess.defaultRules.replacingOccurrences(of: "min_minutes = 0", with: "min_minutes = 0\nmax_minutes = 60"))
         daemon.signal(SIGHUP)
         #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
         let patrols = try daemon.get("/v1/patrols")["items"] as? [[String: Any]] ?? []

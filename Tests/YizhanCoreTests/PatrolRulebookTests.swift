@@ -108,7 +108,8 @@ import YizhanTestSupport
         let group = OpenPatrol(
             id: 7, volunteerID: 1, kind: .weeklyFull, openedAt: clock.now(), awardKey: "1/weekly_full/2026-11-28", checks: checks,
             leader: true)
-        let paid = OpenPatrol(id: 8, volunteerID: 2, kind: .weeklyFull, openedAt: clock.now(), awardKey: "2/weekly_full/2026-11-28", joinedPatrolID: 7)
+        let paid = OpenPatrol(
+            id: 8, volunteerID: 2, kind: .weeklyFull, openedAt: clock.now(), awardKey: "2/weekly_full/2026-11-28", joinedPatrolID: 7)
         let unpaid = OpenPatrol(id: 9, volunteerID: 3, kind: .weeklyFull, openedAt: clock.now(), awardKey: nil, joinedPatrolID: 7)
         clock.advance(by: .seconds(600))
         let closings = rulebook.closingGroup(group, members: [paid, unpaid], at: clock.now(), tally: AwardTally())

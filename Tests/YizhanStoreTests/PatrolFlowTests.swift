@@ -176,7 +176,9 @@ import YizhanTestSupport
         let (third, _) = try station.volunteer("丙")
         let today = try #require(LocalDay("2026-11-30"))
         let now = station.clock.now()
-        func set(_ day: LocalDay, _ ids: [Int64]) throws { _ = try station.store.setRota(day, volunteers: ids, maximum: 2, today: today, by: nil, at: now) }
+        func set(_ day: LocalDay, _ ids: [Int64]) throws {
+            _ = try station.store.setRota(day, volunteers: ids, maximum: 2, today: today, by: nil, at: now)
+        }
         #expect(throws: YizhanError.self) { try set(try #require(LocalDay("2026-11-29")), [first.id]) }
         #expect(throws: YizhanError.self) { try set(today, [first.id, second.id, third.id]) }
         #expect(throws: YizhanError.self) { try set(today, [first.id, first.id]) }

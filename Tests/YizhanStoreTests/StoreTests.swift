@@ -105,7 +105,10 @@ import YizhanTestSupport
         }
         try old.close()
         let upgraded = try Store(path: path)
-        #expect(try upgraded.appliedMigrations() == ["v1-station", "v2-idempotency", "v3-daemon-runs", "v4-idempotency-fingerprints", "v5-rota-and-actors"])
+        #expect(
+            try upgraded.appliedMigrations() == [
+                "v1-station", "v2-idempotency", "v3-daemon-runs", "v4-idempotency-fingerprints", "v5-rota-and-actors",
+            ])
         #expect(try upgraded.recordRun(version: "test", at: clock.now()) == 1)
         #expect(try upgraded.volunteer(1).name == "老志愿者")
         let fingerprint = IdempotentReply.fingerprint(method: "POST", path: "/x", body: Data())

@@ -104,7 +104,8 @@ public struct Kiosk: Sendable {
             let participants = [patrol] + members
             let effects = zip(participants, closings).map { ScanEffect.closePatrol(volunteerID: $0.volunteerID, $1) }
             let slip = slips.groupPatrolFinished(patrol, closings: Array(zip(participants, closings)), at: now)
-            return ScanDecision(reply: finished(closings[0], participants: participants.count), effects: effects + [.print(slip)], session: session)
+            return ScanDecision(
+                reply: finished(closings[0], participants: participants.count), effects: effects + [.print(slip)], session: session)
         }
     }
 

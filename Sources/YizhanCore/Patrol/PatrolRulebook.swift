@@ -49,7 +49,8 @@ public struct PatrolRulebook: Sendable {
         at now: Instant
     ) -> BadgeAction {
         guard let own = openPatrols.first(where: { $0.volunteerID == volunteerID }) else {
-            return .open(opening(volunteerID: volunteerID, leader: leader, special: special, at: now, openPatrols: openPatrols, tally: tally))
+            return .open(
+                opening(volunteerID: volunteerID, leader: leader, special: special, at: now, openPatrols: openPatrols, tally: tally))
         }
         let unit = self.unit(of: own, in: openPatrols)
         guard currentPatrol(openPatrols: openPatrols, lastBadge: lastBadge, at: now)?.id == unit.id else { return .resume(unit) }

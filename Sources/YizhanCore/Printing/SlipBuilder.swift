@@ -173,7 +173,8 @@ public struct SlipBuilder: Sendable {
             lines.append(.rule)
             lines.append(.emphasis("逾期未整改 \(summary.overdueHazards.count) 个"))
             for hazard in summary.overdueHazards {
-                lines.append(.field("\(hazard.id) \(rules.checkpoint(hazard.checkpointID)?.name ?? hazard.checkpointID)", "期限 \(hazard.deadline)"))
+                lines.append(
+                    .field("\(hazard.id) \(rules.checkpoint(hazard.checkpointID)?.name ?? hazard.checkpointID)", "期限 \(hazard.deadline)"))
             }
         }
         return Slip(kind: .summary, title: summary.from == summary.to ? "今日汇总" : "汇总", lines: lines, issuedAt: now)
