@@ -37,6 +37,28 @@ import YizhanTestSupport
         }
     }
 
+    @Test func aManagerIsKnownByTheirLoginWithoutNamingThemselves() throws {
+        let clock = Fixtures.clock("2026-11-30 10:00")
+        let own = HazardRulebook.Facts(id: 1, state: .reported, reporterID: 5, reporterLogin: "wang")
+        #expect(throws: YizhanError(.selfConfirmation, "the reporter cannot confirm their own hazard")) {
+            try rulebook.transition(own, to: .confirmed, actorID: nil, actor: "wang", at: clock.now())
+        }
+        #expect(try rulebook.transition(own, to: .confirmed, actorID: nil, actor: "li", at: clock.now()).bonus == 2)
+        let noLogin = HazardRulebook.Facts(id: 1, state: .reported, reporterID: 5)
+        #expect(try rulebook.transition(noLogin, to: .confirmed, actorID: nil, actor: nil, at: clock.now()).bonus == 2)
+    }
+
+    @Test func aRefusedTransitionSaysWhereTheHazardCanGo() {
+        let clock = Fixtures.clock("2026-11-30 10:00")
+        #expect(
+            throws: YizhanError(
+                .invalidTransition, "a reported hazard cannot become rectified: it can become confirmed, duplicate, rejected")
+        ) {
+            try rulebook.transition(
+                HazardRulebook.Facts(id: 1, state: .reported, reporterID: 5), to: .rectified, actorID: nil, at: clock.now())
+        }
+    }
+
     @Test func acceptanceWaitsForTheNextDay() throws {
         let clock = Fixtures.clock("2026-11-30 10:00")
         let rectified = HazardRulebook.Facts(id: 1, state: .rectified, reporterID: 5, rectifiedAt: clock.now())

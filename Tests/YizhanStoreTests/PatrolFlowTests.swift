@@ -207,4 +207,36 @@ import YizhanTestSupport
         #expect(!text.contains("肥皂"), "soap is out of stock")
         #expect(try station.balance(volunteer.id) == 60)
     }
+
+    @Test func anOverdueHazardIsAnnouncedOnceAndAgainOnlyForANewDeadline() async throws {
+        let station = try StationHarness(at: "2026-11-30 09:00")
+        let (_, badge) = try station.volunteer("甲")
+        await station.scan(badge)
+        await station.scan("YZ:K:HAZARD")
+        await station.scan("YZ:C:water-dispenser")
+        let rulebook = HazardRulebook(rules: station.rules)
+        let slips = SlipBuilder(rules: station.rules)
+        func move(_ to: HazardState, deadline: String? = nil) throws {
+            _ = try station.store.transitionHazard(
+                1, to: to, note: nil, deadline: deadline.flatMap(LocalDay.init), actorID: nil, by: "manager", rulebook: rulebook,
+                slips: slips, at: station.clock.now())
+        }
+        try move(.confirmed)
+        try move(.rectifying, deadline: "2026-12-01")
+        let today = try #require(LocalDay("2026-12-01"))
+        #expect(try station.store.announceOverdueHazards(today: today, at: station.clock.now()).isEmpty, "due today is not overdue")
+        let later = today.next
+        #expect(try station.store.announceOverdueHazards(today: later, at: station.clock.now()).map(\.id) == [1])
+        #expect(try station.store.announceOverdueHazards(today: later, at: station.clock.now()).isEmpty, "announced once")
+        #expect(try station.store.overdueHazards(today: later).map(\.deadline) == ["2026-12-01"], "still overdue")
+        try move(.rectified)
+        try move(.reopened)
+        try move(.rectifying, deadline: "2026-12-05")
+        #expect(try station.store.overdueHazards(today: later).isEmpty)
+        let afterNewDeadline = try #require(LocalDay("2026-12-06"))
+        #expect(try station.store.announceOverdueHazards(today: afterNewDeadline, at: station.clock.now()).map(\.id) == [1])
+        let actions = try station.store.changes().items.map(\.action)
+        #expect(actions.prefix(3) == ["hazard.rectifying", "hazard.reopened", "hazard.rectified"])
+        #expect(try station.store.changes().items.filter { $0.action.hasPrefix("hazard.") }.allSatisfy { $0.actor == "manager" })
+    }
 }
