@@ -215,4 +215,42 @@ import YizhanCore
             #expect(error.problems.map(\.key) == ["campaign[1].to", "campaign[1].checkpoints"])
         }
     }
+
+    @Test func campaignsRunEveryYearOrOnDatedDays() throws {
+        let source =
+            Self.minimal + """
+
+                [[campaign]]
+                name = "冬季取暖"
+                from = "11-15"
+                to = "03-15"
+
+                [[campaign]]
+                name = "春节"
+                from = "2027-01-28"
+                to = "2027-02-04"
+                """
+        let campaigns = try ConfigLoader.parse(source, file: "c.toml").rules.campaigns
+        #expect(
+            campaigns.map(\.period) == [
+                .yearly(from: MonthDay(month: 11, day: 15), to: MonthDay(month: 3, day: 15)),
+                .dated(from: LocalDay("2027-01-28")!, to: LocalDay("2027-02-04")!),
+            ])
+    }
+
+    @Test(arguments: [
+        ("07-01", "2027-09-15", "campaign[1].to", "must both be MM-DD"),
+        ("2027-02-04", "2027-01-28", "campaign[1].to", "comes before"),
+        ("2027-13-01", "2027-12-31", "campaign[1].from", "is not MM-DD (every year) or yyyy-MM-dd (once)"),
+    ])
+    func campaignDatesAreCheckedStrictly(from: String, to: String, key: String, message: String) {
+        let source = Self.minimal + "\n\n[[campaign]]\nname = \"x\"\nfrom = \"\(from)\"\nto = \"\(to)\"\n"
+        do {
+            _ = try ConfigLoader.parse(source, file: "c.toml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.map(\.key) == [key])
+            #expect(error.problems.first?.description.contains(message) == true, "\(error.problems)")
+        }
+    }
 }
