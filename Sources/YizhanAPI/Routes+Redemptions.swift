@@ -72,9 +72,11 @@ extension RouteTable {
             let lines = await environment.gpioTest()
             return environment.json(GPIOTestReply(backend: await environment.status().lights.backend, lines: lines))
         }
-        add(.post, "/v1/ledger/verify") { request, _ in
+        add(.post, "/v1/ledger/verify") { request, context in
             let body = try await request.decode(VerifyBody.self)
-            return environment.json(try store.verifyLedger(repair: body.repair ?? false))
+            let verification =
+                body.repair == true ? try store.repairLedger(by: context.actor, at: environment.clock.now()) : try store.verifyLedger()
+            return environment.json(verification)
         }
     }
 }

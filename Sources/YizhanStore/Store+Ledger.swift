@@ -48,41 +48,55 @@ extension Store {
     }
 
     /// Recomputes every balance and earned total from the entries and compares them with
-    /// the cached figures; with `repair`, rewrites the cache from the entries.
-    public func verifyLedger(repair: Bool = false) throws -> LedgerVerification {
-        let work: (Database) throws -> LedgerVerification = { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT v.id, v.balance, v.earned,
-                        COALESCE(SUM(e.delta), 0) AS ledger_balance,
-                        COALESCE(SUM(CASE WHEN e.kind IN ('patrol_award', 'hazard_bonus')
-                                            OR (e.kind = 'reversal' AND r.kind IN ('patrol_award', 'hazard_bonus'))
-                                          THEN e.delta ELSE 0 END), 0) AS ledger_earned
-                    FROM volunteer v
-                    LEFT JOIN ledger_entry e ON e.volunteer_id = v.id
-                    LEFT JOIN ledger_entry r ON r.id = e.reverses_id
-                    GROUP BY v.id ORDER BY v.id
-                    """)
-            let mismatches = rows.compactMap { row -> LedgerVerification.Mismatch? in
-                let mismatch = LedgerVerification.Mismatch(
-                    volunteerID: row["id"], cachedBalance: row["balance"], ledgerBalance: row["ledger_balance"],
-                    cachedEarned: row["earned"], ledgerEarned: row["ledger_earned"])
-                let agrees = mismatch.cachedBalance == mismatch.ledgerBalance && mismatch.cachedEarned == mismatch.ledgerEarned
-                return agrees ? nil : mismatch
+    /// the cached figures.
+    public func verifyLedger() throws -> LedgerVerification {
+        try pool.read { try Self.verifyLedger($0, repair: false) }
+    }
+
+    /// Verifies the ledger and rewrites the cached figures that disagree from the entries,
+    /// recording who did it.
+    public func repairLedger(by actor: String? = nil, at now: Instant) throws -> LedgerVerification {
+        try pool.write { db in
+            let verification = try Self.verifyLedger(db, repair: true)
+            if verification.repaired {
+                let volunteers = verification.mismatches.map { String($0.volunteerID) }.joined(separator: ",")
+                try Changes.record(db, actor: actor, action: "ledger.repair", subject: "balances of volunteers [\(volunteers)]", at: now)
             }
-            if repair {
-                for mismatch in mismatches {
-                    try db.execute(
-                        sql: "UPDATE volunteer SET balance = ?, earned = ? WHERE id = ?",
-                        arguments: [mismatch.ledgerBalance, mismatch.ledgerEarned, mismatch.volunteerID])
-                }
-            }
-            let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entry") ?? 0
-            return LedgerVerification(
-                volunteers: rows.count, entries: entries, mismatches: mismatches, repaired: repair && !mismatches.isEmpty)
+            return verification
         }
-        return repair ? try pool.write(work) : try pool.read(work)
+    }
+
+    private static func verifyLedger(_ db: Database, repair: Bool) throws -> LedgerVerification {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT v.id, v.balance, v.earned,
+                    COALESCE(SUM(e.delta), 0) AS ledger_balance,
+                    COALESCE(SUM(CASE WHEN e.kind IN ('patrol_award', 'hazard_bonus')
+                                        OR (e.kind = 'reversal' AND r.kind IN ('patrol_award', 'hazard_bonus'))
+                                      THEN e.delta ELSE 0 END), 0) AS ledger_earned
+                FROM volunteer v
+                LEFT JOIN ledger_entry e ON e.volunteer_id = v.id
+                LEFT JOIN ledger_entry r ON r.id = e.reverses_id
+                GROUP BY v.id ORDER BY v.id
+                """)
+        let mismatches = rows.compactMap { row -> LedgerVerification.Mismatch? in
+            let mismatch = LedgerVerification.Mismatch(
+                volunteerID: row["id"], cachedBalance: row["balance"], ledgerBalance: row["ledger_balance"],
+                cachedEarned: row["earned"], ledgerEarned: row["ledger_earned"])
+            let agrees = mismatch.cachedBalance == mismatch.ledgerBalance && mismatch.cachedEarned == mismatch.ledgerEarned
+            return agrees ? nil : mismatch
+        }
+        if repair {
+            for mismatch in mismatches {
+                try db.execute(
+                    sql: "UPDATE volunteer SET balance = ?, earned = ? WHERE id = ?",
+                    arguments: [mismatch.ledgerBalance, mismatch.ledgerEarned, mismatch.volunteerID])
+            }
+        }
+        let entries = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM ledger_entry") ?? 0
+        return LedgerVerification(
+            volunteers: rows.count, entries: entries, mismatches: mismatches, repaired: repair && !mismatches.isEmpty)
     }
 
     /// Scans from the log, newest first.

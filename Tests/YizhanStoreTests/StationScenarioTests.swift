@@ -203,6 +203,8 @@ import YizhanTestSupport
         _ = try station.store.voidPatrol(patrol.id, note: "too fast", at: station.clock.now())
         let after = try station.store.volunteer(volunteer.id)
         #expect(after.balance == 0 && after.earned == 0)
+        let voided = try #require(try station.store.patrols().items.first)
+        #expect(voided.state == .voided && voided.points == 0, "a voided patrol no longer shows the points it lost")
         #expect(throws: YizhanError.self) { try station.store.voidPatrol(patrol.id, note: nil, at: station.clock.now()) }
     }
 

@@ -59,7 +59,8 @@ import YizhanTestSupport
         let found = try store.verifyLedger()
         #expect(
             found.mismatches == [.init(volunteerID: volunteer.id, cachedBalance: 40, ledgerBalance: 4, cachedEarned: 4, ledgerEarned: 4)])
-        #expect(try store.verifyLedger(repair: true).repaired)
+        #expect(try store.repairLedger(by: "technician", at: Fixtures.clock("2026-11-30 09:00").now()).repaired)
+        #expect(try store.changes().items.first?.action == "ledger.repair")
         #expect(try store.verifyLedger().isClean)
         #expect(try store.volunteer(volunteer.id).balance == 4)
     }

@@ -205,6 +205,12 @@ public struct SlipBuilder: Sendable {
             figures.patrols.completed = 12
             figures.hazards.reported = 2
             figures.pointsEarned = 30
+            figures.rota = [
+                StationSummary.DutyDay(
+                    day: figures.from,
+                    onDuty: [.init(id: 1024, name: volunteer.name, kept: true), .init(id: 1025, name: "李建国", kept: false)])
+            ]
+            figures.overdueHazards = [OverdueHazard(id: 31, checkpointID: rules.checkpoints.first?.id ?? "door", deadline: "2026-11-28")]
             return summary(figures, at: now)
         case .testPage: return testPage(at: now)
         }
