@@ -57,6 +57,18 @@ import YizhanTestSupport
         #expect(try station.store.openPatrols().isEmpty, "closing the group closes its members")
     }
 
+    @Test func theGroupPatrolExpiresWithEveryoneInIt() async throws {
+        let station = try StationHarness(at: "2026-11-28 09:00")
+        let (_, leaderBadge) = try station.volunteer("组长", role: .leader)
+        let (_, memberBadge) = try station.volunteer("队员")
+        await station.scan(leaderBadge)
+        await station.scan(memberBadge, after: 600)  // joins ten minutes later: their own clock would run on
+        station.clock.advance(by: .seconds(111 * 60))
+        await station.station.expirePatrols()
+        #expect(try station.store.patrols().items.map(\.state) == [.expired, .expired])
+        #expect(await station.scan(memberBadge).reason == "patrol_started", "the member is free again")
+    }
+
     @Test func twoVolunteersPatrollingAtOnceAlternateAndBothComplete() async throws {
         let station = try StationHarness(at: "2026-11-30 09:00")
         let (first, firstBadge) = try station.volunteer("甲")
