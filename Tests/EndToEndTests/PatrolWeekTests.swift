@@ -85,9 +85,7 @@ import YizhanTestSupport
         }
 
         func ctl(_ arguments: String...) throws -> Command {
-            var environment = ProcessInfo.processInfo.environment
-            environment["YIZHAN_SOCKET"] = daemon.adminSocket
-            return try Command.run(Command.product("yizhanctl"), arguments, environment: environment)
+            try ctl(arguments)
         }
 
         func volunteer(_ name: String, leader: Bool = false) throws -> (id: Int, badge: String) {

@@ -161,7 +161,7 @@ public struct PatrolRulebook: Sendable {
                 paid.patrolID = member.id
                 paid.points = 0
                 paid.awardKey = nil
-                paid.noAwardReason = nil
+                paid.noAwardReason = member.noAwardReason
                 guard closing.state == .completed, let key = member.awardKey else { return paid }
                 if tally.takenKeys.contains(key) {
                     paid.noAwardReason = .alreadyAwarded
