@@ -128,8 +128,7 @@ public actor Station {
     private func commit(_ code: ScanCode, payload: String, scanner: String, selectedItem: String?, at now: Instant) throws -> (
         ScanDecision, Int64, (unit: Int64, volunteer: Int64)?, [Int64]
     ) {
-        try store.pool.write { db in
-            let transaction = ScanTransaction(db, rules: rules, credentials: store.credentials)
+        try store.commitScan(rules: rules) { transaction in
             let (expired, open) = try transaction.expirePatrols(at: now)
             let balanceArmed = if case .command(.balance, _) = session.pending(on: scanner, at: now, rules: rules) { true } else { false }
             let facts = try transaction.facts(
@@ -215,10 +214,7 @@ public actor Station {
 
     /// Records a scan that changed nothing (rejected, debounced, or refused by a failing store).
     private func record(_ reply: ScanReply, payload: String, scanner: String, at now: Instant) -> ScanResult {
-        let seq = try? store.pool.write { db in
-            try ScanTransaction(db, rules: rules, credentials: store.credentials).record(
-                scanner: scanner, payload: payload, reply: reply, at: now)
-        }
+        let seq = try? store.commitScan(rules: rules) { try $0.record(scanner: scanner, payload: payload, reply: reply, at: now) }
         let result = ScanResult(seq: seq, reply: reply)
         publish(CommittedScan(scanner: scanner, result: result, effects: [], at: now))
         return result

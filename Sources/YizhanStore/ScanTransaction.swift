@@ -2,18 +2,13 @@ import Foundation
 import GRDB
 import YizhanCore
 
-/// One scan's work inside one write transaction: read the facts the rule needs, apply the
-/// effects it decided, and record the scan. The caller commits, then signals.
+/// One scan's work inside one write transaction (`Store.commitScan`): read the facts the
+/// rule needs, apply the effects it decided, and record the scan. The transaction commits
+/// when the work returns; the caller then signals.
 public struct ScanTransaction {
     let db: Database
     let rules: Rules
     let credentials: CredentialKey
-
-    public init(_ db: Database, rules: Rules, credentials: CredentialKey) {
-        self.db = db
-        self.rules = rules
-        self.credentials = credentials
-    }
 
     /// Closes patrols that expired before this scan, so it sees the station as it is now;
     /// returns them and the patrols still open.
@@ -118,6 +113,14 @@ public struct ScanTransaction {
             try Redemptions.countThisMonth(db, volunteerID: $0, itemID: id, month: rules.calendar.month(of: now.wall))
         }
         return RedemptionRulebook.ItemFacts(item: item, redeemedThisMonth: redeemed ?? 0)
+    }
+}
+
+extension Store {
+    /// Runs `work` in one write transaction, committed with `synchronous=FULL` when it
+    /// returns and rolled back when it throws: nothing of a scan is durable until all of it is.
+    public func commitScan<Result>(rules: Rules, _ work: (ScanTransaction) throws -> Result) throws -> Result {
+        try pool.write { db in try work(ScanTransaction(db: db, rules: rules, credentials: credentials)) }
     }
 }
 

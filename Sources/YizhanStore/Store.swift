@@ -9,12 +9,14 @@ import YizhanCore
 /// The station's SQLite database: WAL with `synchronous=FULL`, so that whatever a commit
 /// returned for survives a power cut at any instant.
 public final class Store: Sendable {
-    /// The connection pool: one writer, concurrent readers for the API.
-    public let pool: DatabasePool
+    /// The connection pool: one writer, concurrent readers for the API. GRDB stays inside
+    /// this module: everything a transaction does is a function of the store, so "decide,
+    /// apply and record in one transaction" is kept here, not by each caller.
+    let pool: DatabasePool
     /// The path of the database file.
     public let path: String
     /// Hashes card UIDs and scan payloads; kept in `credential.key` beside the database.
-    public let credentials: CredentialKey
+    let credentials: CredentialKey
 
     /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
     public init(path: String) throws {
