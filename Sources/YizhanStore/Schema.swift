@@ -20,6 +20,11 @@ enum Schema {
         migrator.registerMigration("v5-rota-and-actors") { db in
             try db.execute(sql: v5)
         }
+        // Generated from `Outbox.kinds` as they were when it was released: a later change
+        // to the kinds is a new migration that drops and recreates the triggers.
+        migrator.registerMigration("v6-district-outbox") { db in
+            try db.execute(sql: Outbox.schema)
+        }
         return migrator
     }
 

@@ -108,7 +108,7 @@ import YizhanTestSupport
         let upgraded = try Store(path: path)
         #expect(
             try upgraded.appliedMigrations() == [
-                "v1-station", "v2-idempotency", "v3-daemon-runs", "v4-idempotency-fingerprints", "v5-rota-and-actors",
+                "v1-station", "v2-idempotency", "v3-daemon-runs", "v4-idempotency-fingerprints", "v5-rota-and-actors", "v6-district-outbox",
             ])
         #expect(try upgraded.recordRun(version: "test", at: clock.now()) == 1)
         #expect(try upgraded.volunteer(1).name == "老志愿者")

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import YizhanCore
+import YizhanStore
+import YizhanTestSupport
+
+/// The district's outbox: written by the same transaction as each change, in order, and
+/// only once a district is configured.
+@Suite struct OutboxTests {
+    @Test func nothingIsQueuedUntilTheOutboxOpensThenTheHistoryComesFirst() async throws {
+        let station = try StationHarness()
+        let (volunteer, badge) = try station.volunteer("张三")
+        await station.dailyPatrol(badge)
+        #expect(try station.store.outboxBacklog().records == 0, "a station without a district queues nothing")
+
+        try station.store.openOutbox(at: station.clock.now())
+        let history = try station.store.unsentRecords(limit: 100)
+        #expect(history.map(\.kind) == ["volunteer", "badge", "patrol", "patrol_check", "patrol_check", "ledger_entry"])
+        #expect(history.map(\.seq) == Array(history[0].seq...(history[0].seq + 5)), "numbered without gaps")
+        let patrol = try #require(
+            try JSONSerialization.jsonObject(with: Data(history[2].body.utf8)) as? [String: Any])
+        #expect(
+            patrol["state"] as? String == "completed" && patrol["points"] as? Int == 2
+                && patrol["volunteer_id"] as? Int == Int(volunteer.id))
+        let person = try #require(try JSONSerialization.jsonObject(with: Data(history[0].body.utf8)) as? [String: Any])
+        #expect(person["phone"] == nil && person["name"] as? String == "张三", "no phone number leaves the station")
+
+        try station.store.openOutbox(at: station.clock.now())
+        #expect(try station.store.outboxBacklog().records == 6, "opening again queues nothing twice")
+    }
+
+    @Test func eachChangeIsQueuedInItsOwnTransactionAndARefusedOneQueuesNothing() async throws {
+        let station = try StationHarness()
+        let (volunteer, badge) = try station.volunteer("李四")
+        try station.store.openOutbox(at: station.clock.now())
+        let opened = try station.store.outboxBacklog().records
+
+        await station.scan(badge)
+        #expect(try station.store.unsentRecords(limit: 100).dropFirst(opened).map(\.kind) == ["patrol"])
+        await station.scan("YZ:C:extinguisher-1", after: 60)
+        await station.scan("YZ:C:water-dispenser", after: 60)
+        await station.scan(badge, after: 240)
+        let patrolRecords = try station.store.unsentRecords(limit: 100).dropFirst(opened).map(\.kind)
+        #expect(patrolRecords == ["patrol", "patrol_check", "patrol_check", "patrol", "ledger_entry"])
+
+        let before = try station.store.outboxBacklog().records
+        #expect(throws: YizhanError.self) {
+            try station.store.adjust(volunteerID: volunteer.id, delta: -100, note: "too much", at: station.clock.now())
+        }
+        #expect(try station.store.outboxBacklog().records == before, "the refused adjustment was rolled back with its record")
+
+        // A balance changing does not resend the volunteer: the district reads points from the ledger.
+        _ = try station.store.adjust(volunteerID: volunteer.id, delta: 5, note: "bonus", at: station.clock.now())
+        #expect(try station.store.unsentRecords(limit: 100).last?.kind == "ledger_entry")
+        #expect(try station.store.outboxBacklog().records == before + 1)
+    }
+
+    @Test func sentRecordsLeaveTheBacklog() async throws {
+        let station = try StationHarness()
+        try station.store.openOutbox(at: station.clock.now())
+        for name in ["甲", "乙", "丙"] { _ = try station.volunteer(name) }
+        let records = try station.store.unsentRecords(limit: 4)
+        #expect(records.count == 4)
+        try station.store.markSent(through: records[3].seq, at: station.clock.now())
+        let backlog = try station.store.outboxBacklog()
+        #expect(backlog.records == 2 && backlog.oldest != nil)
+        #expect(try station.store.unsentRecords(limit: 10).first?.seq == records[3].seq + 1)
+    }
+}
