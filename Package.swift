@@ -7,10 +7,12 @@ let package = Package(
     products: [
         .executable(name: "yizhand", targets: ["yizhand"]),
         .executable(name: "yizhanctl", targets: ["yizhanctl"]),
+        .executable(name: "yizhan-district", targets: ["yizhan-district"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -18,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -51,6 +54,16 @@ let package = Package(
         .target(
             name: "YizhanDevices",
             dependencies: ["YizhanCore", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The district's PostgreSQL: its schema, a station's push, the district office's work.
+        .target(
+            name: "YizhanDistrict",
+            dependencies: [
+                "YizhanCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The API's request bodies and their strict decoding, apart from HTTP.
         .target(name: "YizhanRequests", dependencies: ["YizhanCore"]),
@@ -113,6 +126,14 @@ let package = Package(
                 "YizhanClient", "YizhanCore", "ESCPOS", "ESCPOSRaster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The district office's CLI.
+        .executableTarget(
+            name: "yizhan-district",
+            dependencies: [
+                "YizhanDistrict", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // `make bench`: the figures of SPEC 8 beside their baselines.
         .executableTarget(
             name: "yizhan-bench",
@@ -129,6 +150,10 @@ let package = Package(
         .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanRequests"]),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
+        .testTarget(
+            name: "DistrictTests",
+            dependencies: ["YizhanCore", "YizhanDistrict", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "YizhanStoreTests",
             dependencies: [

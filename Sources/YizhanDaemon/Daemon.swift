@@ -163,6 +163,11 @@ public enum Daemon {
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        do {
+            try store.checkpoint()
+        } catch {
+            logger.warning("the write-ahead log was not folded into the database at stop", metadata: ["error": "\(error)"])
+        }
         logger.info("stopped")
     }
 

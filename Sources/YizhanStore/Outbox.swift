@@ -113,16 +113,6 @@ public struct OutboxBacklog: Sendable, Hashable, Codable {
     public var oldest: Date?
 }
 
-/// One record as pushed to the district.
-public struct OutboxRecord: Sendable, Hashable {
-    public var seq: Int64
-    public var kind: String
-    public var key: String
-    /// The row after the change, as a JSON object.
-    public var body: String
-    public var queuedAt: Date
-}
-
 extension Store {
     /// Switches the outbox on. The first time, every row already in the station is queued,
     /// oldest kind first, in the same transaction; later calls change nothing.

@@ -1,0 +1,44 @@
+import Foundation
+import PostgresNIO
+import YizhanCore
+
+extension District {
+    /// The highest `seq` of this station that the district has committed; 0 before the first push.
+    public func cursor() async throws -> Int64 {
+        let rows = try await connection.query(
+            "SELECT coalesce(max(seq), 0)::bigint FROM station_push WHERE station_id = yizhan_station_id()", logger: logger)
+        for try await seq in rows.decode(Int64.self) { return seq }
+        return 0
+    }
+
+    /// Pushes `records` (in `seq` order) for `station` in one transaction: a record the
+    /// district already holds is skipped, and the batch is recorded as the station's new
+    /// cursor in the same transaction. Returns the cursor. A push whose acknowledgement is
+    /// lost is simply pushed again: nothing is doubled, and the cursor shows it arrived.
+    public func push(_ records: [OutboxRecord], station: String) async throws -> Int64 {
+        try await requireSchema()
+        guard let last = records.last?.seq else { return try await cursor() }
+        let seqs = records.map(\.seq)
+        let kinds = records.map(\.kind)
+        let keys = records.map(\.key)
+        let bodies = records.map(\.body)
+        let times = records.map { $0.queuedAt.formatted(.iso8601) }
+        let count = records.count
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query(
+                """
+                INSERT INTO station_record (station_id, seq, kind, key, body, queued_at)
+                SELECT \(station), r.seq, r.kind, r.key, r.body::jsonb, r.queued_at::timestamptz
+                FROM unnest(\(seqs)::bigint[], \(kinds)::text[], \(keys)::text[], \(bodies)::text[], \(times)::text[])
+                    AS r(seq, kind, key, body, queued_at)
+                ON CONFLICT (station_id, seq) DO NOTHING
+                """, logger: logger)
+            try await connection.query(
+                """
+                INSERT INTO station_push (station_id, seq, records) VALUES (\(station), \(last), \(count))
+                ON CONFLICT (station_id, seq) DO NOTHING
+                """, logger: logger)
+        }
+        return last
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+
+/// One connection to the district's PostgreSQL, for one piece of work: a station's sync
+/// round or a district office command. It is closed when the work ends, so a station holds
+/// no connection between rounds.
+public struct District: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Connects, does `work`, and closes the connection whatever happens.
+    public static func with<Result: Sendable>(
+        _ settings: DistrictSettings, logger: Logger, _ work: (District) async throws -> Result
+    ) async throws -> Result {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: try settings.configuration(), id: 1, logger: logger)
+        } catch {
+            throw DistrictError.explaining(error, settings: settings)
+        }
+        let district = District(connection: connection, logger: logger)
+        do {
+            let result = try await work(district)
+            try? await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw DistrictError.explaining(error, settings: settings)
+        }
+    }
+
+    /// The schema version the database is at; 0 before the first `migrate`.
+    public func schemaVersion() async throws -> Int {
+        let exists = try await connection.query("SELECT to_regclass('public.yizhan_schema') IS NOT NULL", logger: logger)
+        for try await present in exists.decode(Bool.self) where !present { return 0 }
+        let rows = try await connection.query("SELECT coalesce(max(version), 0) FROM yizhan_schema", logger: logger)
+        for try await version in rows.decode(Int.self) { return version }
+        return 0
+    }
+
+    /// Applies the migrations the database lacks, each in its own transaction; returns the
+    /// versions applied (none when it was up to date).
+    public func migrate() async throws -> [Int] {
+        try await connection.query(PostgresQuery(unsafeSQL: DistrictSchema.roles), logger: logger)  // one DO block
+        try await connection.query("CREATE TABLE IF NOT EXISTS yizhan_schema (version integer PRIMARY KEY)", logger: logger)
+        let current = try await schemaVersion()
+        guard current <= DistrictSchema.version else {
+            throw DistrictError(
+                .schemaTooNew, "the district's schema is at version \(current), newer than this build's \(DistrictSchema.version)")
+        }
+        var applied: [Int] = []
+        for (index, sql) in DistrictSchema.migrations.enumerated() where index + 1 > current {
+            let version = index + 1
+            try await connection.withTransaction(logger: logger) { connection in
+                for statement in DistrictSchema.statements(sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO yizhan_schema (version) VALUES (\(version))", logger: logger)
+            }
+            applied.append(version)
+        }
+        return applied
+    }
+
+    /// Checks that this build can push into the district's schema.
+    func requireSchema() async throws {
+        let version = try await schemaVersion()
+        if version == 0 { throw DistrictError(.schemaMissing, "the district database has no Yizhan schema: run yizhan-district migrate") }
+        if version > DistrictSchema.version {
+            throw DistrictError(
+                .schemaTooNew,
+                "the district's schema is at version \(version), newer than this station understands (\(DistrictSchema.version)): update the station"
+            )
+        }
+    }
+}
+
+extension District {
+    /// A station's role name: `station_` and its id, lower case, `-` as `_`.
+    public static func role(ofStation id: String) -> String {
+        "station_" + id.lowercased().replacingOccurrences(of: "-", with: "_")
+    }
+
+    /// Registers a station and creates its login role with `password`.
+    public func addStation(_ id: String, password: String) async throws {
+        guard id.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F }), !id.isEmpty,
+            id.utf8.count <= 50
+        else {
+            throw DistrictError(.invalidSettings, "a station id is 1 to 50 of a-z, 0-9, - and _")
+        }
+        let role = Self.role(ofStation: id)
+        try await connection.withTransaction(logger: logger) { connection in
+            // Identifiers cannot be bound: the role is built only from the checked id above.
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "CREATE ROLE \(role) LOGIN IN ROLE yizhan_station PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))'"),
+                logger: logger)
+            try await connection.query("INSERT INTO station (id, role) VALUES (\(id), \(role))", logger: logger)
+        }
+    }
+
+    /// A station as the district office sees it.
+    public struct StationRow: Sendable, Codable, Hashable {
+        public var id: String
+        public var cursor: Int64?
+        public var lastPush: Date?
+    }
+
+    /// Every station with its cursor and last push.
+    public func stations() async throws -> [StationRow] {
+        let rows = try await connection.query("SELECT id, cursor, last_push FROM district_stations ORDER BY id", logger: logger)
+        var stations: [StationRow] = []
+        for try await (id, cursor, lastPush) in rows.decode((String, Int64?, Date?).self) {
+            stations.append(StationRow(id: id, cursor: cursor, lastPush: lastPush))
+        }
+        return stations
+    }
+}
+
+extension DistrictError {
+    /// A postgres-nio or NIOSSL error as a technician reads it.
+    static func explaining(_ error: any Error, settings: DistrictSettings) -> DistrictError {
+        if let error = error as? DistrictError { return error }
+        let text = String(reflecting: error)
+        if let transaction = error as? PostgresTransactionError,
+            let inner = transaction.closureError ?? transaction.beginError ?? transaction.commitError
+        {
+            return explaining(inner, settings: settings)
+        }
+        if let psql = error as? PSQLError {
+            if let server = psql.serverInfo {
+                let code = server[.sqlState] ?? ""
+                let message = server[.message] ?? "refused"
+                if code == "28P01" || code == "28000" {
+                    return DistrictError(.authentication, "the district refused \(settings.user)'s password (\(message))")
+                }
+                return DistrictError(.refused, "the district refused: \(message) (SQLSTATE \(code))")
+            }
+            if text.contains("NIOSSL") || text.contains("certificate") || text.contains("handshake") {
+                return DistrictError(
+                    .untrustedCertificate,
+                    "the district's certificate is not trusted by \(settings.caFile ?? "the CA file"): \(psql.underlying.map { "\($0)" } ?? "\(psql.code)")"
+                )
+            }
+            return DistrictError(
+                .unreachable, "cannot reach \(settings.host):\(settings.port): \(psql.underlying.map { "\($0)" } ?? "\(psql.code)")")
+        }
+        if error is NIOSSLError || text.contains("NIOSSL") {
+            return DistrictError(.untrustedCertificate, "the district's certificate is not trusted: \(error)")
+        }
+        return DistrictError(.unreachable, "cannot reach \(settings.host):\(settings.port): \(error)")
+    }
+}

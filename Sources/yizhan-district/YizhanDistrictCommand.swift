@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import Logging
+import YizhanDistrict
+
+/// The district office's command line: the district's schema and its stations.
+@main
+struct YizhanDistrictCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "yizhan-district",
+        abstract: "Run the district's PostgreSQL for Yizhan stations: its schema and its stations.",
+        discussion: """
+            Connects with --url, else $YIZHAN_DISTRICT_URL (postgres://user@host:5432/database); the password comes from \\
+            the URL, --password-file or $PGPASSWORD. Prints tables for people; --json prints JSON for scripts.
+            """,
+        subcommands: [Migrate.self, Station.self])
+}
+
+/// Options every command takes.
+struct DistrictOptions: ParsableArguments {
+    @Option(help: "The district database, postgres://user@host:5432/database.") var url: String?
+    @Option(help: "A file holding the password.") var passwordFile: String?
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func settings() throws -> DistrictSettings {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = url ?? environment["YIZHAN_DISTRICT_URL"] else {
+            throw ValidationError("give --url or set YIZHAN_DISTRICT_URL")
+        }
+        let password = try passwordFile.map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .newlines) }
+        return try DistrictSettings(url: url, password: password ?? environment["PGPASSWORD"])
+    }
+
+    /// Runs `work` on a connection; a district error is printed as itself and exits 1.
+    func run<Result: Sendable>(_ work: (District) async throws -> Result) async throws -> Result {
+        do {
+            return try await District.with(try settings(), logger: Logger(label: "yizhan-district") { _ in SwiftLogNoOpLogHandler() }, work)
+        } catch let error as DistrictError {
+            FileHandle.standardError.write(Data("yizhan-district: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+
+    func print(json object: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        Swift.print(String(decoding: try encoder.encode(object), as: UTF8.self))
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Bring the district's schema, roles and policies up to this version (safe to run again).")
+    @OptionGroup var options: DistrictOptions
+
+    func run() async throws {
+        let applied = try await options.run { try await $0.migrate() }
+        if options.json { return try options.print(json: ["applied": applied, "version": [DistrictSchema.version]]) }
+        print(
+            applied.isEmpty
+                ? "schema already at version \(DistrictSchema.version)" : "applied \(applied.map(String.init).joined(separator: ", "))")
+    }
+}
+
+struct Station: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The district's stations.", subcommands: [Add.self, List.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a station and create its role.",
+            discussion: "The role's password is written to --password-out (mode 0600), or printed once.")
+        @OptionGroup var options: DistrictOptions
+        @Argument(help: "The station's id, as in its [station] id.") var id: String
+        @Option(help: "Write the new role's password here.") var passwordOut: String?
+
+        func run() async throws {
+            var generator = SystemRandomNumberGenerator()
+            let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+            let password = String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
+            try await options.run { try await $0.addStation(id, password: password) }
+            let role = District.role(ofStation: id)
+            if let passwordOut {
+                guard
+                    FileManager.default.createFile(
+                        atPath: passwordOut, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+                else { throw ValidationError("cannot write \(passwordOut)") }
+            }
+            if options.json { return try options.print(json: ["id": id, "role": role, "password": passwordOut == nil ? password : nil]) }
+            print(
+                "station \(id): role \(role)"
+                    + (passwordOut == nil ? ", password \(password) (shown once)" : ", password in \(passwordOut!)"))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every station with its cursor and last push.")
+        @OptionGroup var options: DistrictOptions
+
+        func run() async throws {
+            let stations = try await options.run { try await $0.stations() }
+            if options.json { return try options.print(json: stations) }
+            print("id".padding(toLength: 28, withPad: " ", startingAt: 0) + "cursor      last push")
+            for station in stations {
+                print(
+                    station.id.padding(toLength: 28, withPad: " ", startingAt: 0)
+                        + "\(station.cursor.map(String.init) ?? "-")".padding(toLength: 12, withPad: " ", startingAt: 0)
+                        + (station.lastPush.map { $0.formatted(.iso8601) } ?? "never"))
+            }
+        }
+    }
+}
