@@ -83,7 +83,7 @@ let package = Package(
             name: "YizhanDaemon",
             dependencies: [
                 "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanDevices",
-                "YizhanAPI", "ESCPOS", "ESCPOSRaster", "CLinux",
+                "YizhanAPI", "YizhanDistrict", "ESCPOS", "ESCPOSRaster", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -98,6 +98,20 @@ public struct StationStatus: Sendable, Codable {
     public var overdueHazards: Int
     /// The last `systemctl reload`: whether it applied, and why not.
     public var lastReload: Reload?
+    /// The district sync, for a station with a `[district]`.
+    public var district: District?
+
+    /// How far the district is behind this station.
+    public struct District: Sendable, Codable {
+        /// Records waiting to be pushed, and when the oldest was queued.
+        public var backlog = 0
+        public var oldestQueuedAt: Date?
+        public var lastPush: Date?
+        /// Why the last round failed (a wrong password, an untrusted certificate, a district
+        /// schema newer than this station); nil once a round succeeds.
+        public var lastError: String?
+        public init() {}
+    }
 
     public struct Reload: Sendable, Codable {
         public var at: Date
@@ -123,8 +137,10 @@ public struct StationStatus: Sendable, Codable {
 
     public init(
         version: String, station: StationInfo, uptimeSeconds: Int, clock: Clock, devices: [Device], printQueue: Int, openPatrols: Int,
-        store: String, lights: Lights = Lights(backend: "none", on: []), overdueHazards: Int = 0, lastReload: Reload? = nil
+        store: String, lights: Lights = Lights(backend: "none", on: []), overdueHazards: Int = 0, lastReload: Reload? = nil,
+        district: District? = nil
     ) {
+        self.district = district
         self.overdueHazards = overdueHazards
         self.lastReload = lastReload
         self.lights = lights

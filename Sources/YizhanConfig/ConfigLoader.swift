@@ -39,7 +39,7 @@ public enum ConfigLoader {
 
     static let sections: Set<String> = [
         "station", "paths", "api", "scanner", "printer", "gpio", "log", "points", "patrol", "campaign", "checkpoint", "catalog",
-        "tier", "redemption", "kiosk", "button", "signals",
+        "tier", "redemption", "kiosk", "button", "signals", "district",
     ]
 
     static func read(_ root: TOMLTable, file: String, context: ConfigContext) -> DaemonConfig? {
@@ -81,10 +81,31 @@ public enum ConfigLoader {
         rules.kiosk = readKiosk(table("kiosk"))
         let buttons = readButtons(tables("button"))
         let signals = readSignals(table("signals"))
+        let district = root["district"] == nil ? nil : readDistrict(table("district"), stationID: station?.id)
         guard let station, let printer else { return nil }
         return DaemonConfig(
             station: station, paths: paths, api: api, scanners: scanners, printer: printer, gpio: gpio, buttons: buttons, signals: signals,
-            log: log, rules: rules, file: file, locator: context.locator)
+            log: log, rules: rules, district: district, file: file, locator: context.locator)
+    }
+
+    /// `[district]` (SPEC 9): where the district's PostgreSQL is, and how often to sync.
+    static func readDistrict(_ reader: TableReader, stationID: String?) -> DistrictConfig? {
+        defer { reader.finish() }
+        let url = reader.string("url", required: true)
+        if let url, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) || url.split(separator: "/").count < 3 {
+            reader.problem("url", "\"\(url)\" is not like postgres://host:5432/yizhan")
+        }
+        let defaultUser = stationID.map { "station_" + $0.lowercased().replacingOccurrences(of: "-", with: "_") }
+        let user = reader.string("user", default: defaultUser)
+        let passwordFile = reader.string("password_file", required: true)
+        let tls = reader.choice("tls", default: DistrictConfig.TLS.verifyFull)
+        let caFile = reader.string("ca_file")
+        if tls == .verifyFull && caFile == nil {
+            reader.problem("ca_file", "tls = \"verify-full\" checks the district's certificate against this CA file")
+        }
+        let seconds = reader.int("sync_seconds", default: 30, in: 1...3600)!
+        guard let url, let user, let passwordFile else { return nil }
+        return DistrictConfig(url: url, user: user, passwordFile: passwordFile, tls: tls, caFile: caFile, syncInterval: .seconds(seconds))
     }
 
     static func readStation(_ reader: TableReader) -> StationConfig? {

@@ -14,6 +14,8 @@ public struct DaemonConfig: Sendable {
     public var signals: SignalPlan
     public var log: LogConfig
     public var rules: Rules
+    /// The district to sync with; nil for a station that runs alone.
+    public var district: DistrictConfig?
     /// The file the config came from and where its keys are, for problems found later
     /// (a GPIO line that is not on the chip).
     public var file: String
@@ -24,6 +26,27 @@ public struct DaemonConfig: Sendable {
         let path = index.map { "\(table)[\($0 + 1)]" } ?? table
         return ConfigProblem(file: file, line: locator.line(table: table, index: index, key: key), key: "\(path).\(key)", message: message)
     }
+}
+
+/// `[district]`.
+public struct DistrictConfig: Sendable, Hashable {
+    /// How the connection is encrypted.
+    public enum TLS: String, Sendable, Hashable, CaseIterable {
+        case disable
+        case require
+        case verifyFull = "verify-full"
+    }
+
+    /// `postgres://host:port/database`.
+    public var url: String
+    /// This station's own role.
+    public var user: String
+    /// The role's password, in a file only root and the daemon read.
+    public var passwordFile: String
+    public var tls: TLS
+    public var caFile: String?
+    /// How often to push and pull while all is well.
+    public var syncInterval: Duration
 }
 
 /// One `[[button]]`.

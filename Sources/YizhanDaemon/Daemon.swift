@@ -108,6 +108,9 @@ public enum Daemon {
                 station: station, devices: devices, logger: logger)
         }
 
+        let districtSync = config.district.map {
+            DistrictSync(config: $0, stationID: config.station.id, store: store, clock: clock, logger: logger)
+        }
         let environment = APIEnvironment(
             station: station, calendar: config.rules.calendar,
             status: {
@@ -123,7 +126,7 @@ public enum Daemon {
                     store: queued != nil ? "ok" : "unusable",
                     lights: .init(backend: signals.current.backend, on: signals.current.lines.names),
                     overdueHazards: (try? store.overdueHazards(today: config.rules.calendar.localDay(of: now.wall)).count) ?? 0,
-                    lastReload: status.lastReload)
+                    lastReload: status.lastReload, district: districtSync?.status)
             },
             metrics: { metrics.render() },
             gpioTest: { await signals.walk(config.gpio.testable) },
@@ -152,6 +155,7 @@ public enum Daemon {
         // the scanners, and the API servers last.
         var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell), reload]
         services += scanners
+        if let districtSync { services.append(districtSync) }
         services.append(signals)
         services.append(
             StoreVerification(station: station) { error in

@@ -22,7 +22,13 @@ public struct District: Sendable {
         }
         let district = District(connection: connection, logger: logger)
         do {
-            let result = try await work(district)
+            // Cancelling the work (a round that took too long) closes the connection, which
+            // ends a query the district never answers.
+            let result = try await withTaskCancellationHandler {
+                try await work(district)
+            } onCancel: {
+                connection.close().whenComplete { _ in }
+            }
             try? await connection.close()
             return result
         } catch {

@@ -37,12 +37,12 @@ import Testing
         let woken = Record<Int>()
         let early = Record<Int>()
         // Deadlines from one instant, far enough ahead that every sleeper is waiting before
-        // the first is due: the order tested is the timers', not how soon a loaded machine
-        // starts each task.
+        // the first is due, and far enough apart that a loaded machine's delay between a
+        // wake-up and its record cannot reorder them: the order tested is the timers'.
         let base = ContinuousClock.now + .milliseconds(500)
         await withTaskExecutorPreference(pool) {
             await withTaskGroup(of: Void.self) { group in
-                for milliseconds in [60, 20, 0, 40, 80] {
+                for milliseconds in [600, 200, 0, 400, 800] {
                     group.addTask {
                         let deadline = base + .milliseconds(milliseconds)
                         try? await Task.sleep(until: deadline)
@@ -52,7 +52,7 @@ import Testing
                 }
             }
         }
-        #expect(woken.items == [0, 20, 40, 60, 80])
+        #expect(woken.items == [0, 200, 400, 600, 800])
         #expect(early.items.isEmpty)
     }
 

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import YizhanAPI
+import YizhanConfig
+import YizhanCore
+import YizhanDistrict
+import YizhanStore
+
+/// Pushes the station's outbox to the district's PostgreSQL (SPEC 9, "Push"), in `seq`
+/// order, a batch per PostgreSQL transaction, marking records sent only after the district
+/// committed them. A round connects, drains what it can and disconnects: no connection is
+/// held between rounds. While the district is away it retries with a jittered backoff from
+/// 1 s to 5 min. Scans never wait for it: it shares only the store's short transactions.
+final class DistrictSync: Service {
+    private let config: DistrictConfig
+    private let stationID: String
+    private let store: Store
+    private let clock: any StationClock
+    private let logger: Logger
+    private let state = Mutex(StationStatus.District())
+
+    /// Records per PostgreSQL transaction.
+    static let batch = 500
+    /// The longest a round may take before it is given up (a district that accepts and
+    /// never answers).
+    static let roundLimit: Duration = .seconds(60)
+
+    init(config: DistrictConfig, stationID: String, store: Store, clock: any StationClock, logger: Logger) {
+        self.config = config
+        self.stationID = stationID
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The sync's figures for `GET /v1/status`.
+    var status: StationStatus.District {
+        var status = state.withLock { $0 }
+        if let backlog = try? store.outboxBacklog() {
+            status.backlog = backlog.records
+            status.oldestQueuedAt = backlog.oldest
+        }
+        return status
+    }
+
+    func run() async throws {
+        try store.openOutbox(at: clock.now())
+        await cancelWhenGracefulShutdown {
+            var backoff = Duration.seconds(1)
+            while !Task.isCancelled {
+                var wait = self.config.syncInterval
+                do {
+                    try await self.roundWithinLimit()
+                    backoff = .seconds(1)
+                } catch is CancellationError {
+                    return
+                } catch {
+                    let message = (error as? DistrictError)?.description ?? "\(error)"
+                    self.state.withLock { $0.lastError = message }
+                    self.logger.warning("district sync failed", metadata: ["error": "\(message)", "retry_in": "\(backoff)"])
+                    // Jittered, so stations that lost the district together do not return together.
+                    wait = backoff * Double.random(in: 0.5...1.5)
+                    backoff = min(backoff * 2, .seconds(300))
+                }
+                try? await Task.sleep(for: wait)
+            }
+        }
+    }
+
+    private func roundWithinLimit() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.round() }
+            group.addTask {
+                try await Task.sleep(for: Self.roundLimit)
+                throw DistrictError(.timeout, "the district did not answer within \(Self.roundLimit)")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
+        }
+    }
+
+    /// One round: learn the district's cursor (a batch whose acknowledgement was lost is
+    /// marked sent, not pushed again), then push the backlog batch by batch.
+    private func round() async throws {
+        let password = try String(contentsOfFile: config.passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        var settings = try DistrictSettings(url: config.url, user: config.user, password: password)
+        settings.user = config.user
+        settings.tls = DistrictSettings.TLSMode(rawValue: config.tls.rawValue) ?? .verifyFull
+        settings.caFile = config.caFile
+        let pushed = try await District.with(settings, logger: logger) { district in
+            var pushed = 0
+            let cursor = try await district.cursor()
+            if cursor > 0 { try store.markSent(through: cursor, at: clock.now()) }
+            while true {
+                let records = try store.unsentRecords(limit: Self.batch)
+                guard !records.isEmpty else { break }
+                let through = try await district.push(records, station: stationID)
+                try store.markSent(through: through, at: clock.now())
+                pushed += records.count
+            }
+            return pushed
+        }
+        state.withLock {
+            $0.lastPush = clock.now().wall
+            $0.lastError = nil
+        }
+        if pushed > 0 { logger.info("district sync pushed", metadata: ["records": "\(pushed)"]) }
+    }
+}
