@@ -168,7 +168,7 @@ struct ConfigEvent: Encodable {
 }
 
 extension DaemonConfig {
-    /// Sections a reload cannot apply: sockets, paths, devices and the slip header.
+    /// Sections a reload cannot apply: sockets, paths, devices, the slip header and the district.
     func sectionsNeedingRestart(comparedWith other: DaemonConfig) -> [String] {
         var sections: [String] = []
         if station.id != other.station.id || station.name != other.station.name || station.timeZone != other.station.timeZone {
@@ -182,6 +182,7 @@ extension DaemonConfig {
         if printer != other.printer { sections.append("printer") }
         if gpio != other.gpio { sections.append("gpio") }
         if log != other.log { sections.append("log") }
+        if district != other.district { sections.append("district") }
         return sections
     }
 }

@@ -69,6 +69,12 @@ struct Status: ParsableCommand {
         if let overdue = status["overdue_hazards"] as? Int, overdue > 0 {
             print("hazards   \(overdue) past their rectification deadline (yizhanctl report)")
         }
+        if let district = status["district"] as? [String: Any] {
+            let error = (district["last_error"] as? String).map { "   last error: \($0)" } ?? ""
+            print(
+                "district  backlog \(district["backlog"] ?? 0) (oldest \(district["oldest_queued_at"] ?? "-"))   last push \(district["last_push"] ?? "never")\(error)"
+            )
+        }
         if let reload = status["last_reload"] as? [String: Any] {
             let problems = (reload["problems"] as? [String] ?? []).joined(separator: "; ")
             let outcome = reload["applied"] as? Bool == true ? "applied" : "REFUSED, running on the previous config"

@@ -45,6 +45,11 @@ struct DistrictSyncTests {
         try patrol(otherBadge)
         #expect(daemon.waitUntil { (districtStatus()["last_error"] as? String)?.contains("cannot reach") == true }, "\(districtStatus())")
         #expect((districtStatus()["backlog"] as? Int ?? 0) > 0)
+        let status = try Command.run(
+            Command.product("yizhanctl"), ["--socket", daemon.adminSocket, "status"], environment: ProcessInfo.processInfo.environment)
+        #expect(
+            status.output.contains("district  backlog ") && status.output.contains("last error: unreachable: cannot reach"),
+            "\(status.output)")
 
         try cluster.start()
         #expect(daemon.waitUntil(timeout: .seconds(60), drained), "\(districtStatus())")

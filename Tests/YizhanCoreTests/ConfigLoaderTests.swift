@@ -253,4 +253,21 @@ import YizhanCore
             #expect(error.problems.first?.description.contains(message) == true, "\(error.problems)")
         }
     }
+
+    @Test func theDistrictTableIsOptionalAndChecked() throws {
+        #expect(try ConfigLoader.parse(Self.minimal, file: "c.toml").district == nil, "a station runs alone without it")
+        let district = try #require(
+            try ConfigLoader.parse(
+                Self.minimal
+                    + "\n\n[district]\nurl = \"postgres://10.0.0.5:5432/yizhan\"\npassword_file = \"/etc/yizhan/district.password\"\ntls = \"disable\"\n",
+                file: "c.toml"
+            ).district)
+        #expect(district.user == "station_test_station" && district.syncInterval == .seconds(30) && district.tls == .disable)
+        do {
+            _ = try ConfigLoader.parse(Self.minimal + "\n\n[district]\nurl = \"mysql://x/y\"\npassword_file = \"/p\"\n", file: "c.toml")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.map(\.key) == ["district.url", "district.ca_file"])
+        }
+    }
 }
