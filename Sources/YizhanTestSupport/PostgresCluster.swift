@@ -25,7 +25,7 @@ public final class PostgresCluster: @unchecked Sendable {
         directory = try TemporaryDirectory()
         port = try Self.freePort()
         let data = directory.file("data")
-        try asPostgres("/bin/chown", ["-R", "postgres:postgres", directory.path], root: true)
+        try Command.run("/bin/chown", ["postgres:postgres", directory.path])
         try asPostgres(binaries + "/initdb", ["-D", data, "-U", "postgres", "--auth-local=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
         let access = """
             local all all trust
@@ -33,7 +33,7 @@ public final class PostgresCluster: @unchecked Sendable {
             host all all 127.0.0.1/32 scram-sha-256
 
             """
-        try asPostgres("/bin/sh", ["-c", "cat > \(data)/pg_hba.conf <<'EOF'\n\(access)EOF"])
+        try access.write(toFile: data + "/pg_hba.conf", atomically: false, encoding: .utf8)
         try start()
         try asPostgres(binaries + "/createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "yizhan"])
     }
@@ -79,11 +79,8 @@ public final class PostgresCluster: @unchecked Sendable {
     }
 
     @discardableResult
-    private func asPostgres(_ program: String, _ arguments: [String], root: Bool = false, optional: Bool = false) throws -> Command {
-        let result =
-            root
-            ? try Command.run(program, arguments)
-            : try Command.run("/usr/sbin/runuser", ["-u", "postgres", "--", program] + arguments)
+    private func asPostgres(_ program: String, _ arguments: [String], optional: Bool = false) throws -> Command {
+        let result = try Command.run("/usr/sbin/runuser", ["-u", "postgres", "--", program] + arguments)
         if result.status != 0 && !optional {
             throw Self.failure("\(program) \(arguments.joined(separator: " ")): \(result.errors)")
         }
