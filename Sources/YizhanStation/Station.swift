@@ -96,10 +96,12 @@ public actor Station {
         case .failure(let rejection): return reject(rejection, payload: payload, raw: Array(payload.utf8), scanner: scanner)
         }
 
-        let selectedItem: String? = if case .item(let id, _) = session.pending(on: scanner, at: now, rules: rules) { id } else { nil }
+        let pending = session.pending(on: scanner, at: now, rules: rules)
+        let selectedItem: String? = if case .item(let id, _) = pending { id } else { nil }
+        let balanceArmed = if case .command(.balance, _) = pending { true } else { false }
         do {
             let (decision, seq, openedPatrol, expired) = try commit(
-                code, payload: payload, scanner: scanner, selectedItem: selectedItem, at: now)
+                code, payload: payload, scanner: scanner, selectedItem: selectedItem, balanceArmed: balanceArmed, at: now)
             announceExpired(expired)
             self.session = decision.session
             if let opened = openedPatrol {
@@ -125,12 +127,13 @@ public actor Station {
     /// Reads the facts, decides and applies in one write transaction. Deliberately
     /// synchronous: an `await` here would let another scan run on this actor in between
     /// and both would then write back a session from before the other.
-    private func commit(_ code: ScanCode, payload: String, scanner: String, selectedItem: String?, at now: Instant) throws -> (
+    private func commit(
+        _ code: ScanCode, payload: String, scanner: String, selectedItem: String?, balanceArmed: Bool, at now: Instant
+    ) throws -> (
         ScanDecision, Int64, (unit: Int64, volunteer: Int64)?, [Int64]
     ) {
         try store.commitScan(rules: rules) { transaction in
             let (expired, open) = try transaction.expirePatrols(at: now)
-            let balanceArmed = if case .command(.balance, _) = session.pending(on: scanner, at: now, rules: rules) { true } else { false }
             let facts = try transaction.facts(
                 for: code, openPatrols: open, selectedItem: selectedItem, redeemable: balanceArmed, at: now)
             let decision = kiosk.decide(code, scanner: scanner, session: session, facts: facts, at: now)
@@ -180,7 +183,7 @@ public actor Station {
     /// How long until the next local midnight, when deadlines pass and patrols end with the day.
     public func timeUntilMidnight() -> Duration {
         let now = clock.now().wall
-        return .milliseconds(Int64(max(0, rules.calendar.endOfDay(now).timeIntervalSince(now)) * 1000))
+        return rules.calendar.timeUntilEndOfDay(of: now, from: now)
     }
 
     /// How long until the next open patrol expires, or nil when none is open.

@@ -21,15 +21,18 @@ enum Hazards {
             reportedAt: row.date("reported_at")!, updatedAt: row.date("updated_at")!)
     }
 
-    /// Hazards still being put right whose deadline has passed (before `today`).
-    static func overdue(_ db: Database, today: LocalDay) throws -> [OverdueHazard] {
+    /// Hazards still being put right whose deadline has passed (before `today`); with
+    /// `unannounced`, only those not announced yet.
+    static func overdue(_ db: Database, today: LocalDay, unannounced: Bool = false) throws -> [OverdueHazard] {
         try Row.fetchAll(
             db,
             sql: """
                 SELECT id, checkpoint_id, deadline FROM hazard
-                WHERE state IN ('rectifying', 'reopened') AND deadline IS NOT NULL AND deadline < ? ORDER BY deadline, id
+                WHERE state IN ('rectifying', 'reopened') AND deadline IS NOT NULL AND deadline < ?
+                    AND (? = 0 OR overdue_announced_at IS NULL)
+                ORDER BY deadline, id
                 """,
-            arguments: [today.description]
+            arguments: [today.description, unannounced]
         ).map { OverdueHazard(id: $0["id"], checkpointID: $0["checkpoint_id"], deadline: $0["deadline"]) }
     }
 
@@ -57,8 +60,7 @@ extension Store {
     /// event stream hears of each once.
     public func announceOverdueHazards(today: LocalDay, at now: Instant) throws -> [OverdueHazard] {
         try pool.write { db in
-            let announced = try Set(Int64.fetchAll(db, sql: "SELECT id FROM hazard WHERE overdue_announced_at IS NOT NULL"))
-            let fresh = try Hazards.overdue(db, today: today).filter { !announced.contains($0.id) }
+            let fresh = try Hazards.overdue(db, today: today, unannounced: true)
             for hazard in fresh {
                 try db.execute(
                     sql: "UPDATE hazard SET overdue_announced_at = ? WHERE id = ?", arguments: [Timestamp.text(now.wall), hazard.id])

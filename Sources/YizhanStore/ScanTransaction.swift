@@ -45,8 +45,7 @@ public struct ScanTransaction {
             if redeemable {
                 let rulebook = RedemptionRulebook(rules: rules)
                 facts.redeemableItems = try Catalog.items(db).filter { item in
-                    let facts = try itemFacts(item.id, volunteerID: volunteer.id, at: now)
-                    return facts.map { rulebook.check(volunteer: volunteer, item: $0) == nil } ?? false
+                    rulebook.check(volunteer: volunteer, item: try itemFacts(item, volunteerID: volunteer.id, at: now)) == nil
                 }
             }
         }
@@ -108,9 +107,12 @@ public struct ScanTransaction {
     }
 
     private func itemFacts(_ id: String, volunteerID: Int64?, at now: Instant) throws -> RedemptionRulebook.ItemFacts? {
-        guard let item = try Catalog.item(db, id: id) else { return nil }
+        try Catalog.item(db, id: id).map { try itemFacts($0, volunteerID: volunteerID, at: now) }
+    }
+
+    private func itemFacts(_ item: CatalogItem, volunteerID: Int64?, at now: Instant) throws -> RedemptionRulebook.ItemFacts {
         let redeemed = try volunteerID.map {
-            try Redemptions.countThisMonth(db, volunteerID: $0, itemID: id, month: rules.calendar.month(of: now.wall))
+            try Redemptions.countThisMonth(db, volunteerID: $0, itemID: item.id, month: rules.calendar.month(of: now.wall))
         }
         return RedemptionRulebook.ItemFacts(item: item, redeemedThisMonth: redeemed ?? 0)
     }

@@ -198,8 +198,7 @@ public struct PatrolRulebook: Sendable {
     public func timeUntilNextExpiry(of patrols: [OpenPatrol], now: Instant) -> Duration? {
         patrols.map { patrol in
             let byDuration = rules.patrol.maximumDuration - now.elapsed(since: patrol.openedAt)
-            let secondsToMidnight = rules.calendar.endOfDay(patrol.openedAt.wall).timeIntervalSince(now.wall)
-            let byDay = Duration.milliseconds(Int64(max(0, secondsToMidnight) * 1000))
+            let byDay = rules.calendar.timeUntilEndOfDay(of: patrol.openedAt.wall, from: now.wall)
             return max(.zero, min(byDuration, byDay))
         }.min()
     }

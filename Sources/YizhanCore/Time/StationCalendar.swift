@@ -52,6 +52,11 @@ public struct StationCalendar: Sendable {
         calendar.date(byAdding: .day, value: 1, to: startOfDay(date))!
     }
 
+    /// How long from `now` until the local day containing `date` ends; zero once it has.
+    public func timeUntilEndOfDay(of date: Date, from now: Date) -> Duration {
+        .milliseconds(Int64(max(0, endOfDay(date).timeIntervalSince(now)) * 1000))
+    }
+
     /// The first instant of a local day given as `yyyy-MM-dd`, or nil when it is not a day.
     public func date(ofDay day: String) -> Date? {
         LocalDay(day).map(start)
