@@ -31,11 +31,13 @@ let package = Package(
             name: "YizhanConfig",
             dependencies: ["YizhanCore", "ESCPOS", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // Badge tokens and the hashes stations and the district keep of them.
+        .target(name: "YizhanCredentials", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // SQLite: migrations, ledger, scan log, and applying the core's decisions.
         .target(
             name: "YizhanStore",
             dependencies: [
-                "YizhanCore",
+                "YizhanCore", "YizhanCredentials",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -59,7 +61,7 @@ let package = Package(
         .target(
             name: "YizhanDistrict",
             dependencies: [
-                "YizhanCore",
+                "YizhanCore", "YizhanCredentials",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +159,8 @@ let package = Package(
         .testTarget(
             name: "YizhanStoreTests",
             dependencies: [
-                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "YizhanCore", "YizhanCredentials", "YizhanStore", "YizhanStation", "YizhanTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

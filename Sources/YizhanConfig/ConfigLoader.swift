@@ -336,24 +336,15 @@ public enum ConfigLoader {
         }
     }
 
-    /// `from` and `to` both `MM-DD` (every year) or both `yyyy-MM-dd` (once).
     static func readPeriod(_ reader: TableReader) -> Campaign.Period? {
         let (from, to) = (reader.string("from", required: true), reader.string("to", required: true))
         guard let from, let to else { return nil }
-        if let first = MonthDay(from), let last = MonthDay(to) { return .yearly(from: first, to: last) }
-        if let first = LocalDay(from), let last = LocalDay(to) {
-            guard first <= last else {
-                reader.problem("to", "\"\(to)\" comes before from \"\(from)\"")
-                return nil
-            }
-            return .dated(from: first, to: last)
-        }
-        for (key, text) in [("from", from), ("to", to)] where MonthDay(text) == nil && LocalDay(text) == nil {
-            reader.problem(key, "\"\(text)\" is not MM-DD (every year) or yyyy-MM-dd (once)")
+        do {
+            return try Campaign.Period(from: from, to: to)
+        } catch {
+            reader.problem(error.key, error.message)
             return nil
         }
-        reader.problem("to", "from and to must both be MM-DD (every year) or both yyyy-MM-dd (once)")
-        return nil
     }
 
     static func readCheckpoints(_ readers: [TableReader]) -> [Checkpoint] {

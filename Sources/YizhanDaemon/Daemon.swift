@@ -109,7 +109,9 @@ public enum Daemon {
         }
 
         let districtSync = config.district.map {
-            DistrictSync(config: $0, stationID: config.station.id, store: store, clock: clock, logger: logger)
+            DistrictSync(
+                config: $0, stationID: config.station.id, store: store, clock: clock, logger: logger,
+                reported: { status.districtChanged($0) }, campaignsPulled: { await station.useDistrictCampaigns($0) })
         }
         let environment = APIEnvironment(
             station: station, calendar: config.rules.calendar,
@@ -128,7 +130,7 @@ public enum Daemon {
                     overdueHazards: (try? store.overdueHazards(today: config.rules.calendar.localDay(of: now.wall)).count) ?? 0,
                     lastReload: status.lastReload, district: districtSync?.status)
             },
-            metrics: { metrics.render() },
+            metrics: { metrics.render(district: districtSync?.status) },
             gpioTest: { await signals.walk(config.gpio.testable) },
             slipQueued: { printDoorbell.ring() },
             encodeSlip: { slip in

@@ -10,8 +10,9 @@ import YizhanStore
 
 /// Pushes the station's outbox to the district's PostgreSQL (SPEC 9, "Push"), in `seq`
 /// order, a batch per PostgreSQL transaction, marking records sent only after the district
-/// committed them. A round connects, drains what it can and disconnects: no connection is
-/// held between rounds. While the district is away it retries with a jittered backoff from
+/// committed them, and pulls what the district registers for every station ("Pull"). A
+/// round connects, pulls, drains what it can, reports its backlog and disconnects: no
+/// connection is held between rounds. While the district is away it retries with a jittered backoff from
 /// 1 s to 5 min. Scans never wait for it: it shares only the store's short transactions.
 final class DistrictSync: Service {
     private let config: DistrictConfig
@@ -20,6 +21,10 @@ final class DistrictSync: Service {
     private let clock: any StationClock
     private let logger: Logger
     private let state = Mutex(StationStatus.District())
+    /// Told the sync's figures after every round, for the `STATUS=` line.
+    private let reported: @Sendable (StationStatus.District) -> Void
+    /// Given the district's campaigns after a pull that changed them.
+    private let campaignsPulled: @Sendable ([Campaign]) async -> Void
 
     /// Records per PostgreSQL transaction.
     static let batch = 500
@@ -27,12 +32,18 @@ final class DistrictSync: Service {
     /// never answers).
     static let roundLimit: Duration = .seconds(60)
 
-    init(config: DistrictConfig, stationID: String, store: Store, clock: any StationClock, logger: Logger) {
+    init(
+        config: DistrictConfig, stationID: String, store: Store, clock: any StationClock, logger: Logger,
+        reported: @escaping @Sendable (StationStatus.District) -> Void,
+        campaignsPulled: @escaping @Sendable ([Campaign]) async -> Void
+    ) {
         self.config = config
         self.stationID = stationID
         self.store = store
         self.clock = clock
         self.logger = logger
+        self.reported = reported
+        self.campaignsPulled = campaignsPulled
     }
 
     /// The sync's figures for `GET /v1/status`.
@@ -47,6 +58,7 @@ final class DistrictSync: Service {
 
     func run() async throws {
         try store.openOutbox(at: clock.now())
+        await campaignsPulled(try store.districtCampaigns())
         await cancelWhenGracefulShutdown {
             var backoff = Duration.seconds(1)
             while !Task.isCancelled {
@@ -64,6 +76,7 @@ final class DistrictSync: Service {
                     wait = backoff * Double.random(in: 0.5...1.5)
                     backoff = min(backoff * 2, .seconds(300))
                 }
+                self.reported(self.status)
                 try? await Task.sleep(for: wait)
             }
         }
@@ -82,17 +95,20 @@ final class DistrictSync: Service {
     }
 
     /// One round: learn the district's cursor (a batch whose acknowledgement was lost is
-    /// marked sent, not pushed again), then push the backlog batch by batch.
+    /// marked sent, not pushed again), pull the registry, push the backlog batch by batch,
+    /// and tell the district what is left.
     private func round() async throws {
         let password = try String(contentsOfFile: config.passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         var settings = try DistrictSettings(url: config.url, user: config.user, password: password)
         settings.user = config.user
         settings.tls = DistrictSettings.TLSMode(rawValue: config.tls.rawValue) ?? .verifyFull
         settings.caFile = config.caFile
-        let pushed = try await District.with(settings, logger: logger) { district in
-            var pushed = 0
+        let (pulled, pushed) = try await District.with(settings, logger: logger) { district in
+            try await district.requireSchema()
             let cursor = try await district.cursor()
             if cursor > 0 { try store.markSent(through: cursor, at: clock.now()) }
+            let pulled = try store.apply(try await district.registry(after: try store.registryRevision()), at: clock.now())
+            var pushed = 0
             while true {
                 let records = try store.unsentRecords(limit: Self.batch)
                 guard !records.isEmpty else { break }
@@ -100,12 +116,26 @@ final class DistrictSync: Service {
                 try store.markSent(through: through, at: clock.now())
                 pushed += records.count
             }
-            return pushed
+            let backlog = try store.outboxBacklog()
+            try await district.reportContact(backlog: backlog.records, oldestQueuedAt: backlog.oldest)
+            return (pulled, pushed)
         }
         state.withLock {
             $0.lastPush = clock.now().wall
             $0.lastError = nil
         }
         if pushed > 0 { logger.info("district sync pushed", metadata: ["records": "\(pushed)"]) }
+        if !pulled.isEmpty {
+            logger.notice(
+                "district registry pulled",
+                metadata: [
+                    "volunteers": "\(pulled.volunteers)", "badges": "\(pulled.badges)", "revoked": "\(pulled.revoked)",
+                    "campaigns": "\(pulled.campaigns)",
+                ])
+            for badge in pulled.refusedBadges {
+                logger.warning("district badge refused: the station already holds its credential", metadata: ["district_badge": "\(badge)"])
+            }
+            if pulled.campaigns > 0 { await campaignsPulled(try store.districtCampaigns()) }
+        }
     }
 }

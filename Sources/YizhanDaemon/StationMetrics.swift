@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import YizhanAPI
 import YizhanCore
 import YizhanDevices
 import YizhanStation
@@ -43,13 +44,24 @@ final class StationMetrics: Sendable {
             .increment()
     }
 
-    /// The text exposition, with the gauges read now.
-    func render() -> String {
+    /// The text exposition, with the gauges read now; the district's when there is one.
+    func render(district: StationStatus.District?) -> String {
         registry.makeGauge(name: "yizhan_print_queue", help: "Print jobs waiting.").set(Double((try? store.queuedPrintJobCount()) ?? 0))
         registry.makeGauge(name: "yizhan_open_patrols", help: "Patrols open now.").set(Double((try? store.openPatrols().count) ?? 0))
         registry.makeGauge(name: "yizhan_uptime_seconds", help: "Seconds since the daemon started.")
             .set(Double(clock.now().elapsed(since: started).components.seconds))
         registry.makeGauge(name: "yizhan_events_held", help: "Events held for replay.").set(Double(events.heldCount))
+        if let district {
+            registry.makeGauge(name: "yizhan_district_backlog", help: "Records waiting to be pushed to the district.")
+                .set(Double(district.backlog))
+            let age = district.oldestQueuedAt.map { max(0, clock.now().wall.timeIntervalSince($0)) } ?? 0
+            registry.makeGauge(name: "yizhan_district_backlog_age_seconds", help: "Age of the oldest record waiting, 0 when none.")
+                .set(age)
+            registry.makeGauge(name: "yizhan_district_last_push_timestamp_seconds", help: "When the last round succeeded (Unix time).")
+                .set(district.lastPush?.timeIntervalSince1970 ?? 0)
+            registry.makeGauge(name: "yizhan_district_failing", help: "1 while the last round failed.")
+                .set(to: district.lastError == nil ? 0.0 : 1.0)
+        }
         for device in devices.all {
             registry.makeGauge(
                 name: "yizhan_device_present", labels: [("kind", device.kind), ("id", device.id)], help: "1 when the device is present."

@@ -43,7 +43,8 @@ final class StatusReporter: Sendable {
     private let devices: DeviceRegistry
     private let store: Store
     private let calendar: StationCalendar
-    private let state = Mutex<(lastScan: String?, problem: String?, reload: StationStatus.Reload?)>((nil, nil, nil))
+    private let state = Mutex<(lastScan: String?, problem: String?, reload: StationStatus.Reload?, district: String?)>(
+        (nil, nil, nil, nil))
 
     init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, calendar: StationCalendar) {
         self.notifier = notifier
@@ -69,6 +70,21 @@ final class StatusReporter: Sendable {
         update()
     }
 
+    /// The district sync after a round: its backlog, and why it failed if it did.
+    func districtChanged(_ district: StationStatus.District) {
+        let oldest = district.oldestQueuedAt.map { ", oldest " + String(calendar.slipTime($0).suffix(5)) } ?? ""
+        let line =
+            district.lastError.map { "district failing (\($0.prefix(80))); backlog \(district.backlog)\(oldest)" }
+            ?? "district backlog \(district.backlog)\(oldest)"
+        guard
+            state.withLock({ state in
+                defer { state.district = line }
+                return state.district != line
+            })
+        else { return }
+        update()
+    }
+
     /// The last reload, for `GET /v1/status`.
     var lastReload: StationStatus.Reload? { state.withLock { $0.reload } }
 
@@ -82,8 +98,9 @@ final class StatusReporter: Sendable {
         var parts = ["devices \(present)/\(all.count) present"]
         for device in all where device.state != .present { parts.append("\(device.kind) \(device.id) \(device.state.rawValue)") }
         parts.append("print queue \((try? store.queuedPrintJobCount()) ?? -1)")
-        let (lastScan, problem) = state.withLock { ($0.lastScan, $0.problem) }
+        let (lastScan, problem, district) = state.withLock { ($0.lastScan, $0.problem, $0.district) }
         parts.append("last scan " + (lastScan ?? "none"))
+        if let district { parts.append(district) }
         if let problem { parts.insert(problem, at: 0) }
         return parts.joined(separator: "; ")
     }

@@ -15,8 +15,8 @@ extension District {
     /// district already holds is skipped, and the batch is recorded as the station's new
     /// cursor in the same transaction. Returns the cursor. A push whose acknowledgement is
     /// lost is simply pushed again: nothing is doubled, and the cursor shows it arrived.
+    /// The caller has checked the schema (`requireSchema`) on this connection.
     public func push(_ records: [OutboxRecord], station: String) async throws -> Int64 {
-        try await requireSchema()
         guard let last = records.last?.seq else { return try await cursor() }
         let seqs = records.map(\.seq)
         let kinds = records.map(\.kind)

@@ -70,8 +70,8 @@ public struct District: Sendable {
         return applied
     }
 
-    /// Checks that this build can push into the district's schema.
-    func requireSchema() async throws {
+    /// Checks that this build can push into and pull from the district's schema.
+    public func requireSchema() async throws {
         let version = try await schemaVersion()
         if version == 0 { throw DistrictError(.schemaMissing, "the district database has no Yizhan schema: run yizhan-district migrate") }
         if version > DistrictSchema.version {

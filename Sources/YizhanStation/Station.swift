@@ -24,6 +24,10 @@ public struct ScanResult: Sendable, Hashable, Codable {
 public actor Station {
     public nonisolated let store: Store
     public nonisolated let clock: any StationClock
+    /// The rules as configured, and the district's campaigns beside them.
+    private var configured: Rules
+    private var districtCampaigns: [Campaign] = []
+    /// The rules in force: the configured ones with the district's campaigns added.
     private var rules: Rules
     private var kiosk: Kiosk
     private var session = KioskSession()
@@ -40,6 +44,7 @@ public actor Station {
     ) {
         self.events = events
         self.store = store
+        self.configured = rules
         self.rules = rules
         self.kiosk = Kiosk(rules: rules)
         self.clock = clock
@@ -53,8 +58,27 @@ public actor Station {
     /// Replaces the rules (after a config reload); pending selections are dropped because
     /// they may name items or checkpoints that no longer exist.
     public func replaceRules(_ rules: Rules) {
+        configured = rules
+        putRulesInForce()
+    }
+
+    /// Runs the district's campaigns beside the configured ones (after a pull). A
+    /// checkpoint this station does not have is not required here.
+    public func useDistrictCampaigns(_ campaigns: [Campaign]) {
+        guard campaigns != districtCampaigns else { return }
+        districtCampaigns = campaigns
+        putRulesInForce()
+    }
+
+    private func putRulesInForce() {
+        var rules = configured
+        let checkpoints = Set(configured.checkpoints.map(\.id))
+        for var campaign in districtCampaigns {
+            campaign.checkpoints.removeAll { !checkpoints.contains($0) }
+            rules.campaigns.append(campaign)
+        }
         self.rules = rules
-        self.kiosk = Kiosk(rules: rules)
+        kiosk = Kiosk(rules: rules)
         session.pending.removeAll()
     }
 

@@ -1,45 +1,11 @@
 import Crypto
 import Foundation
 import YizhanCore
+import YizhanCredentials
 
 #if canImport(Glibc)
     import Glibc
 #endif
-
-/// Badge tokens and card UIDs are stored only as hashes, so a copy of the database cannot
-/// be turned into working badges.
-public enum Credentials {
-    /// SHA-256 of a QR badge token: 18 random bytes, too many to try them all.
-    public static func hash(qrToken token: String) -> String {
-        hex(SHA256.hash(data: Data(("qr:" + token).utf8)))
-    }
-
-    /// The unkeyed SHA-256 of a card UID that databases written before the station's key
-    /// hold; a card found by it is re-hashed under the key at its first scan.
-    static func legacyHash(cardUID uid: String) -> String {
-        hex(SHA256.hash(data: Data(("card:" + uid.uppercased()).utf8)))
-    }
-
-    /// A new badge token: 18 random bytes as 24 base64url characters.
-    public static func newToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<18).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let hex = Array("0123456789abcdef".utf8)
-        var digits: [UInt8] = []
-        for byte in bytes {
-            digits.append(hex[Int(byte >> 4)])
-            digits.append(hex[Int(byte & 0x0F)])
-        }
-        return String(decoding: digits, as: UTF8.self)
-    }
-}
 
 /// The station's own key for hashing what has little entropy: a card UID is 4 to 7 bytes,
 /// so an unkeyed hash of one is reversed by trying them all, and scan payloads include UIDs.

@@ -34,14 +34,16 @@ enum Outbox {
     }
 
     /// Volunteers without their phone numbers; badges by hash and state; patrols with their
-    /// checks; hazards and every transition; ledger entries; redemptions.
+    /// checks; hazards and every transition; ledger entries; redemptions; each day's scan
+    /// count by outcome.
     static let kinds: [Kind] = [
         Kind(
-            name: "volunteer", table: "volunteer", keyColumns: ["id"], columns: ["id", "name", "role", "active", "created_at"],
-            changedColumns: ["name", "role", "active"]),
+            name: "volunteer", table: "volunteer", keyColumns: ["id"],
+            columns: ["id", "district_id", "name", "role", "active", "created_at"], changedColumns: ["name", "role", "active"]),
         Kind(
             name: "badge", table: "badge", keyColumns: ["id"],
-            columns: ["id", "volunteer_id", "kind", "credential_hash", "created_at", "revoked_at"], changedColumns: ["revoked_at"]),
+            columns: ["id", "district_id", "volunteer_id", "kind", "credential_hash", "created_at", "revoked_at"],
+            changedColumns: ["revoked_at"]),
         Kind(
             name: "patrol", table: "patrol", keyColumns: ["id"],
             columns: [
@@ -68,24 +70,31 @@ enum Outbox {
             name: "redemption", table: "redemption", keyColumns: ["code"],
             columns: ["code", "item_id", "volunteer_id", "cost", "state", "month", "created_at", "collected_at", "cancelled_at"],
             changedColumns: ["state"]),
+        Kind(name: "scan_day", table: "scan_day", keyColumns: ["day", "outcome"], columns: ["day", "outcome", "count"]),
     ]
 
-    /// The outbox, its switch, and per kind the triggers that queue its records.
-    static var schema: String {
-        var sql = """
-            CREATE TABLE outbox (
-                seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                kind TEXT NOT NULL,
-                key TEXT NOT NULL,
-                body TEXT NOT NULL,
-                queued_at TEXT NOT NULL,
-                sent_at TEXT
-            );
-            CREATE INDEX outbox_unsent ON outbox(seq) WHERE sent_at IS NULL;
-            CREATE TABLE outbox_switch (on_since TEXT);
-            INSERT INTO outbox_switch VALUES (NULL);
+    /// The outbox and its switch.
+    static let tables = """
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            body TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            sent_at TEXT
+        );
+        CREATE INDEX outbox_unsent ON outbox(seq) WHERE sent_at IS NULL;
+        CREATE TABLE outbox_switch (on_since TEXT);
+        INSERT INTO outbox_switch VALUES (NULL);
+        """
 
-            """
+    /// Replaces the triggers that queue records with those of `kinds` as this build has
+    /// them. Run at every opening, after the migrations, so the triggers always match the
+    /// columns the kinds name, whatever the schema version they were first made at.
+    static func installTriggers(_ db: Database) throws {
+        for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'outbox_%'") {
+            try db.execute(sql: "DROP TRIGGER \(name)")
+        }
         for kind in kinds {
             // Built from NEW alone: a trigger that looked the row up would cost a scan per change.
             let queue = """
@@ -94,15 +103,14 @@ enum Outbox {
                 """
             let on = "WHEN (SELECT on_since FROM outbox_switch) IS NOT NULL"
             let updated = kind.changedColumns.map { " OF " + $0.joined(separator: ", ") } ?? ""
-            sql += """
-                CREATE TRIGGER outbox_\(kind.name)_insert AFTER INSERT ON \(kind.table) \(on)
-                    BEGIN \(queue) END;
-                CREATE TRIGGER outbox_\(kind.name)_update AFTER UPDATE\(updated) ON \(kind.table) \(on)
-                    BEGIN \(queue) END;
-
-                """
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER outbox_\(kind.name)_insert AFTER INSERT ON \(kind.table) \(on)
+                        BEGIN \(queue) END;
+                    CREATE TRIGGER outbox_\(kind.name)_update AFTER UPDATE\(updated) ON \(kind.table) \(on)
+                        BEGIN \(queue) END;
+                    """)
         }
-        return sql
     }
 }
 

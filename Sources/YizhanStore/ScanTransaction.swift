@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanCredentials
 
 /// One scan's work inside one write transaction (`Store.commitScan`): read the facts the
 /// rule needs, apply the effects it decided, and record the scan. The transaction commits
@@ -81,7 +82,9 @@ public struct ScanTransaction {
 
     /// Records the scan in the scan log and returns its sequence number.
     public func record(scanner: String, payload: String, reply: ScanReply, at now: Instant) throws -> Int64 {
-        try Scans.record(db, scanner: scanner, payloadHash: credentials.payloadHash(payload), reply: reply, at: now)
+        try Scans.record(
+            db, scanner: scanner, payloadHash: credentials.payloadHash(payload), reply: reply, day: rules.calendar.localDay(of: now.wall),
+            at: now)
     }
 
     private func volunteer(credential hash: String) throws -> Volunteer? {
@@ -100,9 +103,9 @@ public struct ScanTransaction {
     private func cardHolder(_ uid: String) throws -> Volunteer? {
         let keyed = credentials.hash(cardUID: uid)
         if let volunteer = try volunteer(credential: keyed) { return volunteer }
-        let legacy = Credentials.legacyHash(cardUID: uid)
-        guard let volunteer = try volunteer(credential: legacy) else { return nil }
-        try db.execute(sql: "UPDATE badge SET credential_hash = ? WHERE credential_hash = ?", arguments: [keyed, legacy])
+        let unkeyed = Credentials.unkeyedHash(cardUID: uid)
+        guard let volunteer = try volunteer(credential: unkeyed) else { return nil }
+        try db.execute(sql: "UPDATE badge SET credential_hash = ? WHERE credential_hash = ?", arguments: [keyed, unkeyed])
         return volunteer
     }
 
@@ -126,9 +129,14 @@ extension Store {
     }
 }
 
-/// The scan log.
+/// The scan log, and the count of each local day's scans by outcome that the district gets.
 enum Scans {
-    static func record(_ db: Database, scanner: String, payloadHash: String, reply: ScanReply, at now: Instant) throws -> Int64 {
+    static func record(
+        _ db: Database, scanner: String, payloadHash: String, reply: ScanReply, day: LocalDay, at now: Instant
+    ) throws -> Int64 {
+        try db.cachedStatement(
+            sql: "INSERT INTO scan_day (day, outcome, count) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET count = count + 1"
+        ).execute(arguments: [day.description, reply.outcome.rawValue])
         try db.cachedStatement(
             sql: """
                 INSERT INTO scan (scanner, payload_hash, outcome, reason, at, mono, boot, clock_synced)

@@ -20,10 +20,13 @@ enum Schema {
         migrator.registerMigration("v5-rota-and-actors") { db in
             try db.execute(sql: v5)
         }
-        // Generated from `Outbox.kinds` as they were when it was released: a later change
-        // to the kinds is a new migration that drops and recreates the triggers.
+        // The outbox's triggers are not here: they follow `Outbox.kinds` and are installed
+        // afresh at every opening, after the migrations (`Outbox.installTriggers`).
         migrator.registerMigration("v6-district-outbox") { db in
-            try db.execute(sql: Outbox.schema)
+            try db.execute(sql: Outbox.tables)
+        }
+        migrator.registerMigration("v7-district-registry") { db in
+            try db.execute(sql: v7)
         }
         return migrator
     }
@@ -236,5 +239,32 @@ enum Schema {
         ALTER TABLE hazard_transition ADD COLUMN actor TEXT;
         ALTER TABLE hazard ADD COLUMN overdue_announced_at TEXT;
         ALTER TABLE volunteer ADD COLUMN login TEXT;
+        """
+
+    /// What a station pulls from the district: its volunteers and badges beside the
+    /// station's own (marked by the district's id), its campaigns, and how far it has pulled;
+    /// and each day's scan count by outcome, which the district gets.
+    static let v7 = """
+        ALTER TABLE volunteer ADD COLUMN district_id INTEGER;
+        CREATE UNIQUE INDEX volunteer_district ON volunteer(district_id) WHERE district_id IS NOT NULL;
+        ALTER TABLE badge ADD COLUMN district_id INTEGER;
+        CREATE UNIQUE INDEX badge_district ON badge(district_id) WHERE district_id IS NOT NULL;
+
+        CREATE TABLE district_campaign (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            from_day TEXT NOT NULL,
+            to_day TEXT NOT NULL,
+            checkpoints TEXT NOT NULL
+        );
+        CREATE TABLE district_pull (revision INTEGER NOT NULL, pulled_at TEXT);
+        INSERT INTO district_pull VALUES (0, NULL);
+
+        CREATE TABLE scan_day (
+            day TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, outcome)
+        );
         """
 }

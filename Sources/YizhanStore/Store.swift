@@ -47,6 +47,7 @@ public final class Store: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             try Schema.migrator.migrate(pool)
+            try pool.write(Outbox.installTriggers)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             throw YizhanError(
                 .storeUnavailable,

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanCredentials
 
 /// Volunteers and their badges.
 enum Volunteers {
@@ -97,9 +98,9 @@ extension Store {
                 }
                 kind = "card"
                 hash = credentials.hash(cardUID: normalised)
-                let legacy = Credentials.legacyHash(cardUID: normalised)
+                let unkeyed = Credentials.unkeyedHash(cardUID: normalised)
                 let registered = try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM badge WHERE credential_hash = ? AND revoked_at IS NULL)", arguments: [legacy])
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM badge WHERE credential_hash = ? AND revoked_at IS NULL)", arguments: [unkeyed])
                 if registered == true { throw YizhanError(.conflict, "this card is already registered") }
             } else {
                 let token = Credentials.newToken()

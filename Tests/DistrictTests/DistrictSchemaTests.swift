@@ -19,7 +19,7 @@ struct DistrictSchemaTests {
     func district() async throws -> (PostgresCluster, [String: String]) {
         let cluster = try PostgresCluster()
         let admin = try admin(cluster)
-        #expect(try await District.with(admin, logger: logger) { try await $0.migrate() } == [1])
+        #expect(try await District.with(admin, logger: logger) { try await $0.migrate() } == [1, 2])
         #expect(try await District.with(admin, logger: logger) { try await $0.migrate() } == [], "migrating again changes nothing")
         var passwords: [String: String] = [:]
         for station in ["xiuzhou-changhua", "nanhu-jiaxing"] {
@@ -100,7 +100,10 @@ struct DistrictSchemaTests {
         try cluster.sql("INSERT INTO yizhan_schema VALUES (\(DistrictSchema.version + 1))")
         let right = station("xiuzhou-changhua", cluster, password: passwords["xiuzhou-changhua"]!)
         do {
-            _ = try await District.with(right, logger: logger) { try await $0.push(Self.records(1...1), station: "xiuzhou-changhua") }
+            _ = try await District.with(right, logger: logger) { district in
+                try await district.requireSchema()
+                return try await district.push(Self.records(1...1), station: "xiuzhou-changhua")
+            }
             Issue.record("pushed into a newer schema")
         } catch let error as DistrictError {
             #expect(error.code == .schemaTooNew && error.message.contains("update the station"), "\(error)")

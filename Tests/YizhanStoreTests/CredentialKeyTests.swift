@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Testing
 import YizhanCore
+import YizhanCredentials
 import YizhanTestSupport
 
 @testable import YizhanStore
@@ -25,7 +26,7 @@ import YizhanTestSupport
         _ = try harness.store.issueBadge(
             volunteerID: volunteer.id, card: uid, print: false, slips: SlipBuilder(rules: harness.rules), at: harness.clock.now())
         let stored = try #require(try cardHash(harness))
-        #expect(stored.hasPrefix("k1:") && !stored.contains(Credentials.legacyHash(cardUID: uid)))
+        #expect(stored.hasPrefix("k1:") && !stored.contains(Credentials.unkeyedHash(cardUID: uid)))
         #expect(await harness.scan(uid).reason == "patrol_started")
 
         var info = stat()
@@ -42,7 +43,7 @@ import YizhanTestSupport
         try await harness.store.pool.write { db in
             try db.execute(
                 sql: "INSERT INTO badge (volunteer_id, kind, credential_hash, created_at) VALUES (?, 'card', ?, '2026-01-01T00:00:00Z')",
-                arguments: [volunteer.id, Credentials.legacyHash(cardUID: uid)])
+                arguments: [volunteer.id, Credentials.unkeyedHash(cardUID: uid)])
         }
         #expect(throws: YizhanError.self, "the old registration still counts") {
             try harness.store.issueBadge(

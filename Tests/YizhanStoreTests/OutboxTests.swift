@@ -15,8 +15,8 @@ import YizhanTestSupport
 
         try station.store.openOutbox(at: station.clock.now())
         let history = try station.store.unsentRecords(limit: 100)
-        #expect(history.map(\.kind) == ["volunteer", "badge", "patrol", "patrol_check", "patrol_check", "ledger_entry"])
-        #expect(history.map(\.seq) == Array(history[0].seq...(history[0].seq + 5)), "numbered without gaps")
+        #expect(history.map(\.kind) == ["volunteer", "badge", "patrol", "patrol_check", "patrol_check", "ledger_entry", "scan_day"])
+        #expect(history.map(\.seq) == Array(history[0].seq...(history[0].seq + 6)), "numbered without gaps")
         let patrol = try #require(
             try JSONSerialization.jsonObject(with: Data(history[2].body.utf8)) as? [String: Any])
         #expect(
@@ -24,9 +24,11 @@ import YizhanTestSupport
                 && patrol["volunteer_id"] as? Int == Int(volunteer.id))
         let person = try #require(try JSONSerialization.jsonObject(with: Data(history[0].body.utf8)) as? [String: Any])
         #expect(person["phone"] == nil && person["name"] as? String == "张三", "no phone number leaves the station")
+        let scans = try #require(try JSONSerialization.jsonObject(with: Data(history[6].body.utf8)) as? [String: Any])
+        #expect(scans["outcome"] as? String == "accepted" && scans["count"] as? Int == 4, "the day's four accepted scans, counted")
 
         try station.store.openOutbox(at: station.clock.now())
-        #expect(try station.store.outboxBacklog().records == 6, "opening again queues nothing twice")
+        #expect(try station.store.outboxBacklog().records == 7, "opening again queues nothing twice")
     }
 
     @Test func eachChangeIsQueuedInItsOwnTransactionAndARefusedOneQueuesNothing() async throws {
@@ -36,12 +38,14 @@ import YizhanTestSupport
         let opened = try station.store.outboxBacklog().records
 
         await station.scan(badge)
-        #expect(try station.store.unsentRecords(limit: 100).dropFirst(opened).map(\.kind) == ["patrol"])
+        #expect(try station.store.unsentRecords(limit: 100).dropFirst(opened).map(\.kind) == ["patrol", "scan_day"])
         await station.scan("YZ:C:extinguisher-1", after: 60)
         await station.scan("YZ:C:water-dispenser", after: 60)
         await station.scan(badge, after: 240)
-        let patrolRecords = try station.store.unsentRecords(limit: 100).dropFirst(opened).map(\.kind)
+        let patrolRecords = try station.store.unsentRecords(limit: 100).dropFirst(opened).map(\.kind).filter { $0 != "scan_day" }
         #expect(patrolRecords == ["patrol", "patrol_check", "patrol_check", "patrol", "ledger_entry"])
+        let counts = try station.store.unsentRecords(limit: 100).filter { $0.kind == "scan_day" }.map(\.body)
+        #expect(counts.count == 4 && counts.last?.contains("\"count\":4") == true, "each scan counted in its own transaction")
 
         let before = try station.store.outboxBacklog().records
         #expect(throws: YizhanError.self) {

@@ -190,6 +190,28 @@ public struct Campaign: Sendable, Hashable {
     }
 }
 
+extension Campaign.Period {
+    /// What is wrong with a period as written, and which end (`from` or `to`) is at fault.
+    public struct Problem: Error, Sendable, Hashable {
+        public var key: String
+        public var message: String
+    }
+
+    /// `from` and `to` both `MM-DD` (every year) or both `yyyy-MM-dd` (once).
+    public init(from: String, to: String) throws(Problem) {
+        if let first = MonthDay(from), let last = MonthDay(to) {
+            self = .yearly(from: first, to: last)
+        } else if let first = LocalDay(from), let last = LocalDay(to) {
+            guard first <= last else { throw Problem(key: "to", message: "\"\(to)\" comes before from \"\(from)\"") }
+            self = .dated(from: first, to: last)
+        } else if let (key, text) = [("from", from), ("to", to)].first(where: { MonthDay($0.1) == nil && LocalDay($0.1) == nil }) {
+            throw Problem(key: key, message: "\"\(text)\" is not MM-DD (every year) or yyyy-MM-dd (once)")
+        } else {
+            throw Problem(key: "to", message: "from and to must both be MM-DD (every year) or both yyyy-MM-dd (once)")
+        }
+    }
+}
+
 /// Something a patrol checks, with the kinds of patrol that must check it.
 public struct Checkpoint: Sendable, Hashable {
     public var id: String
