@@ -132,7 +132,7 @@ let package = Package(
         .executableTarget(
             name: "yizhan-district",
             dependencies: [
-                "YizhanDistrict", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "YizhanCore", "YizhanDistrict", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -108,19 +108,33 @@ extension District {
         }
     }
 
-    /// A station as the district office sees it.
+    /// A station as the district office sees it: how far it has pushed, when it was last
+    /// heard from, and what it said it still had to push then.
     public struct StationRow: Sendable, Codable, Hashable {
         public var id: String
         public var cursor: Int64?
         public var lastPush: Date?
+        public var contactedAt: Date?
+        public var backlog: Int?
+        public var oldestQueuedAt: Date?
+        /// Not heard from within the silence limit the office asked about, or never.
+        public var silent = false
     }
 
-    /// Every station with its cursor and last push.
-    public func stations() async throws -> [StationRow] {
-        let rows = try await connection.query("SELECT id, cursor, last_push FROM district_stations ORDER BY id", logger: logger)
+    /// Every station; those not heard from for `silentAfter` are flagged silent.
+    public func stations(silentAfter: Duration = .seconds(3600)) async throws -> [StationRow] {
+        let rows = try await connection.query(
+            "SELECT id, cursor, last_push, contacted_at, backlog, oldest_queued_at, now() FROM district_stations ORDER BY id",
+            logger: logger)
         var stations: [StationRow] = []
-        for try await (id, cursor, lastPush) in rows.decode((String, Int64?, Date?).self) {
-            stations.append(StationRow(id: id, cursor: cursor, lastPush: lastPush))
+        for try await (id, cursor, lastPush, contactedAt, backlog, oldest, now)
+            in rows.decode((String, Int64?, Date?, Date?, Int?, Date?, Date).self)
+        {
+            let silent = contactedAt.map { now.timeIntervalSince($0) > Double(silentAfter.components.seconds) } ?? true
+            stations.append(
+                StationRow(
+                    id: id, cursor: cursor, lastPush: lastPush, contactedAt: contactedAt, backlog: backlog, oldestQueuedAt: oldest,
+                    silent: silent))
         }
         return stations
     }

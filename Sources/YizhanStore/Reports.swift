@@ -21,24 +21,7 @@ extension Store {
                     "SELECT state, kind, COUNT(*) AS n, SUM(flagged_fast) AS fast FROM patrol WHERE day BETWEEN ? AND ? GROUP BY state, kind",
                 arguments: [from, to])
             {
-                let count: Int = row["n"]
-                summary.patrols.flaggedFast += row["fast"] ?? 0
-                switch PatrolState(rawValue: row["state"]) {
-                case .completed:
-                    summary.patrols.completed += count
-                    switch PatrolKind(rawValue: row["kind"]) {
-                    case .daily: summary.patrols.daily += count
-                    case .keyPeriod: summary.patrols.keyPeriod += count
-                    case .special: summary.patrols.special += count
-                    case .weeklyFull: summary.patrols.weeklyFull += count
-                    case nil: break
-                    }
-                case .incomplete: summary.patrols.incomplete += count
-                case .expired: summary.patrols.expired += count
-                case .voided: summary.patrols.voided += count
-                case .open: summary.patrols.open += count
-                case nil: break
-                }
+                summary.patrols.add(state: row["state"], kind: row["kind"], count: row["n"], flaggedFast: row["fast"] ?? 0)
             }
             summary.hazards.reported =
                 try Int.fetchOne(
@@ -47,16 +30,7 @@ extension Store {
                 db, sql: "SELECT to_state, COUNT(*) AS n FROM hazard_transition WHERE at >= ? AND at < ? GROUP BY to_state",
                 arguments: [lower, upper])
             {
-                let count: Int = row["n"]
-                switch HazardState(rawValue: row["to_state"]) {
-                case .confirmed: summary.hazards.confirmed = count
-                case .rejected: summary.hazards.rejected = count
-                case .duplicate: summary.hazards.duplicate = count
-                case .rectified: summary.hazards.rectified = count
-                case .accepted: summary.hazards.accepted = count
-                case .reopened: summary.hazards.reopened = count
-                default: break
-                }
+                summary.hazards.add(state: row["to_state"], count: row["n"])
             }
             summary.redemptions.issued =
                 try Int.fetchOne(

@@ -10,6 +10,8 @@ import YizhanClient
 public final class DaemonProcess: @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let configPath: String
+    /// The `[station] id` the config is written with.
+    public let stationID: String
     private var process: Process?
     /// What the daemon tells systemd.
     public let notify: NotifySocket
@@ -30,7 +32,10 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// Writes a config; `extra` is appended TOML (checkpoints, catalogue, overrides) and
     /// `scanners` replaces the FIFO scanner.
-    public init(extra: String = DaemonProcess.defaultRules, scanners: String? = nil, printer: String? = nil) throws {
+    public init(
+        stationID: String = "e2e-station", extra: String = DaemonProcess.defaultRules, scanners: String? = nil, printer: String? = nil
+    ) throws {
+        self.stationID = stationID
         directory = try TemporaryDirectory()
         configPath = directory.file("yizhand.toml")
         notify = try NotifySocket(path: directory.file("notify.sock"))
@@ -43,7 +48,7 @@ public final class DaemonProcess: @unchecked Sendable {
     {
         let config = """
             [station]
-            id = "e2e-station"
+            id = "\(stationID)"
             name = "端到端测试驿站"
             timezone = "Asia/Shanghai"
 

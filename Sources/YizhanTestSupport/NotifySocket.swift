@@ -49,4 +49,14 @@ public final class NotifySocket: @unchecked Sendable {
         }
         return false
     }
+
+    /// Waits for a datagram that `matches`, skipping others.
+    public func wait(timeout: Duration = .seconds(20), until matches: (String) -> Bool) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            guard let message = receive(timeout: deadline - ContinuousClock.now + .seconds(1)) else { return false }
+            if matches(message) { return true }
+        }
+        return false
+    }
 }

@@ -3,17 +3,20 @@ import Foundation
 import Logging
 import YizhanDistrict
 
-/// The district office's command line: the district's schema and its stations.
+/// The district office's command line: the schema, the stations, the registry every
+/// station pulls, and the district's figures.
 @main
 struct YizhanDistrictCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yizhan-district",
-        abstract: "Run the district's PostgreSQL for Yizhan stations: its schema and its stations.",
+        abstract: "Run the district's PostgreSQL for Yizhan stations: schema, stations, volunteers, badges, campaigns, reports.",
         discussion: """
             Connects with --url, else $YIZHAN_DISTRICT_URL (postgres://user@host:5432/database); the password comes from \\
             the URL, --password-file or $PGPASSWORD. Prints tables for people; --json prints JSON for scripts.
             """,
-        subcommands: [Migrate.self, Station.self])
+        subcommands: [
+            Migrate.self, Station.self, VolunteerCommand.self, BadgeCommand.self, CampaignCommand.self, Report.self, Export.self,
+        ])
 }
 
 /// Options every command takes.
@@ -95,19 +98,39 @@ struct Station: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every station with its cursor and last push.")
+        static let configuration = CommandConfiguration(
+            abstract: "Every station: how far it has pushed, when it was last heard from, its backlog; silent ones flagged.")
         @OptionGroup var options: DistrictOptions
+        @Option(help: "Flag a station silent when not heard from for this many minutes.") var silentMinutes = 60
 
         func run() async throws {
-            let stations = try await options.run { try await $0.stations() }
+            let stations = try await options.run { try await $0.stations(silentAfter: .seconds(silentMinutes * 60)) }
             if options.json { return try options.print(json: stations) }
-            print("id".padding(toLength: 28, withPad: " ", startingAt: 0) + "cursor      last push")
-            for station in stations {
-                print(
-                    station.id.padding(toLength: 28, withPad: " ", startingAt: 0)
-                        + "\(station.cursor.map(String.init) ?? "-")".padding(toLength: 12, withPad: " ", startingAt: 0)
-                        + (station.lastPush.map { $0.formatted(.iso8601) } ?? "never"))
+            let time = { (date: Date?) in date.map { $0.formatted(.iso8601) } ?? "never" }
+            options.print(
+                table: [["id", "cursor", "last push", "last contact", "backlog", ""]]
+                    + stations.map { station in
+                        [
+                            station.id, station.cursor.map(String.init) ?? "-", time(station.lastPush), time(station.contactedAt),
+                            station.backlog.map(String.init) ?? "-", station.silent ? "SILENT" : "",
+                        ]
+                    })
+        }
+    }
+}
+
+extension DistrictOptions {
+    /// Rows as left-aligned columns, the first row the header.
+    func print(table rows: [[String]]) {
+        let widths = rows.reduce(into: [Int]()) { widths, row in
+            for (index, cell) in row.enumerated() {
+                if index == widths.count { widths.append(0) }
+                widths[index] = max(widths[index], cell.count)
             }
+        }
+        for row in rows {
+            let line = row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+            Swift.print(line.trimmingCharacters(in: .whitespaces))
         }
     }
 }

@@ -2,77 +2,146 @@ import Foundation
 import Testing
 import YizhanTestSupport
 
-/// A station daemon with a `[district]` pushing into a real PostgreSQL that the test starts,
-/// set up with `yizhan-district` as a district office would.
+/// Station daemons with a `[district]` pushing into and pulling from a real PostgreSQL that
+/// the test starts, set up with `yizhan-district` as a district office would.
 @Suite(.serialized, .enabled(if: PostgresCluster.available, "needs PostgreSQL's server (apt: postgresql)"))
 struct DistrictSyncTests {
-    func district(_ cluster: PostgresCluster, _ arguments: String...) throws -> Command {
-        try Command.run(Command.product("yizhan-district"), arguments + ["--url", cluster.adminURL])
-    }
-
     @Test func theStationPushesEveryRecordOnceAndCatchesUpAfterTheDistrictWasAway() throws {
-        let cluster = try PostgresCluster()
-        #expect(try district(cluster, "migrate").output == "applied 1, 2\n")
-        let passwordFile = cluster.directory.file("station.password")
-        let added = try district(cluster, "station", "add", "e2e-station", "--password-out", passwordFile)
-        #expect(added.status == 0, "\(added.errors)")
-        let rules =
-            DaemonProcess.defaultRules + """
-
-                [district]
-                url = "postgres://127.0.0.1:\(cluster.port)/yizhan"
-                password_file = "\(passwordFile)"
-                tls = "disable"
-                sync_seconds = 1
-                """
-        let daemon = try DaemonProcess(extra: rules)
+        let office = try DistrictOffice()
+        let cluster = office.cluster
+        #expect(try office.run("migrate").output == "applied 1, 2\n")
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + office.addStation("e2e-station"))
         try daemon.start()
-        func districtStatus() -> [String: Any] { ((try? daemon.get("/v1/status"))?["district"] as? [String: Any]) ?? [:] }
-        func drained() -> Bool { districtStatus()["backlog"] as? Int == 0 && districtStatus()["last_push"] != nil }
-        func patrol(_ badge: String) throws {
-            for code in [badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
-                #expect(try daemon.post("/v1/scans", ["code": code]).json?["outcome"] as? String == "accepted")
-            }
-        }
 
         let (id, badge) = try daemon.registerVolunteer("钱七", points: 10)
-        try patrol(badge)
-        #expect(daemon.waitUntil(drained), "\(districtStatus())")
+        #expect(try daemon.patrol(badge).last == "patrol_completed")
+        #expect(daemon.waitUntil { daemon.drained }, "\(daemon.districtStatus)")
 
         // The district goes away: scans go on, the backlog grows and the status says why.
         cluster.stop(keepData: true)
         let (other, otherBadge) = try daemon.registerVolunteer("孙八", points: 5)
-        try patrol(otherBadge)
-        #expect(daemon.waitUntil { (districtStatus()["last_error"] as? String)?.contains("cannot reach") == true }, "\(districtStatus())")
-        #expect((districtStatus()["backlog"] as? Int ?? 0) > 0)
+        #expect(try daemon.patrol(otherBadge).last == "patrol_completed")
+        #expect(
+            daemon.waitUntil { (daemon.districtStatus["last_error"] as? String)?.contains("cannot reach") == true },
+            "\(daemon.districtStatus)")
+        #expect((daemon.districtStatus["backlog"] as? Int ?? 0) > 0)
         let status = try Command.run(
             Command.product("yizhanctl"), ["--socket", daemon.adminSocket, "status"], environment: ProcessInfo.processInfo.environment)
         #expect(
             status.output.contains("district  backlog ") && status.output.contains("last error: unreachable: cannot reach"),
             "\(status.output)")
+        let metrics = String(decoding: try daemon.client.send("GET", "/metrics").body, as: UTF8.self)
+        #expect(metrics.contains("yizhan_district_failing 1") && metrics.contains("yizhan_district_backlog "), "\(metrics)")
+        #expect(daemon.notify.wait { $0.contains("STATUS=") && $0.contains("district failing (unreachable") })
 
         try cluster.start()
-        #expect(daemon.waitUntil(timeout: .seconds(60), drained), "\(districtStatus())")
-        #expect(districtStatus()["last_error"] == nil)
+        #expect(daemon.waitUntil(timeout: .seconds(60)) { daemon.drained }, "\(daemon.districtStatus)")
+        #expect(daemon.districtStatus["last_error"] == nil)
 
         // Every record there exactly once, with no gap, and the district's sums are the station's.
-        let seqs = try cluster.sql(
-            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM station_record WHERE station_id = 'e2e-station'")
-        let figures = seqs.output.trimmingCharacters(in: .newlines).split(separator: "|").compactMap { Int($0) }
-        #expect(figures.count == 4 && figures[0] == figures[1] && figures[2] == 1 && figures[3] == figures[0], "\(seqs.output)")
+        #expect(try Self.seqs(cluster, "e2e-station").gapless)
         for volunteer in [id, other] {
             let balance = try daemon.get("/v1/volunteers/\(volunteer)")["balance"] as? Int
             let summed = try cluster.sql(
-                "SELECT sum((body->>'delta')::int) FROM station_record WHERE kind = 'ledger_entry' AND (body->>'volunteer_id')::int = \(volunteer)"
-            )
-            #expect(
-                Int(summed.output.trimmingCharacters(in: .newlines)) == balance, "volunteer \(volunteer): \(summed.output) \(summed.errors)"
-            )
+                "SELECT sum(delta) FROM district_ledger WHERE station_id = 'e2e-station' AND volunteer_id = \(volunteer)")
+            #expect(Int(summed.output.trimmingCharacters(in: .newlines)) == balance, "volunteer \(volunteer): \(summed.errors)")
         }
-        let patrols = try cluster.sql("SELECT count(*) FROM district_patrols WHERE state = 'completed'")
-        #expect(patrols.output == "2\n")
-        let listed = try district(cluster, "station", "list")
-        #expect(listed.output.contains("e2e-station") && !listed.output.contains("never"), "\(listed.output)")
+        #expect(try cluster.sql("SELECT count(*) FROM district_patrols WHERE state = 'completed'").output == "2\n")
+        let listed = try office.run("station", "list")
+        #expect(
+            listed.output.contains("e2e-station") && !listed.output.contains("never") && !listed.output.contains("SILENT"),
+            "\(listed.output)")
         #expect(daemon.stop() == 0)
+    }
+
+    /// What the district holds of a station's records: how many, how many distinct, lowest and highest seq.
+    static func seqs(_ cluster: PostgresCluster, _ station: String) throws -> (count: Int, gapless: Bool) {
+        let row = try cluster.sql(
+            "SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM station_record WHERE station_id = '\(station)'")
+        let figures = row.output.trimmingCharacters(in: .newlines).split(separator: "|").compactMap { Int($0) }
+        return (figures.first ?? 0, figures.count == 4 && figures[0] == figures[1] && figures[2] == 1 && figures[3] == figures[0])
+    }
+
+    @Test func aDistrictVolunteerPatrolsAtTwoStationsAndTheDistrictReportIsEachStationsOwn() throws {
+        let office = try DistrictOffice()
+        #expect(try office.run("migrate").status == 0)
+        let zhou = try #require(try office.json("volunteer", "add", "周九", "--phone", "13800000000")["id"] as? Int)
+        let code = try #require(try office.json("badge", "issue", "\(zhou)")["code"] as? String)
+        let wu = try #require(try office.json("volunteer", "add", "吴十")["id"] as? Int)
+        let revoked = try office.json("badge", "issue", "\(wu)")
+        let (revokedID, revokedCode) = try (#require(revoked["id"] as? Int), #require(revoked["code"] as? String))
+
+        let rules = DaemonProcess.defaultRules.replacingOccurrences(of: "[patrol]\n", with: "[patrol]\ndaily_max_volunteers = 5\n")
+        let north = try DaemonProcess(stationID: "north", extra: rules + office.addStation("north"))
+        let south = try DaemonProcess(stationID: "south", extra: rules + office.addStation("south"))
+        for station in [north, south] { try station.start() }
+        func pulled(_ station: DaemonProcess) -> Bool {
+            let items = (try? station.get("/v1/volunteers"))?["items"] as? [[String: Any]] ?? []
+            return Set(items.compactMap { $0["name"] as? String }).isSuperset(of: ["周九", "吴十"])
+        }
+        for station in [north, south] {
+            #expect(station.waitUntil { pulled(station) }, "\(station.stationID): \(station.districtStatus)")
+            // Registered once at the district, patrolling at both stations.
+            #expect(try station.patrol(code) == ["patrol_started", "checkpoint_recorded", "checkpoint_recorded", "patrol_completed"])
+            #expect(try station.scan(revokedCode) == "patrol_started")
+        }
+        let local = try north.registerVolunteer("钱七", points: 10)
+        #expect(try north.scan(local.badge) == "patrol_started")
+        #expect(try north.scan("YZ:K:HAZARD") == "command_armed")
+        #expect(try north.scan("YZ:C:water-dispenser") == "hazard_reported")
+        #expect(try north.scan("YZ:C:extinguisher-1") == "checkpoint_recorded")
+        #expect(try north.scan(local.badge) == "patrol_completed")
+        #expect(try north.post("/v1/hazards/1/transitions", ["to": "confirmed"]).status < 300)
+        let buyer = try south.registerVolunteer("孙八", points: 10)
+        #expect(try south.scan("YZ:I:soap") == "item_selected")
+        #expect(try south.scan(buyer.badge) == "redeemed")
+
+        // Revoked at the district, refused at both once pulled.
+        #expect(try office.run("badge", "revoke", "\(revokedID)").status == 0)
+        for station in [north, south] {
+            #expect(
+                station.waitUntil {
+                    let changes = (try? station.get("/v1/changes"))?["items"] as? [[String: Any]] ?? []
+                    return changes.contains {
+                        $0["actor"] as? String == "district" && ($0["subject"] as? String)?.contains("1 revoked") == true
+                    }
+                }, "\(station.stationID)")
+            #expect(try station.scan(revokedCode) == "unknown_badge")
+            #expect(station.waitUntil { station.drained }, "\(station.stationID): \(station.districtStatus)")
+        }
+
+        // The district's report is each station's own report, number for number.
+        let today = try #require(north.get("/v1/status")["clock"] as? [String: Any])["now"] as? String
+        let day = String(try #require(today).prefix(10))
+        let report = try office.json("report", "--from", day, "--to", day, "--time-zone", "Asia/Shanghai")
+        let stations = try #require(report["stations"] as? [[String: Any]])
+        #expect(stations.compactMap { $0["id"] as? String } == ["north", "south"])
+        var active = 0
+        for (station, figures) in zip([north, south], stations.compactMap { $0["figures"] as? [String: Any] }) {
+            let own = try station.get("/v1/reports/summary?from=\(day)&to=\(day)")
+            for key in ["patrols", "hazards", "redemptions", "points_earned", "points_redeemed", "active_volunteers"] {
+                #expect(
+                    own[key] != nil && (own[key] as? NSObject) == (figures[key] as? NSObject),
+                    "\(station.stationID) \(key): station \(own[key] ?? "-"), district \(figures[key] ?? "-")")
+            }
+            active += own["active_volunteers"] as? Int ?? 0
+        }
+        let total = try #require(report["total"] as? [String: Any])
+        #expect(total["active_volunteers"] as? Int == active - 1, "周九 counts once in the district")
+        #expect((total["patrols"] as? [String: Any])?["completed"] as? Int == 3)
+
+        // Points stay where they were earned: 周九 has 2 at each station, 4 across the district.
+        let summed = try office.cluster.sql(
+            "SELECT v.station_id, sum(l.delta) FROM district_ledger l JOIN district_volunteers v USING (station_id, volunteer_id) WHERE v.district_volunteer_id = \(zhou) GROUP BY 1 ORDER BY 1"
+        )
+        #expect(summed.output == "north|2\nsouth|2\n", "\(summed.output) \(summed.errors)")
+        #expect(try office.cluster.sql("SELECT count(*) FROM district_volunteers WHERE name = '周九' AND active").output == "2\n")
+
+        let csv = office.cluster.directory.file("patrols.csv")
+        #expect(try office.run("export", "patrols", "--from", day, "--to", day, "--time-zone", "Asia/Shanghai", "-o", csv).status == 0)
+        let exported = try #require(FileManager.default.contents(atPath: csv))
+        #expect(exported.starts(with: [0xEF, 0xBB, 0xBF] + Array("station_id,patrol_id".utf8)), "UTF-8 with a byte-order mark")
+        #expect(String(decoding: exported, as: UTF8.self).components(separatedBy: "\r\n").count == 1 + 5 + 1, "a header and five patrols")
+        for station in [north, south] { #expect(station.stop() == 0) }
     }
 }

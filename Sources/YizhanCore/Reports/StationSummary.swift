@@ -13,6 +13,8 @@ public struct StationSummary: Sendable, Codable, Hashable {
         public var keyPeriod = 0
         public var special = 0
         public var weeklyFull = 0
+
+        public init() {}
     }
 
     public struct Hazards: Sendable, Codable, Hashable {
@@ -23,12 +25,16 @@ public struct StationSummary: Sendable, Codable, Hashable {
         public var rectified = 0
         public var accepted = 0
         public var reopened = 0
+
+        public init() {}
     }
 
     public struct Redemptions: Sendable, Codable, Hashable {
         public var issued = 0
         public var collected = 0
         public var cancelled = 0
+
+        public init() {}
     }
 
     public var from: String
@@ -81,5 +87,43 @@ public struct StationSummary: Sendable, Codable, Hashable {
     public init(from: String, to: String) {
         self.from = from
         self.to = to
+    }
+}
+
+extension StationSummary.Patrols {
+    /// Counts `count` patrols of a state and kind, as the station's report does.
+    public mutating func add(state: String, kind: String, count: Int, flaggedFast: Int) {
+        self.flaggedFast += flaggedFast
+        switch PatrolState(rawValue: state) {
+        case .completed:
+            completed += count
+            switch PatrolKind(rawValue: kind) {
+            case .daily: daily += count
+            case .keyPeriod: keyPeriod += count
+            case .special: special += count
+            case .weeklyFull: weeklyFull += count
+            case nil: break
+            }
+        case .incomplete: incomplete += count
+        case .expired: expired += count
+        case .voided: voided += count
+        case .open: open += count
+        case nil: break
+        }
+    }
+}
+
+extension StationSummary.Hazards {
+    /// Counts `count` transitions into `state`.
+    public mutating func add(state: String, count: Int) {
+        switch HazardState(rawValue: state) {
+        case .confirmed: confirmed += count
+        case .rejected: rejected += count
+        case .duplicate: duplicate += count
+        case .rectified: rectified += count
+        case .accepted: accepted += count
+        case .reopened: reopened += count
+        default: break
+        }
     }
 }
