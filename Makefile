@@ -14,7 +14,7 @@ BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libusb-1.
 # runuser for the permission test, umockdev (with its Python bindings for the testbed that
 # plugs and unplugs emulated scanners) for evdev and hidraw scanners.
 # mmdebstrap and systemd-nspawn boot the installed unit in a Debian root (make boot-test).
-TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime e2fsprogs \
+TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime openssl e2fsprogs \
 	mmdebstrap systemd-container postgresql
 # The baseline for status throughput: nginx serving a file on a Unix socket.
 BENCH_PACKAGES = nginx-light

@@ -104,8 +104,11 @@ public enum ConfigLoader {
             reader.problem("ca_file", "tls = \"verify-full\" checks the district's certificate against this CA file")
         }
         let seconds = reader.int("sync_seconds", default: 30, in: 1...3600)!
+        let timeout = reader.int("timeout_seconds", default: 60, in: 1...600)!
         guard let url, let user, let passwordFile else { return nil }
-        return DistrictConfig(url: url, user: user, passwordFile: passwordFile, tls: tls, caFile: caFile, syncInterval: .seconds(seconds))
+        return DistrictConfig(
+            url: url, user: user, passwordFile: passwordFile, tls: tls, caFile: caFile, syncInterval: .seconds(seconds),
+            roundTimeout: .seconds(timeout))
     }
 
     static func readStation(_ reader: TableReader) -> StationConfig? {

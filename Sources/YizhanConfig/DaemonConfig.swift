@@ -47,6 +47,9 @@ public struct DistrictConfig: Sendable, Hashable {
     public var caFile: String?
     /// How often to push and pull while all is well.
     public var syncInterval: Duration
+    /// The longest a round may take: a district that accepts connections and never answers
+    /// is given up on after this, and tried again later.
+    public var roundTimeout: Duration
 }
 
 /// One `[[button]]`.

@@ -28,9 +28,6 @@ final class DistrictSync: Service {
 
     /// Records per PostgreSQL transaction.
     static let batch = 500
-    /// The longest a round may take before it is given up (a district that accepts and
-    /// never answers).
-    static let roundLimit: Duration = .seconds(60)
 
     init(
         config: DistrictConfig, stationID: String, store: Store, clock: any StationClock, logger: Logger,
@@ -86,8 +83,8 @@ final class DistrictSync: Service {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.round() }
             group.addTask {
-                try await Task.sleep(for: Self.roundLimit)
-                throw DistrictError(.timeout, "the district did not answer within \(Self.roundLimit)")
+                try await Task.sleep(for: self.config.roundTimeout)
+                throw DistrictError(.timeout, "the district did not answer within \(self.config.roundTimeout)")
             }
             defer { group.cancelAll() }
             try await group.next()

@@ -69,7 +69,10 @@ public struct DistrictSettings: Sendable, Hashable {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: tlsConfiguration)
         configuration.options.connectTimeout = .seconds(10)
-        if tls == .verifyFull { configuration.options.tlsServerName = host }
+        // A name is checked against the certificate's names; an address (which SNI cannot
+        // carry) against its IP addresses, as the connected peer.
+        let isAddress = host.contains(":") || host.allSatisfy { $0.isNumber || $0 == "." }
+        if tls == .verifyFull && !isAddress { configuration.options.tlsServerName = host }
         return configuration
     }
 }

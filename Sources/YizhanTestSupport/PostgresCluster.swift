@@ -11,6 +11,8 @@ import Foundation
 public final class PostgresCluster: @unchecked Sendable {
     public let directory: TemporaryDirectory
     public let port: Int
+    /// Server options beyond the port and address: TLS once `serveTLS` has run.
+    private var options = ""
     /// The district office's URL: the superuser, who migrates and adds stations.
     public var adminURL: String { "postgres://postgres@127.0.0.1:\(port)/yizhan" }
 
@@ -20,10 +22,10 @@ public final class PostgresCluster: @unchecked Sendable {
     /// Whether this machine has the server (apt: postgresql).
     public static var available: Bool { binaries.map { FileManager.default.fileExists(atPath: $0 + "/initdb") } ?? false }
 
-    public init() throws {
+    public init(port: Int? = nil) throws {
         guard let binaries = Self.binaries else { throw Self.failure("PostgreSQL's server is not installed (apt: postgresql)") }
         directory = try TemporaryDirectory()
-        port = try Self.freePort()
+        self.port = try port ?? Self.freePort()
         let data = directory.file("data")
         try Command.run("/bin/chown", ["postgres:postgres", directory.path])
         try asPostgres(binaries + "/initdb", ["-D", data, "-U", "postgres", "--auth-local=trust", "--encoding=UTF8", "--locale=C.UTF-8"])
@@ -35,12 +37,12 @@ public final class PostgresCluster: @unchecked Sendable {
             """
         try access.write(toFile: data + "/pg_hba.conf", atomically: false, encoding: .utf8)
         try start()
-        try asPostgres(binaries + "/createdb", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "yizhan"])
+        try asPostgres(binaries + "/createdb", ["-h", "127.0.0.1", "-p", "\(self.port)", "-U", "postgres", "yizhan"])
     }
 
     /// Starts the server (again, after `stop(keepData: true)`) and returns once it accepts connections.
     public func start() throws {
-        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off"
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off" + options
         // The server must not inherit this process's descriptors: it would hold open the
         // pipes `Command` reads to their end. Bash closes every one above 2 first.
         let started = try Command.run(
@@ -55,6 +57,19 @@ public final class PostgresCluster: @unchecked Sendable {
         guard started.status == 0 else {
             throw Self.failure("pg_ctl start failed: \((try? String(contentsOfFile: directory.file("log"), encoding: .utf8)) ?? "")")
         }
+    }
+
+    /// Serves TLS with `certificate` and `key` (PEM files) from the next start on; the
+    /// server reads them as its own, mode 0600.
+    public func serveTLS(certificate: String, key: String) throws {
+        for (source, name) in [(certificate, "server.crt"), (key, "server.key")] {
+            let target = directory.file("data/" + name)
+            try? FileManager.default.removeItem(atPath: target)
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+            try Command.run("/bin/chown", ["postgres:postgres", target])
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
+        }
+        options = " -c ssl=on"
     }
 
     /// Stops the server at once, as a power cut would; with `keepData` it can be started again.

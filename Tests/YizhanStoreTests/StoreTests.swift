@@ -109,7 +109,12 @@ import YizhanTestSupport
         #expect(
             try upgraded.appliedMigrations() == [
                 "v1-station", "v2-idempotency", "v3-daemon-runs", "v4-idempotency-fingerprints", "v5-rota-and-actors", "v6-district-outbox",
+                "v7-district-registry",
             ])
+        // The outbox's triggers are this build's, whatever version made the database.
+        try upgraded.openOutbox(at: clock.now())
+        _ = try upgraded.registerVolunteer(name: "新志愿者", role: .volunteer, phone: nil, at: clock.now())
+        #expect(try upgraded.unsentRecords(limit: 10).last?.body.contains("\"district_id\":null") == true)
         #expect(try upgraded.recordRun(version: "test", at: clock.now()) == 1)
         #expect(try upgraded.volunteer(1).name == "老志愿者")
         let fingerprint = IdempotentReply.fingerprint(method: "POST", path: "/x", body: Data())
