@@ -16,8 +16,8 @@ BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libusb-1.
 # mmdebstrap and systemd-nspawn boot the installed unit in a Debian root (make boot-test).
 TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime openssl e2fsprogs \
 	mmdebstrap systemd-container postgresql
-# The baseline for status throughput: nginx serving a file on a Unix socket.
-BENCH_PACKAGES = nginx-light
+# The baselines: nginx serving a file on a Unix socket (status), PostgreSQL (the district).
+BENCH_PACKAGES = nginx-light postgresql
 
 # Release builds carry the Swift runtime and Foundation inside the binary: the board needs
 # no Swift libraries installed, and only the parts used are loaded (about 4 MB less
@@ -60,7 +60,7 @@ bench: deps
 	@scripts/apt-ensure $(BENCH_PACKAGES)
 	$(SWIFT) build $(RELEASE) --product yizhand
 	$(SWIFT) build $(RELEASE) --product yizhan-bench
-	.build/release/yizhan-bench
+	stdbuf -oL .build/release/yizhan-bench
 
 build: deps
 	$(SWIFT) build

@@ -141,7 +141,7 @@ let package = Package(
             name: "yizhan-bench",
             dependencies: [
                 "YizhanCore", "YizhanStore", "YizhanStation", "YizhanDaemon", "YizhanDevices", "YizhanClient", "YizhanTestSupport",
-                "ESCPOS",
+                "YizhanDistrict", "ESCPOS",
                 "ESCPOSRaster",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -71,9 +71,10 @@ public struct UnixHTTPClient: Sendable {
         return answer.isEmpty ? nil : try parse(answer)
     }
 
-    /// Sends a JSON-encodable dictionary.
+    /// Sends a JSON-encodable dictionary, its keys sorted: a dictionary's order differs from
+    /// one instance to the next, and a retry under an Idempotency-Key must send the same bytes.
     public func send(_ method: String, _ path: String, json: [String: Any], headers: [String: String] = [:]) throws -> Response {
-        try send(method, path, body: try JSONSerialization.data(withJSONObject: json), headers: headers)
+        try send(method, path, body: try JSONSerialization.data(withJSONObject: json, options: .sortedKeys), headers: headers)
     }
 
     func connect() throws -> Int32 {

@@ -47,19 +47,15 @@ public struct DistrictRange: Sendable {
         self.calendar = calendar
     }
 
-    /// The first instant and the instant after the last day, in the form stations write
-    /// their times (UTC, milliseconds), so that they compare as text the way the station's
-    /// own report compares them.
-    var bounds: (lower: String, upper: String) {
-        (Self.style.format(calendar.start(of: from)), Self.style.format(calendar.start(of: to.next)))
+    /// The first instant of the range and the first after it.
+    var bounds: (lower: Date, upper: Date) {
+        (calendar.start(of: from), calendar.start(of: to.next))
     }
-
-    private static let style = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: TimeZone(identifier: "UTC")!)
 }
 
 extension District {
-    /// The report for `range`, for one station or all of them. Reads `station_row`, the
-    /// latest record of each row, through its indexes.
+    /// The report for `range`, for one station or all of them. Reads the typed tables (the
+    /// latest record of each row) through their indexes.
     public func report(_ range: DistrictRange, station: String? = nil) async throws -> DistrictReport {
         let (lower, upper) = range.bounds
         let (from, to) = (range.from.description, range.to.description)
@@ -75,30 +71,31 @@ extension District {
             change(&total)
         }
 
+        // One pass over the month's patrols gives both the counts and who was active.
+        var active: [String: Set<Int64>] = [:]
         let patrols = try await connection.query(
             """
-            SELECT station_id, body->>'state', body->>'kind', count(*), count(*) FILTER (WHERE (body->>'flagged_fast')::integer = 1)
-            FROM station_row WHERE kind = 'patrol' AND body->>'day' BETWEEN \(from) AND \(to) AND (\(station)::text IS NULL OR station_id = \(station))
-            GROUP BY 1, 2, 3
+            SELECT station_id, state, kind, volunteer_id, count(*), count(*) FILTER (WHERE flagged_fast) FROM station_patrol
+            WHERE day BETWEEN \(from)::date AND \(to)::date AND (\(station)::text IS NULL OR station_id = \(station))
+            GROUP BY 1, 2, 3, 4
             """, logger: logger)
-        for try await (id, state, kind, count, fast) in patrols.decode((String, String, String, Int, Int).self) {
+        for try await (id, state, kind, volunteer, count, fast) in patrols.decode((String, String, String, Int64, Int, Int).self) {
             add(id) { $0.patrols.add(state: state, kind: kind, count: count, flaggedFast: fast) }
+            if state == PatrolState.completed.rawValue { active[id, default: []].insert(volunteer) }
         }
 
         let reported = try await connection.query(
             """
-            SELECT station_id, count(*) FROM station_row
-            WHERE kind = 'hazard' AND body->>'reported_at' >= \(lower) AND body->>'reported_at' < \(upper)
-                AND (\(station)::text IS NULL OR station_id = \(station))
+            SELECT station_id, count(*) FROM station_hazard
+            WHERE reported_at >= \(lower) AND reported_at < \(upper) AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1
             """, logger: logger)
         for try await (id, count) in reported.decode((String, Int).self) { add(id) { $0.hazards.reported += count } }
 
         let transitions = try await connection.query(
             """
-            SELECT station_id, body->>'to_state', count(*) FROM station_row
-            WHERE kind = 'hazard_transition' AND body->>'at' >= \(lower) AND body->>'at' < \(upper)
-                AND (\(station)::text IS NULL OR station_id = \(station))
+            SELECT station_id, to_state, count(*) FROM station_hazard_transition
+            WHERE at >= \(lower) AND at < \(upper) AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1, 2
             """, logger: logger)
         for try await (id, state, count) in transitions.decode((String, String, Int).self) {
@@ -106,30 +103,28 @@ extension District {
         }
 
         // Summed hours and counts, so the total's average is over hazards, not stations.
-        var closing: [String: (hours: Double, count: Int)] = [:]
+        var closing: (hours: Double, count: Int) = (0, 0)
         let closed = try await connection.query(
             """
-            SELECT t.station_id, sum(extract(epoch FROM (t.body->>'at')::timestamptz - (h.body->>'reported_at')::timestamptz) / 3600)::float8,
-                count(*)
-            FROM station_row t JOIN station_row h ON h.station_id = t.station_id AND h.kind = 'hazard' AND h.key = t.body->>'hazard_id'
-            WHERE t.kind = 'hazard_transition' AND t.body->>'to_state' = 'accepted'
-                AND t.body->>'at' >= \(lower) AND t.body->>'at' < \(upper) AND (\(station)::text IS NULL OR t.station_id = \(station))
+            SELECT t.station_id, sum(extract(epoch FROM t.at - h.reported_at) / 3600)::float8, count(*)
+            FROM station_hazard_transition t JOIN station_hazard h ON h.station_id = t.station_id AND h.id = t.hazard_id
+            WHERE t.to_state = 'accepted' AND t.at >= \(lower) AND t.at < \(upper) AND (\(station)::text IS NULL OR t.station_id = \(station))
             GROUP BY 1
             """, logger: logger)
         for try await (id, hours, count) in closed.decode((String, Double, Int).self) where figures[id] != nil {
-            closing[id] = (hours, count)
+            closing = (closing.hours + hours, closing.count + count)
             figures[id]!.averageHoursToClose = hours / Double(count)
         }
-        let (hours, closedCount) = closing.values.reduce((0.0, 0)) { ($0.0 + $1.hours, $0.1 + $1.count) }
-        total.averageHoursToClose = closedCount > 0 ? hours / Double(closedCount) : nil
+        total.averageHoursToClose = closing.count > 0 ? closing.hours / Double(closing.count) : nil
 
+        // A redemption is created before it is collected or cancelled.
         let redemptions = try await connection.query(
             """
             SELECT station_id,
-                count(*) FILTER (WHERE body->>'created_at' >= \(lower) AND body->>'created_at' < \(upper)),
-                count(*) FILTER (WHERE body->>'collected_at' >= \(lower) AND body->>'collected_at' < \(upper)),
-                count(*) FILTER (WHERE body->>'cancelled_at' >= \(lower) AND body->>'cancelled_at' < \(upper))
-            FROM station_row WHERE kind = 'redemption' AND (\(station)::text IS NULL OR station_id = \(station))
+                count(*) FILTER (WHERE created_at >= \(lower)),
+                count(*) FILTER (WHERE collected_at >= \(lower) AND collected_at < \(upper)),
+                count(*) FILTER (WHERE cancelled_at >= \(lower) AND cancelled_at < \(upper))
+            FROM station_redemption WHERE created_at < \(upper) AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1
             """, logger: logger)
         for try await (id, issued, collected, cancelled) in redemptions.decode((String, Int, Int, Int).self) {
@@ -140,40 +135,43 @@ extension District {
             }
         }
 
-        // A reversal counts with what it reverses, as at the station.
+        // Points by what they count as: a reversal as what it reverses, as at the station.
         let points = try await connection.query(
             """
-            SELECT e.station_id,
-                coalesce(sum((e.body->>'delta')::integer)
-                    FILTER (WHERE coalesce(r.body->>'kind', e.body->>'kind') IN ('patrol_award', 'hazard_bonus')), 0)::bigint,
-                coalesce(-sum((e.body->>'delta')::integer) FILTER (WHERE coalesce(r.body->>'kind', e.body->>'kind') = 'redemption'), 0)::bigint
-            FROM station_row e
-            LEFT JOIN station_row r ON r.station_id = e.station_id AND r.kind = 'ledger_entry' AND r.key = e.body->>'reverses_id'
-            WHERE e.kind = 'ledger_entry' AND e.body->>'created_at' >= \(lower) AND e.body->>'created_at' < \(upper)
+            SELECT station_id, kind, sum(delta)::bigint FROM station_ledger_entry
+            WHERE kind <> 'reversal' AND created_at >= \(lower) AND created_at < \(upper)
+                AND (\(station)::text IS NULL OR station_id = \(station))
+            GROUP BY 1, 2
+            UNION ALL
+            SELECT e.station_id, r.kind, sum(e.delta)::bigint
+            FROM station_ledger_entry e JOIN station_ledger_entry r ON r.station_id = e.station_id AND r.id = e.reverses_id
+            WHERE e.kind = 'reversal' AND e.created_at >= \(lower) AND e.created_at < \(upper)
                 AND (\(station)::text IS NULL OR e.station_id = \(station))
-            GROUP BY 1
+            GROUP BY 1, 2
             """, logger: logger)
-        for try await (id, earned, redeemed) in points.decode((String, Int, Int).self) {
+        for try await (id, kind, sum) in points.decode((String, String, Int).self) {
             add(id) {
-                $0.pointsEarned += earned
-                $0.pointsRedeemed += redeemed
+                switch kind {
+                case "patrol_award", "hazard_bonus": $0.pointsEarned += sum
+                case "redemption": $0.pointsRedeemed -= sum
+                default: break
+                }
             }
         }
 
-        let active = try await connection.query(
-            """
-            SELECT p.station_id, count(DISTINCT p.body->>'volunteer_id'),
-                array_agg(DISTINCT coalesce('district:' || (v.body->>'district_id'), p.station_id || ':' || (p.body->>'volunteer_id')))
-            FROM station_row p
-            LEFT JOIN station_row v ON v.station_id = p.station_id AND v.kind = 'volunteer' AND v.key = p.body->>'volunteer_id'
-            WHERE p.kind = 'patrol' AND p.body->>'state' = 'completed' AND p.body->>'day' BETWEEN \(from) AND \(to)
-                AND (\(station)::text IS NULL OR p.station_id = \(station))
-            GROUP BY 1
-            """, logger: logger)
+        // A district volunteer active at two stations is one person in the total.
+        var districtIDs: [String: [Int64: Int64]] = [:]
+        let registered = try await connection.query(
+            "SELECT station_id, id, district_id FROM station_volunteer WHERE district_id IS NOT NULL", logger: logger)
+        for try await (id, volunteer, districtID) in registered.decode((String, Int64, Int64).self) {
+            districtIDs[id, default: [:]][volunteer] = districtID
+        }
         var people: Set<String> = []
-        for try await (id, count, persons) in active.decode((String, Int, [String]).self) where figures[id] != nil {
-            figures[id]!.activeVolunteers = count
-            people.formUnion(persons)
+        for (id, volunteers) in active where figures[id] != nil {
+            figures[id]!.activeVolunteers = volunteers.count
+            for volunteer in volunteers {
+                people.insert(districtIDs[id]?[volunteer].map { "district:\($0)" } ?? "\(id):\(volunteer)")
+            }
         }
         total.activeVolunteers = people.count
 
@@ -199,7 +197,7 @@ extension District {
                     """
                     SELECT station_id, entry_id::text, volunteer_id::text, delta::text, kind, source, reverses_id::text, note, actor,
                         created_at::text
-                    FROM district_ledger WHERE created_at >= \(lower)::timestamptz AND created_at < \(upper)::timestamptz
+                    FROM district_ledger WHERE created_at >= \(lower) AND created_at < \(upper)
                     ORDER BY district_ledger.created_at, district_ledger.station_id, district_ledger.entry_id
                     """
                 )
@@ -226,7 +224,7 @@ extension District {
                     """
                     SELECT station_id, hazard_id::text, checkpoint_id, reporter_id::text, state, description, deadline::text,
                         reported_at::text, rectified_at::text, accepted_at::text, round(hours_to_close::numeric, 1)::text
-                    FROM district_hazards WHERE reported_at >= \(lower)::timestamptz AND reported_at < \(upper)::timestamptz
+                    FROM district_hazards WHERE reported_at >= \(lower) AND reported_at < \(upper)
                     ORDER BY district_hazards.reported_at, district_hazards.station_id, district_hazards.hazard_id
                     """
                 )

@@ -70,6 +70,14 @@ public struct District: Sendable {
         return applied
     }
 
+    /// The first column of the first row of `sql`, for the district office's own questions
+    /// of the server (its settings, its connections); nil when there is no row.
+    public func scalar<Value: PostgresDecodable & Sendable>(_ sql: String, as type: Value.Type = Value.self) async throws -> Value {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        for try await value in rows.decode(Value.self) { return value }
+        throw DistrictError(.refused, "the district answered nothing to \(sql)")
+    }
+
     /// Checks that this build can push into and pull from the district's schema.
     public func requireSchema() async throws {
         let version = try await schemaVersion()

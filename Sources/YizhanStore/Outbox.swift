@@ -148,9 +148,13 @@ extension Store {
         }
     }
 
-    /// Marks every record up to `seq` sent: the district has committed them.
+    /// Marks every record up to `seq` sent: the district has committed them. Committed
+    /// without waiting for the disk: a mark lost to a power cut only sends those records
+    /// again, which the district skips, and a scan's commit need not queue behind its fsync.
     public func markSent(through seq: Int64, at now: Instant) throws {
-        try pool.write { db in
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.execute(
                 sql: "UPDATE outbox SET sent_at = ? WHERE sent_at IS NULL AND seq <= ?", arguments: [Timestamp.text(now.wall), seq])
         }

@@ -102,12 +102,12 @@ public final class PostgresCluster: @unchecked Sendable {
         return result
     }
 
-    static func failure(_ message: String) -> CocoaError {
+    public static func failure(_ message: String) -> CocoaError {
         CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: message])
     }
 
     /// A port nothing listens on now: bound, read and released.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(socket) }
         var address = sockaddr_in()

@@ -51,6 +51,16 @@ struct Bench {
         try await part("startup") { try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000) }
         try await part("sustained") { try sustained(rate: 100, seconds: Int(environment["BENCH_SUSTAINED_SECONDS"] ?? "") ?? 60) }
         try await part("status") { try statusThroughput(clients: 16, seconds: 5) }
+        try await part("district-drain") {
+            try await districtDrain(records: Int(environment["BENCH_DISTRICT_RECORDS"] ?? "") ?? 100_000, directory: directory)
+        }
+        try await part("district-stations") {
+            try await districtStations(stations: Int(environment["BENCH_DISTRICT_STATIONS"] ?? "") ?? 1000, concurrent: 32)
+        }
+        try await part("district-report") {
+            try await districtReport(stations: Int(environment["BENCH_DISTRICT_STATIONS"] ?? "") ?? 1000, days: 30)
+        }
+        try await part("district-latency") { try await districtLatency(scans: min(count, 1000)) }
     }
 
     struct Figures {

@@ -59,6 +59,23 @@ struct DistrictSchemaTests {
         #expect(patrols.output == "8|16\n")
     }
 
+    @Test func aBatchTheDistrictRefusesIsSaidAndLeavesNothing() async throws {
+        let (cluster, passwords) = try await district()
+        let changhua = station("xiuzhou-changhua", cluster, password: passwords["xiuzhou-changhua"]!)
+        let unreadable = OutboxRecord(seq: 2, kind: "scan_day", key: "x", body: #"{"count": 3}"#, queuedAt: Date())
+        do {
+            _ = try await District.with(changhua, logger: logger) {
+                try await $0.push(Self.records(1...1) + [unreadable], station: "xiuzhou-changhua")
+            }
+            Issue.record("a record without its day was taken")
+        } catch let error as DistrictError {
+            #expect(error.code == .refused && error.message.contains("station_scan_day"), "\(error)")
+        }
+        #expect(try cluster.sql("SELECT count(*) FROM station_record").output == "0\n", "the whole batch rolled back")
+        let cursor = try await District.with(changhua, logger: logger) { try await $0.cursor() }
+        #expect(cursor == 0)
+    }
+
     @Test func aStationsRoleMayOnlyAppendItsOwnRows() async throws {
         let (cluster, passwords) = try await district()
         let changhua = station("xiuzhou-changhua", cluster, password: passwords["xiuzhou-changhua"]!)

@@ -44,7 +44,7 @@ import YizhanTestSupport
                 let reply = try daemon.client.send(
                     "POST", "/v1/adjustments", json: ["volunteer_id": volunteer, "delta": 1, "note": key], headers: ["Idempotency-Key": key]
                 )
-                #expect(reply.status == 201, "\(context)")
+                #expect(reply.status == 201, "\(context): \(String(decoding: reply.body, as: UTF8.self))")
                 unanswered.append((key, volunteer))
             }
             adjustments.merge(storm.acknowledgedAdjustments) { $1 }

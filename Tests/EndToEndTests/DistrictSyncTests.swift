@@ -137,6 +137,17 @@ struct DistrictSyncTests {
         #expect(summed.output == "north|2\nsouth|2\n", "\(summed.output) \(summed.errors)")
         #expect(try office.cluster.sql("SELECT count(*) FROM district_volunteers WHERE name = '周九' AND active").output == "2\n")
 
+        // The documented views agree with the report and the stations.
+        let earned = try office.cluster.sql("SELECT sum(earned) FROM district_points_daily").output
+        #expect(Int(earned.trimmingCharacters(in: .newlines)) == total["points_earned"] as? Int, "\(earned)")
+        #expect(try office.cluster.sql("SELECT station_id, state FROM district_redemptions").output == "south|issued\n")
+        #expect(try office.cluster.sql("SELECT station_id, state FROM district_hazards").output == "north|confirmed\n")
+        for station in [north, south] {
+            let scans = try station.get("/v1/scans?limit=1")["items"] as? [[String: Any]]
+            let counted = try office.cluster.sql("SELECT sum(scans) FROM district_scans_daily WHERE station_id = '\(station.stationID)'")
+            #expect(Int(counted.output.trimmingCharacters(in: .newlines)) == scans?.first?["seq"] as? Int, "every scan counted by day")
+        }
+
         let csv = office.cluster.directory.file("patrols.csv")
         #expect(try office.run("export", "patrols", "--from", day, "--to", day, "--time-zone", "Asia/Shanghai", "-o", csv).status == 0)
         let exported = try #require(FileManager.default.contents(atPath: csv))
