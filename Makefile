@@ -82,8 +82,10 @@ lint:
 format:
 	$(SWIFT) format --in-place --recursive Sources Tests Package.swift
 
+# The board's two programs only: the bench and the district office's CLI are built when wanted.
 release: deps
-	$(SWIFT) build $(RELEASE)
+	$(SWIFT) build $(RELEASE) --product yizhand
+	$(SWIFT) build $(RELEASE) --product yizhanctl
 
 # Installs onto a board (or into DESTDIR for packaging). The config is installed only
 # when none is there, so an update never overwrites the station's settings.
