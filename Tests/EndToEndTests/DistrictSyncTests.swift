@@ -72,6 +72,11 @@ struct DistrictSyncTests {
         let (revokedID, revokedCode) = try (#require(revoked["id"] as? Int), #require(revoked["code"] as? String))
 
         let rules = DaemonProcess.defaultRules.replacingOccurrences(of: "[patrol]\n", with: "[patrol]\ndaily_max_volunteers = 5\n")
+        let refused = try office.run("campaign", "add", "夏季防暑", "--from", "13-45", "--to", "09-15")
+        #expect(refused.status != 0 && refused.errors.contains("\"13-45\" is not MM-DD"), "\(refused.errors)")
+        let campaign = try office.run("campaign", "add", "冬季供暖", "--from", "11-15", "--to", "03-15", "--checkpoints", "water-dispenser")
+        #expect(campaign.output.hasPrefix("campaign 1: 冬季供暖"), "\(campaign.output) \(campaign.errors)")
+
         let north = try DaemonProcess(stationID: "north", extra: rules + office.addStation("north"))
         let south = try DaemonProcess(stationID: "south", extra: rules + office.addStation("south"))
         for station in [north, south] { try station.start() }
@@ -81,6 +86,10 @@ struct DistrictSyncTests {
         }
         for station in [north, south] {
             #expect(station.waitUntil { pulled(station) }, "\(station.stationID): \(station.districtStatus)")
+            let changes = try station.get("/v1/changes")["items"] as? [[String: Any]] ?? []
+            #expect(
+                changes.contains { ($0["subject"] as? String)?.hasPrefix("2 volunteers, 2 badges, 0 revoked, 1 campaigns") == true },
+                "the pull is in the change log, by the district: \(changes)")
             // Registered once at the district, patrolling at both stations.
             #expect(try station.patrol(code) == ["patrol_started", "checkpoint_recorded", "checkpoint_recorded", "patrol_completed"])
             #expect(try station.scan(revokedCode) == "patrol_started")
