@@ -168,6 +168,12 @@ public enum DistrictSchema {
         GRANT SELECT ON campaign TO yizhan_station;
         GRANT SELECT ON volunteer, badge, campaign TO yizhan_reader;
 
+        -- A station reads the registry and its own cursor, not what it pushed: of its own
+        -- records only the keys its pushes' ON CONFLICT needs. A stolen station password
+        -- reads nothing of the station's people.
+        REVOKE SELECT ON station_record FROM yizhan_station;
+        GRANT SELECT (station_id, seq) ON station_record TO yizhan_station;
+
         -- Each station's latest contact and the backlog it reported then. A station updates
         -- nothing itself: it calls yizhan_station_contact, which writes only its own row.
         CREATE TABLE station_contact (

@@ -85,6 +85,14 @@ struct DistrictSchemaTests {
 
         let read = try cluster.sql("SELECT count(*) FROM station_record", as: nanhu, password: password)
         #expect(read.output == "0\n", "another station's rows are invisible: \(read.errors)")
+        for (role, station) in [(nanhu, "nanhu-jiaxing"), (District.role(ofStation: "xiuzhou-changhua"), "xiuzhou-changhua")] {
+            let bodies = try cluster.sql("SELECT body FROM station_record", as: role, password: passwords[station]!)
+            #expect(bodies.status != 0 && bodies.errors.contains("permission denied"), "no station reads what was pushed: \(bodies.output)")
+        }
+        let registry = try cluster.sql("SELECT count(*) FROM campaign", as: nanhu, password: password)
+        #expect(registry.output == "0\n", "the registry is readable: \(registry.errors)")
+        let phones = try cluster.sql("SELECT phone FROM volunteer", as: nanhu, password: password)
+        #expect(phones.status != 0 && phones.errors.contains("permission denied"), "phone numbers are not: \(phones.output)")
         let impersonate = try cluster.sql(
             "INSERT INTO station_record (station_id, seq, kind, key, body, queued_at) VALUES ('xiuzhou-changhua', 99, 'patrol', '99', '{}', now())",
             as: nanhu, password: password)

@@ -91,7 +91,7 @@ struct DistrictFailureTests {
         #expect(daemon.stop() == 0)
     }
 
-    @Test func aDaemonKilledMidPushAndEveryAcknowledgementLostStillLeavesEachRecordOnce() throws {
+    @Test func aDaemonKilledMidPushEveryAcknowledgementLostAndPostgreSQLStoppedMidPushLeaveEachRecordOnce() throws {
         let office = try DistrictOffice()
         let cluster = office.cluster
         #expect(try office.run("migrate").status == 0)
@@ -138,7 +138,17 @@ struct DistrictFailureTests {
             ])
         #expect(forgotten.status == 0, "\(forgotten.errors)")
 
+        // PostgreSQL itself stopped in the middle of the resend, and started again.
         try daemon.start()
+        let resending = daemon.waitUntil(timeout: .seconds(60)) {
+            (try? cluster.sql("SELECT count(*) FROM station_record").output).flatMap { Int($0.trimmingCharacters(in: .newlines)) } ?? 0
+                > pushed
+        }
+        #expect(resending, "the resend went on past what was there")
+        cluster.stop(keepData: true)
+        #expect(failing(daemon, with: "cannot reach"), "\(daemon.districtStatus)")
+        #expect((daemon.districtStatus["backlog"] as? Int ?? 0) > 0, "stopped mid-push")
+        try cluster.start()
         #expect(daemon.waitUntil(timeout: .seconds(120)) { daemon.drained }, "\(daemon.districtStatus)")
         let seqs = try DistrictSyncTests.seqs(cluster, "e2e-station")
         #expect(seqs.gapless && seqs.count == total, "\(seqs.count) of \(total)")
