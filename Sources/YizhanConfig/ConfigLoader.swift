@@ -18,7 +18,7 @@ public enum ConfigLoader {
 
     /// Validates config text; `file` names it in errors.
     public static func parse(_ source: String, file: String) throws(ConfigError) -> DaemonConfig {
-        if let trap = TOMLTraps.first(in: source) {
+        if TOMLTraps.guarded, let trap = TOMLTraps.first(in: source) {
             throw ConfigError(problems: [ConfigProblem(file: file, line: trap.line, key: "(syntax)", message: trap.message)])
         }
         let root: TOMLTable

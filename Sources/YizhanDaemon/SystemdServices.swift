@@ -144,21 +144,17 @@ final class ReloadService: Service {
     func reload() async {
         notifier.send("RELOADING=1")
         defer { notifier.send("READY=1") }
+        if let refusal = await ConfigProbe.refusal(path: path) { return refuse([refusal]) }
         let loaded: DaemonConfig
         do {
             loaded = try ConfigLoader.load(path: path)
         } catch {
-            logger.error("config reload refused; the previous config stays in force", metadata: ["problems": "\(error)"])
-            status.reloaded(.init(at: station.clock.now().wall, applied: false, problems: error.problems.map(\.description)))
-            events.publish("config", ConfigEvent(reloaded: false, problems: error.problems.map(\.description)))
-            return
+            return refuse(error.problems.map(\.description))
         }
         do {
             try store.syncCatalog(loaded.rules.catalog)
         } catch {
-            logger.error("config reload could not update the catalogue", metadata: ["error": "\(error)"])
-            status.reloaded(.init(at: station.clock.now().wall, applied: false, problems: ["catalogue: \(error)"]))
-            return
+            return refuse(["catalogue: \(error)"])
         }
         await station.replaceRules(loaded.rules)
         // A shorter max_minutes ends the patrols already past it now, not at the next scan.
@@ -175,6 +171,16 @@ final class ReloadService: Service {
         logger.info("config reloaded", metadata: ["path": "\(path)"])
         status.reloaded(.init(at: station.clock.now().wall, applied: true, problems: needRestart.map { "\($0) changes after a restart" }))
         events.publish("config", ConfigEvent(reloaded: true, problems: needRestart.map { "\($0) changes after a restart" }))
+    }
+}
+
+extension ReloadService {
+    /// A refused reload: logged, on the status line and in `/v1/status`, and published.
+    private func refuse(_ problems: [String]) {
+        logger.error(
+            "config reload refused; the previous config stays in force", metadata: ["problems": "\(problems.joined(separator: "; "))"])
+        status.reloaded(.init(at: station.clock.now().wall, applied: false, problems: problems))
+        events.publish("config", ConfigEvent(reloaded: false, problems: problems))
     }
 }
 

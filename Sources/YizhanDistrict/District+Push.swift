@@ -24,7 +24,7 @@ extension District {
         let bodies = records.map(\.body)
         let times = records.map { $0.queuedAt.formatted(.iso8601) }
         let count = records.count
-        try await connection.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             try await connection.query(
                 """
                 INSERT INTO station_record (station_id, seq, kind, key, body, queued_at)
@@ -40,5 +40,25 @@ extension District {
                 """, logger: logger)
         }
         return last
+    }
+}
+
+extension District {
+    /// BEGIN, `work`, COMMIT. A failure is not rolled back here: `District.with` closes the
+    /// connection after any error, and the server rolls back what it had. postgres-nio's own
+    /// `withTransaction` sends ROLLBACK first, and waits for ever for its answer when the
+    /// server has gone in the middle (tested: PostgreSQL stopped inside a transaction).
+    func transaction(_ work: (PostgresConnection) async throws -> Void) async throws {
+        try await connection.query("BEGIN", logger: logger)
+        try await work(connection)
+        try await connection.query("COMMIT", logger: logger)
+    }
+
+    /// A transaction that waits inside for `seconds`, for a test that stops the server meanwhile.
+    public func waitInTransaction(seconds: Int) async throws {
+        try await transaction { connection in
+            let rows = try await connection.query("SELECT pg_sleep(\(seconds))", logger: logger)
+            for try await _ in rows {}
+        }
     }
 }

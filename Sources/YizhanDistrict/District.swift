@@ -59,7 +59,7 @@ public struct District: Sendable {
         var applied: [Int] = []
         for (index, sql) in DistrictSchema.migrations.enumerated() where index + 1 > current {
             let version = index + 1
-            try await connection.withTransaction(logger: logger) { connection in
+            try await transaction { connection in
                 for statement in DistrictSchema.statements(sql) {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
@@ -105,7 +105,7 @@ extension District {
             throw DistrictError(.invalidSettings, "a station id is 1 to 50 of a-z, 0-9, - and _")
         }
         let role = Self.role(ofStation: id)
-        try await connection.withTransaction(logger: logger) { connection in
+        try await transaction { connection in
             // Identifiers cannot be bound: the role is built only from the checked id above.
             try await connection.query(
                 PostgresQuery(

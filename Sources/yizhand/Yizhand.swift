@@ -34,6 +34,11 @@ struct Yizhand: AsyncParsableCommand {
     @Flag(name: .customLong("check-config"), help: "Validate the config and exit 0 if it is valid, 1 if not.")
     var checkConfig = false
 
+    @Flag(
+        name: .customLong("parse-config"),
+        help: "Only parse the config, touching no device, and exit 0 or 1: what a reload runs first, in a child process.")
+    var parseConfig = false
+
     func run() async throws {
         let loaded: DaemonConfig
         do {
@@ -42,6 +47,7 @@ struct Yizhand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("yizhand: invalid config\n\(error)\n".utf8))
             throw ExitCode(1)
         }
+        if parseConfig { return }
         if checkConfig {
             let problems = Daemon.probeGPIO(loaded)
             guard problems.isEmpty else {

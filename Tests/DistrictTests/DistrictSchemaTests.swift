@@ -136,3 +136,25 @@ struct DistrictSchemaTests {
         #expect(try cluster.sql("SELECT count(*) FROM station_record").output == "0\n")
     }
 }
+
+extension DistrictSchemaTests {
+    @Test func aServerStoppedInTheMiddleOfATransactionEndsTheWorkWithAnError() async throws {
+        let (cluster, passwords) = try await district()
+        let changhua = station("xiuzhou-changhua", cluster, password: passwords["xiuzhou-changhua"]!)
+        let started = ContinuousClock.now
+        let work = Task {
+            try await District.with(changhua, logger: logger) { district in
+                try await district.waitInTransaction(seconds: 30)
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        cluster.stop(keepData: true)
+        do {
+            try await work.value
+            Issue.record("the work went on without its server")
+        } catch let error as DistrictError {
+            #expect(error.code == .unreachable, "\(error)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+}

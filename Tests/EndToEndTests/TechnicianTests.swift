@@ -76,6 +76,28 @@ import YizhanTestSupport
         #expect((try daemon.get("/v1/status")["last_reload"] as? [String: Any])?["applied"] as? Bool == true)
     }
 
+    /// A fuzzer-found line the TOML parser aborts on (`a = [}`), sent as a reload: refused
+    /// with its reason, the station serving on. Guarded, the known trap says what is wrong;
+    /// unguarded (the parser meets it, as it would an input nobody has found yet), the
+    /// child that parses the config first dies in its place.
+    @Test(arguments: [false, true])
+    func aConfigThatAbortsTheParserIsRefusedAtReloadAndTheStationServesOn(unguarded: Bool) throws {
+        let daemon = try DaemonProcess()
+        try daemon.start(environment: unguarded ? ["YIZHAN_TOML_UNGUARDED": "1"] : [:])
+        let (id, badge) = try daemon.registerVolunteer("张三", points: 1)
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\nbroken = [}\n")
+        daemon.signal(SIGHUP)
+        let refused = waitForStatus(daemon, containing: "config reload failed")
+        let reason = unguarded ? "the config parser crashed on this file (signal 6)" : "a list is missing a value before `}`"
+        #expect(refused?.contains(reason) == true, "\(refused ?? "no status")")
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
+        let failed = try #require(try daemon.get("/v1/status")["last_reload"] as? [String: Any])
+        #expect(failed["applied"] as? Bool == false && (failed["problems"] as? [String])?.first?.contains(reason) == true, "\(failed)")
+        #expect(try daemon.patrol(badge).last == "patrol_completed", "the station serves on")
+        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 3)
+        #expect(daemon.stop() == 0)
+    }
+
     /// A reload that shortens `max_minutes` ends, there and then, the patrols already past
     /// the new maximum: no scan or timer is needed. The board's clocks (wall and monotonic)
     /// are moved by libfaketime.

@@ -1,0 +1,50 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Parses a config in a child process (`yizhand --parse-config`) before the daemon parses it
+/// itself. The TOML parser underneath aborts on some malformed input instead of reporting it;
+/// `TOMLTraps` catches the inputs known to do so, and this catches the rest: an abort costs
+/// the child, and the reload is refused, not the station.
+enum ConfigProbe {
+    /// The longest a parse may take before the child is killed and the reload refused.
+    static let limit: Duration = .seconds(10)
+
+    /// Why the config at `path` must not be parsed in this process, or nil when the child
+    /// parsed it (valid or not: the daemon's own parse then reports the problems).
+    static func refusal(path: String) async -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        process.arguments = ["--config", path, "--parse-config"]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        let ended = AsyncStream<Void> { continuation in
+            process.terminationHandler = { _ in continuation.finish() }
+        }
+        do {
+            try process.run()
+        } catch {
+            return "could not start a child to parse the config first: \(error)"
+        }
+        let watchdog = Task {
+            try await Task.sleep(for: limit)
+            kill(process.processIdentifier, SIGKILL)
+        }
+        for await _ in ended {}
+        watchdog.cancel()
+        switch process.terminationReason {
+        case .exit:
+            return nil
+        case .uncaughtSignal:
+            let signal = process.terminationStatus
+            return signal == SIGKILL
+                ? "the config parser did not finish within \(limit)"
+                : "the config parser crashed on this file (signal \(signal)): look for a malformed line"
+        @unknown default:
+            return "the config parser ended unexpectedly"
+        }
+    }
+}
