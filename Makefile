@@ -26,6 +26,10 @@ RELEASE = -c release --static-swift-stdlib
 
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
+# The one version: VERSION, unless given (`make deb VERSION=1.2.3`). Written into
+# .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
+VERSION ?= $(shell cat VERSION)
+
 .PHONY: run test boot-test soak fuzz bench build build-tests release deps test-deps lint format install clean
 
 run: build
@@ -70,6 +74,7 @@ build-tests: deps
 
 deps:
 	@scripts/apt-ensure $(BUILD_PACKAGES)
+	@scripts/stamp-version '$(VERSION)'
 
 test-deps: deps
 	@scripts/apt-ensure $(TEST_PACKAGES)

@@ -25,7 +25,7 @@ let package = Package(
     ],
     targets: [
         // The station's rules: plain values and state machines, no I/O.
-        .target(name: "YizhanCore"),
+        .target(name: "YizhanCore", dependencies: ["CVersion"]),
         // Reads and validates yizhand.toml into core values.
         .target(
             name: "YizhanConfig",
@@ -106,6 +106,9 @@ let package = Package(
         .systemLibrary(name: "CFreeType", pkgConfig: "freetype2", providers: [.apt(["libfreetype-dev", "fonts-wqy-microhei"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // The version make stamps into the build (.build/version.h), kept out of Swift so a
+        // new version relinks instead of recompiling.
+        .target(name: "CVersion"),
         // Linux calls that Glibc's Swift module does not expose.
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.

@@ -16,7 +16,6 @@ import YizhanStore
 
 /// Puts the daemon together from a validated config and runs it until SIGTERM.
 public enum Daemon {
-    public static let version = "0.1.0"
     /// The exit status when the database cannot be used; the unit does not restart on it.
     public static let storeUnusableExitStatus: Int32 = 3
 
@@ -52,7 +51,7 @@ public enum Daemon {
             throw error
         }
         try store.syncCatalog(config.rules.catalog)
-        let run = try store.recordRun(version: version, at: started)
+        let run = try store.recordRun(version: Build.version, at: started)
         let interrupted = try store.markInterruptedPrintJobs(at: started)
         if interrupted > 0 {
             logger.warning("print jobs interrupted by the last stop are uncertain", metadata: ["count": "\(interrupted)"])
@@ -120,7 +119,7 @@ public enum Daemon {
                 // One read of the queue answers both how long it is and whether the store reads.
                 let queued = try? store.queuedPrintJobCount()
                 return StationStatus(
-                    version: version, station: .init(id: config.station.id, name: config.station.name),
+                    version: Build.version, station: .init(id: config.station.id, name: config.station.name),
                     uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
                     clock: .init(now: now.wall, synchronised: now.synchronised),
                     devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },

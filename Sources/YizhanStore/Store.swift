@@ -18,7 +18,8 @@ public final class Store: Sendable {
     /// Hashes card UIDs and scan payloads; kept in `credential.key` beside the database.
     let credentials: CredentialKey
 
-    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest
+    /// schema, with a copy taken first (`SchemaUpgrade`).
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -46,7 +47,7 @@ public final class Store: Sendable {
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
-            try Schema.migrator.migrate(pool)
+            try SchemaUpgrade.run(pool, path: path, now: Date())
             try pool.write(Outbox.installTriggers)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             throw YizhanError(
@@ -104,6 +105,10 @@ public final class Store: Sendable {
     /// The copy is a new file: the path must name nothing yet, not even a symbolic link
     /// (which SQLite would follow to wherever it points).
     public func backup(to destination: String) throws {
+        try Self.copy(pool, to: destination)
+    }
+
+    static func copy(_ pool: DatabasePool, to destination: String) throws {
         // O_EXCL with O_CREAT fails on anything already there, dangling links included.
         let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else {
@@ -114,6 +119,8 @@ public final class Store: Sendable {
         do {
             let copy = try DatabaseQueue(path: destination)
             try pool.backup(to: copy)
+            // One self-contained file, with no -wal or -shm beside it when it is opened.
+            try copy.writeWithoutTransaction { try $0.execute(sql: "PRAGMA journal_mode = DELETE") }
             try copy.close()
         } catch let error as DatabaseError {
             try? FileManager.default.removeItem(atPath: destination)

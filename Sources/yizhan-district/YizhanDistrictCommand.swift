@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import YizhanCore
 import YizhanDistrict
 
 /// The district office's command line: the schema, the stations, the registry every
@@ -14,6 +15,7 @@ struct YizhanDistrictCommand: AsyncParsableCommand {
             Connects with --url, else $YIZHAN_DISTRICT_URL (postgres://user@host:5432/database); the password comes from \\
             the URL, --password-file or $PGPASSWORD. Prints tables for people; --json prints JSON for scripts.
             """,
+        version: Build.version,
         subcommands: [
             Migrate.self, Station.self, VolunteerCommand.self, BadgeCommand.self, CampaignCommand.self, Report.self, Export.self,
         ])

@@ -12,6 +12,7 @@ struct Yizhanctl: ParsableCommand {
             Talks to yizhand's admin socket: --socket PATH, else $YIZHAN_SOCKET, else /run/yizhan/yizhand.sock.
             Prints tables for people; --json prints the daemon's JSON for scripts.
             """,
+        version: Build.version,
         subcommands: [
             Status.self, Volunteer.self, Badge.self, Scan.self, Patrol.self, Hazard.self, Catalog.self, Redemption.self,
             Adjust.self, Rota.self, PrintJob.self, Printer.self, Print.self, Ledger.self, Backup.self, Report.self, Export.self,

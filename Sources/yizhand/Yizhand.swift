@@ -15,7 +15,7 @@ struct Yizhand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "yizhand",
         abstract: "The union-station kiosk daemon: turns scans into patrols, points and printed slips.",
-        version: Daemon.version)
+        version: Build.version)
 
     /// The arguments, also when a preloaded library has hidden them from the Swift runtime
     /// (libfaketime does, and a technician may run the daemon under it to test a clock

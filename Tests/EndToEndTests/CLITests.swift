@@ -30,6 +30,20 @@ import YizhanTestSupport
         #expect(object["name"] as? String == "李四" && object["role"] as? String == "volunteer")
     }
 
+    /// One version (VERSION, stamped into the build by make) everywhere it is shown.
+    @Test func theProgramsAndTheStatusShowOneVersion() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let status = try run(daemon, "--json", "status")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
+        let version = try #require(object["version"] as? String)
+        #expect(version.first?.isNumber == true, "\(version)")
+        for program in ["yizhand", "yizhanctl", "yizhan-district"] {
+            let shown = try Command.run(Command.product(program), ["--version"])
+            #expect(shown.status == 0 && shown.output == version + "\n", "\(program): \(shown.output)")
+        }
+    }
+
     @Test func errorsSayWhatWentWrongWithDistinctExitCodes() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
