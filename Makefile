@@ -3,8 +3,6 @@
 
 SWIFT ?= swift
 CONFIG ?= config/dev.toml
-PREFIX ?= /usr/local
-DESTDIR ?=
 
 # What building needs: SQLite for the store, libgpiod for the lights and buttons,
 # libxkbcommon and its layouts for keyboard-wedge scanners.
@@ -13,9 +11,11 @@ BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libusb-1.
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
 # runuser for the permission test, umockdev (with its Python bindings for the testbed that
 # plugs and unplugs emulated scanners) for evdev and hidraw scanners.
-# mmdebstrap and systemd-nspawn boot the installed unit in a Debian root (make boot-test).
+# mmdebstrap and systemd-nspawn boot the installed package in a Debian root (make package-test).
 TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime openssl e2fsprogs \
-	mmdebstrap systemd-container postgresql
+	mmdebstrap systemd-container postgresql $(PACKAGING_PACKAGES)
+# Debian's tooling for `make deb` (help2man writes the manual pages from --help).
+PACKAGING_PACKAGES = debhelper dpkg-dev help2man lintian
 # The baselines: nginx serving a file on a Unix socket (status), PostgreSQL (the district).
 BENCH_PACKAGES = nginx-light postgresql
 
@@ -30,20 +30,26 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
 
-.PHONY: run test boot-test soak fuzz bench build build-tests release deps test-deps lint format install clean
+.PHONY: run test deb package-test soak fuzz bench build build-tests release deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
 test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --parallel
-	$(MAKE) boot-test
+	$(MAKE) package-test
 	$(MAKE) fuzz FUZZ_SEED=1
 
-# The unit under a real systemd: the release build installed into a Debian 12 root and
-# booted with systemd-nspawn (the root is made once and cached under .build/boot).
-boot-test: test-deps release
-	scripts/boot-test
+# The package under a real systemd: an older build and this one, as packages, installed,
+# upgraded, removed and purged by apt in a Debian 12 root booted with systemd-nspawn (the
+# root is made once and cached under .build/boot). The older build differs only in its
+# version: a relink each, not a second build. No debug-symbol packages here, to save time.
+PREVIOUS = $(VERSION)~previous
+package-test: export DEB_BUILD_OPTIONS = noautodbgsym
+package-test: test-deps
+	$(MAKE) deb VERSION='$(PREVIOUS)'
+	$(MAKE) deb
+	scripts/package-test '$(VERSION)' '$(PREVIOUS)'
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests
@@ -92,19 +98,12 @@ release: deps
 	$(SWIFT) build $(RELEASE) --product yizhand
 	$(SWIFT) build $(RELEASE) --product yizhanctl
 
-# Installs onto a board (or into DESTDIR for packaging). The config is installed only
-# when none is there, so an update never overwrites the station's settings.
-install: release
-	install -D -m 0755 .build/release/yizhand $(DESTDIR)$(PREFIX)/bin/yizhand
-	install -D -m 0755 .build/release/yizhanctl $(DESTDIR)$(PREFIX)/bin/yizhanctl
-	install -d $(DESTDIR)/etc/systemd/system
-	sed 's|/usr/local/|$(PREFIX)/|g' systemd/yizhand.service > $(DESTDIR)/etc/systemd/system/yizhand.service
-	install -D -m 0644 systemd/yizhan.sysusers $(DESTDIR)/usr/lib/sysusers.d/yizhan.conf
-	install -D -m 0644 systemd/yizhan.tmpfiles $(DESTDIR)/usr/lib/tmpfiles.d/yizhan.conf
-	install -D -m 0644 systemd/70-yizhan.rules $(DESTDIR)/etc/udev/rules.d/70-yizhan.rules
-	install -D -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/yizhan/README.md
-	install -D -m 0644 config/yizhand.toml $(DESTDIR)$(PREFIX)/share/doc/yizhan/yizhand.toml.example
-	[ -e $(DESTDIR)/etc/yizhan/yizhand.toml ] || install -D -m 0644 config/yizhand.toml $(DESTDIR)/etc/yizhan/yizhand.toml
+# The packages a technician installs with `apt install ./dist/yizhan_<version>_<arch>.deb`:
+# the board's two programs in one, the district office's in another (debian/).
+deb: release
+	@scripts/apt-ensure $(PACKAGING_PACKAGES)
+	$(SWIFT) build $(RELEASE) --product yizhan-district
+	scripts/make-deb '$(VERSION)'
 
 clean:
-	rm -rf .build var
+	rm -rf .build var dist

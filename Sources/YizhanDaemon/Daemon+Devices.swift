@@ -1,5 +1,6 @@
 import ESCPOS
 import ESCPOSRaster
+import Foundation
 import Logging
 import ServiceLifecycle
 import YizhanConfig
@@ -109,7 +110,18 @@ extension Daemon {
         case .file:
             (transport, detail) = (FilePrinter(path: printer.path!), printer.path!)
         }
-        devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: detail))
+        // Whether it is there is known for certain only when a slip is sent; until then a
+        // printer whose device is not even attached is missing, not presumed present.
+        var absent: String?
+        switch printer.transport {
+        case .usb:
+            if !DeviceLocator().usbDeviceAttached(printer.usb!) { absent = "no USB device \(printer.usb!) attached" }
+        case .device, .serial:
+            if !FileManager.default.fileExists(atPath: printer.path!) { absent = "no \(printer.path!)" }
+        case .tcp, .file:
+            break
+        }
+        devices.update(DeviceStatus(id: "printer", kind: "printer", state: absent == nil ? .present : .missing, detail: absent ?? detail))
         return transport
     }
 }

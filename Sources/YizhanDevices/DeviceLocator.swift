@@ -69,6 +69,19 @@ public struct DeviceLocator: Sendable {
         return nil
     }
 
+    /// Whether a USB device with these ids (and serial number, if the identity names one)
+    /// is attached: what a printer on libusb is before the first slip is sent to it.
+    public func usbDeviceAttached(_ identity: USBIdentity) -> Bool {
+        let devices = "\(sysfs)/bus/usb/devices"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []).contains { name in
+            guard !name.contains(":"),
+                let vendor = hex(attribute: "\(devices)/\(name)/idVendor").flatMap(UInt16.init(exactly:)),
+                let product = hex(attribute: "\(devices)/\(name)/idProduct").flatMap(UInt16.init(exactly:))
+            else { return false }
+            return identity.matches(vendor: vendor, product: product, serial: attribute("\(devices)/\(name)/serial"))
+        }
+    }
+
     private func entries(in directory: String, prefix: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: "\(sysfs)/\(directory)")) ?? []
         return names.filter { $0.hasPrefix(prefix) }.sorted {

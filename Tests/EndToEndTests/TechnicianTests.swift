@@ -206,7 +206,7 @@ import YizhanTestSupport
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         // verify checks that ExecStart exists: point it at the binary just built.
-        let built = unit.replacingOccurrences(of: "/usr/local/bin/", with: DaemonProcess.productsDirectory.path + "/")
+        let built = unit.replacingOccurrences(of: "/usr/bin/", with: DaemonProcess.productsDirectory.path + "/")
         try built.write(toFile: directory.file("yizhand.service"), atomically: true, encoding: .utf8)
 
         func analyze(_ arguments: [String]) throws -> (Int32, String) {

@@ -109,5 +109,15 @@ import YizhanTestSupport
         #expect(locator.hidrawNode(for: USBIdentity("0c2e:0b61:SN77")!) == "/dev/hidraw1")
         #expect(locator.hidrawNode(for: USBIdentity("046d:c52b")!) == "/dev/hidraw0")
         #expect(locator.hidrawNode(for: USBIdentity("046d:c52c")!) == nil)
+
+        // A USB printer: the device (1-1), not its interface (1-1:1.0).
+        try attribute("bus/usb/devices/1-1/idVendor", "0416\n")
+        try attribute("bus/usb/devices/1-1/idProduct", "5011\n")
+        try attribute("bus/usb/devices/1-1/serial", "P7\n")
+        try attribute("bus/usb/devices/1-1:1.0/idVendor", "04b8\n")
+        #expect(locator.usbDeviceAttached(USBIdentity("0416:5011")!))
+        #expect(locator.usbDeviceAttached(USBIdentity("0416:5011:P7")!))
+        #expect(!locator.usbDeviceAttached(USBIdentity("0416:5011:P8")!))
+        #expect(!locator.usbDeviceAttached(USBIdentity("04b8:0e15")!))
     }
 }
