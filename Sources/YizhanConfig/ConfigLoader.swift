@@ -256,10 +256,11 @@ public enum ConfigLoader {
     static func readSignals(_ reader: TableReader) -> SignalPlan {
         defer { reader.finish() }
         var plan = SignalPlan()
-        func pattern(_ key: String, _ fallback: SignalPattern, repeats: Bool = false) -> SignalPattern {
+        // What idle shows (`idle`) is held, or repeats when its last step has a time too.
+        func pattern(_ key: String, _ fallback: SignalPattern, idle: Bool = false) -> SignalPattern {
             let steps = reader.strings(key, default: [])
             guard !steps.isEmpty else { return fallback }
-            guard let parsed = SignalPattern(config: steps, repeats: repeats) else {
+            guard let parsed = SignalPattern(config: steps, repeats: idle && steps.last?.contains(":") == true) else {
                 reader.problem(
                     key, "steps are \"green+buzzer:150\", \"off:400\"; only the last step of a pattern that does not repeat may be held")
                 return fallback
@@ -269,9 +270,9 @@ public enum ConfigLoader {
         plan.accepted = pattern("accepted", plan.accepted)
         plan.attention = pattern("attention", plan.attention)
         plan.error = pattern("error", plan.error)
-        plan.healthy = pattern("healthy", plan.healthy, repeats: true)
-        plan.deviceMissing = pattern("device_missing", plan.deviceMissing)
-        plan.storeUnusable = pattern("store_unusable", plan.storeUnusable)
+        plan.healthy = pattern("healthy", plan.healthy, idle: true)
+        plan.deviceMissing = pattern("device_missing", plan.deviceMissing, idle: true)
+        plan.storeUnusable = pattern("store_unusable", plan.storeUnusable, idle: true)
         return plan
     }
 

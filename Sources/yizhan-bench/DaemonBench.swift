@@ -35,8 +35,10 @@ extension Bench {
     }
 
     /// A started daemon for one part, stopped and cleared away after it.
-    static func withDaemon(environment: [String: String] = [:], _ body: (DaemonProcess) throws -> Void) throws {
-        let daemon = try DaemonProcess()
+    static func withDaemon(
+        environment: [String: String] = [:], extra: String = DaemonProcess.defaultRules, _ body: (DaemonProcess) throws -> Void
+    ) throws {
+        let daemon = try DaemonProcess(extra: extra)
         defer {
             daemon.stop()
             daemon.directory.remove()
@@ -54,13 +56,24 @@ extension Bench {
     /// An idle daemon, without a watchdog (target: no wake-ups at all) and under a 10 s
     /// watchdog, which it answers every 5 s: the baseline is those 12 pings a minute.
     /// Wake-ups are the threads' context switches, so one ping that passes work from one
-    /// thread to another counts more than once.
+    /// thread to another counts more than once. Then with the simulated lights and the
+    /// unit's 30 s watchdog (4 pings a minute; target: at most 10 wake-ups a minute), idle
+    /// showing green steady (SPEC 3.3) and, for comparison, the green breathing it replaced.
     static func idle(seconds: Int) throws {
         print("idle daemon, \(seconds) s measured each:")
-        print("  " + padded("watchdog pings (baseline)") + String(format: " %8.1f wake-ups/min", 12.0))
+        print("  " + padded("watchdog pings, 10 s (baseline)") + String(format: " %8.1f wake-ups/min", 12.0))
         try withDaemon { daemon in try idle(daemon, seconds: seconds, label: "yizhand, no watchdog") }
         try withDaemon(environment: ["WATCHDOG_USEC": "10000000"]) { daemon in
             try idle(daemon, seconds: seconds, label: "yizhand, watchdog 10 s")
+        }
+        print("  " + padded("watchdog pings, 30 s (baseline)") + String(format: " %8.1f wake-ups/min", 4.0))
+        let lights = DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n"
+        try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: lights) { daemon in
+            try idle(daemon, seconds: seconds, label: "lights, green steady, watchdog 30 s")
+        }
+        let breathing = lights + "\n[signals]\nhealthy = [\"green:600\", \"off:2400\"]\n"
+        try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: breathing) { daemon in
+            try idle(daemon, seconds: seconds, label: "lights, green breathing, watchdog 30 s")
         }
     }
 

@@ -35,6 +35,24 @@ import YizhanCore
         #expect(config.rules.patrol.weeklySlot == WeeklySlot("Sat 09:00-11:00"))
     }
 
+    /// Idle is green steady unless configured otherwise; an idle pattern whose last step
+    /// has a time repeats (breathing), one whose last step is held stays.
+    @Test func idleSignalsAreHeldOrRepeat() throws {
+        #expect(try ConfigLoader.parse(Self.minimal, file: "yizhand.toml").signals.healthy == SignalPattern([.init(.green, nil)]))
+        let configured = try ConfigLoader.parse(
+            Self.minimal + """
+
+                [signals]
+                healthy = ["green:600", "off:2400"]
+                device_missing = ["amber:500", "off:500"]
+                store_unusable = ["red"]
+                """, file: "yizhand.toml"
+        ).signals
+        #expect(configured.healthy.repeats && configured.healthy.length == .seconds(3))
+        #expect(configured.deviceMissing.repeats)
+        #expect(!configured.storeUnusable.repeats && configured.storeUnusable.length == nil)
+    }
+
     @Test func printersOnEveryTransport() throws {
         let usb = try ConfigLoader.parse(
             Self.minimal.replacingOccurrences(

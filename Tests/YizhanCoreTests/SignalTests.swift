@@ -21,8 +21,8 @@ import YizhanTestSupport
         let lines = trace(&player, clock: clock, every: .milliseconds(50), count: 21)
         #expect(lines.prefix(3).allSatisfy { $0 == [.green, .buzzer] }, "150 ms beep")
         #expect(lines[3..<20].allSatisfy { $0 == .green }, "green to one second")
-        #expect(lines[20] == .green, "then the healthy idle pulse starts with green")
-        #expect(player.timeUntilChange(at: clock.now()) != nil)
+        #expect(lines[20] == .green, "then idle: green steady")
+        #expect(player.timeUntilChange(at: clock.now()) == nil, "and no timer")
     }
 
     @Test func attentionBlinksAmberWithTwoShortBeeps() {
@@ -60,8 +60,8 @@ import YizhanTestSupport
     @Test func idleShowsTheStationsHealth() {
         let clock = Fixtures.clock("2026-11-30 09:00")
         var player = SignalPlayer(plan: plan, at: clock.now())
-        let pulse = trace(&player, clock: clock, every: .milliseconds(300), count: 20)
-        #expect(pulse.contains(.green) && pulse.contains([]), "healthy: green breathing")
+        #expect(trace(&player, clock: clock, every: .milliseconds(300), count: 20).allSatisfy { $0 == .green }, "healthy: green steady")
+        #expect(player.timeUntilChange(at: clock.now()) == nil, "steady needs no timer")
         player.setHealth(.deviceMissing, at: clock.now())
         #expect(
             trace(&player, clock: clock, every: .milliseconds(300), count: 10).allSatisfy { $0 == .amber }, "a device missing: amber steady"

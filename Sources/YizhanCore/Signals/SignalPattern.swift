@@ -83,8 +83,9 @@ public struct SignalPlan: Sendable, Hashable {
     ])
     /// Red 2 s, one long beep.
     public var error = SignalPattern([.init([.red, .buzzer], .milliseconds(600)), .init(.red, .milliseconds(1400))])
-    /// Green breathing while every device is healthy: a slow pulse.
-    public var healthy = SignalPattern([.init(.green, .milliseconds(600)), .init([], .milliseconds(2400))], repeats: true)
+    /// Green steady while every device is healthy: a held line needs no timer, so an idle
+    /// station sleeps (a timed pattern here, such as breathing, repeats).
+    public var healthy = SignalPattern([.init(.green, nil)])
     /// Amber steady while a device is missing.
     public var deviceMissing = SignalPattern([.init(.amber, nil)])
     /// Red steady while the store is unusable.
