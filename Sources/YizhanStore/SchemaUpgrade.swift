@@ -2,10 +2,6 @@ import Foundation
 import GRDB
 import YizhanCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Brings a station's database to this build's schema, the way a board is upgraded: a
 /// copy first, into `backup/` beside the database (the last three kept), then the
 /// migrations; if one fails, the copy is put back and the daemon is told what to do.
