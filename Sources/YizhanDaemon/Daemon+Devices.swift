@@ -97,29 +97,23 @@ extension Daemon {
     static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry) -> any PrinterTransport {
         let transport: any PrinterTransport
         let detail: String
-        switch printer.transport {
-        case .usb:
-            let identity = printer.usb!
-            (transport, detail) = (USBPrinter(identity: identity, detachKernelDriver: printer.detachKernelDriver), "usb \(identity)")
-        case .tcp:
-            (transport, detail) = (TCPPrinter(host: printer.host, port: printer.port), "\(printer.host):\(printer.port)")
-        case .device:
-            (transport, detail) = (DevicePrinter(path: printer.path!), printer.path!)
-        case .serial:
-            (transport, detail) = (DevicePrinter(path: printer.path!, baud: printer.baud), printer.path!)
-        case .file:
-            (transport, detail) = (FilePrinter(path: printer.path!), printer.path!)
-        }
         // Whether it is there is known for certain only when a slip is sent; until then a
         // printer whose device is not even attached is missing, not presumed present.
         var absent: String?
         switch printer.transport {
         case .usb:
-            if !DeviceLocator().usbDeviceAttached(printer.usb!) { absent = "no USB device \(printer.usb!) attached" }
+            let identity = printer.usb!
+            (transport, detail) = (USBPrinter(identity: identity, detachKernelDriver: printer.detachKernelDriver), "usb \(identity)")
+            if !DeviceLocator().usbDeviceAttached(identity) { absent = "no USB device \(identity) attached" }
+        case .tcp:
+            (transport, detail) = (TCPPrinter(host: printer.host, port: printer.port), "\(printer.host):\(printer.port)")
         case .device, .serial:
-            if !FileManager.default.fileExists(atPath: printer.path!) { absent = "no \(printer.path!)" }
-        case .tcp, .file:
-            break
+            let path = printer.path!
+            let baud = printer.transport == .serial ? printer.baud : nil
+            (transport, detail) = (DevicePrinter(path: path, baud: baud), path)
+            if !FileManager.default.fileExists(atPath: path) { absent = "no \(path)" }
+        case .file:
+            (transport, detail) = (FilePrinter(path: printer.path!), printer.path!)
         }
         devices.update(DeviceStatus(id: "printer", kind: "printer", state: absent == nil ? .present : .missing, detail: absent ?? detail))
         return transport

@@ -83,28 +83,23 @@ final class DistrictSync: Service {
     /// its connection; the loop does not wait for it to notice, so no library call that
     /// never returns can hold up the next round or the daemon's stop.
     private func roundWithinLimit() async throws {
-        let outcome = Outcome()
+        let result = Mutex<Result<Void, any Error>?>(nil)
+        let finished = Doorbell()
         let round = Task {
             do {
                 try await self.round()
-                outcome.settle(.success(()))
+                result.withLock { $0 = .success(()) }
             } catch {
-                outcome.settle(.failure(error))
+                result.withLock { $0 = .failure(error) }
             }
+            finished.ring()
         }
-        let timer = Task {
-            try await Task.sleep(for: self.config.roundTimeout)
-            outcome.settle(.failure(DistrictError(.timeout, "the district did not answer within \(self.config.roundTimeout)")))
-        }
-        defer {
-            round.cancel()
-            timer.cancel()
-        }
-        try await withTaskCancellationHandler {
-            await outcome.value
-        } onCancel: {
-            outcome.settle(.failure(CancellationError()))
-        }.get()
+        defer { round.cancel() }
+        // Returns at the round's end, at the time limit, or when this task is cancelled.
+        await finished.wait(timeout: config.roundTimeout)
+        if let outcome = result.withLock({ $0 }) { return try outcome.get() }
+        try Task.checkCancellation()
+        throw DistrictError(.timeout, "the district did not answer within \(config.roundTimeout)")
     }
 
     /// One round: learn the district's cursor (a batch whose acknowledgement was lost is
@@ -149,34 +144,6 @@ final class DistrictSync: Service {
                 logger.warning("district badge refused: the station already holds its credential", metadata: ["district_badge": "\(badge)"])
             }
             if pulled.campaigns > 0 { await campaignsPulled(try store.districtCampaigns()) }
-        }
-    }
-}
-
-/// The first of several results, awaited once.
-private final class Outcome: Sendable {
-    private let state = Mutex<(result: Result<Void, any Error>?, waiter: CheckedContinuation<Result<Void, any Error>, Never>?)>((nil, nil))
-
-    /// Records `result` unless one is already there, and wakes the waiter.
-    func settle(_ result: Result<Void, any Error>) {
-        let waiter = state.withLock { state -> CheckedContinuation<Result<Void, any Error>, Never>? in
-            guard state.result == nil else { return nil }
-            state.result = result
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume(returning: result)
-    }
-
-    var value: Result<Void, any Error> {
-        get async {
-            await withCheckedContinuation { continuation in
-                let settled = state.withLock { state -> Result<Void, any Error>? in
-                    if state.result == nil { state.waiter = continuation }
-                    return state.result
-                }
-                if let settled { continuation.resume(returning: settled) }
-            }
         }
     }
 }

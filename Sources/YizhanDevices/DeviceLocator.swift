@@ -59,27 +59,28 @@ public struct DeviceLocator: Sendable {
     /// The serial number of the USB device at `bus` and `address` (as libusb numbers it),
     /// from the `serial` attribute the kernel read from the device when it arrived.
     public func usbSerial(bus: Int, address: Int) -> String? {
-        let devices = "\(sysfs)/bus/usb/devices"
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? [] where !name.contains(":") {
-            guard attribute("\(devices)/\(name)/busnum").flatMap({ Int($0) }) == bus,
-                attribute("\(devices)/\(name)/devnum").flatMap({ Int($0) }) == address
-            else { continue }
-            return attribute("\(devices)/\(name)/serial")
+        let device = usbDevices.first { device in
+            attribute("\(device)/busnum").flatMap({ Int($0) }) == bus && attribute("\(device)/devnum").flatMap({ Int($0) }) == address
         }
-        return nil
+        return device.flatMap { attribute("\($0)/serial") }
     }
 
     /// Whether a USB device with these ids (and serial number, if the identity names one)
     /// is attached: what a printer on libusb is before the first slip is sent to it.
     public func usbDeviceAttached(_ identity: USBIdentity) -> Bool {
-        let devices = "\(sysfs)/bus/usb/devices"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []).contains { name in
-            guard !name.contains(":"),
-                let vendor = hex(attribute: "\(devices)/\(name)/idVendor").flatMap(UInt16.init(exactly:)),
-                let product = hex(attribute: "\(devices)/\(name)/idProduct").flatMap(UInt16.init(exactly:))
+        usbDevices.contains { device in
+            guard let vendor = hex(attribute: "\(device)/idVendor").flatMap(UInt16.init(exactly:)),
+                let product = hex(attribute: "\(device)/idProduct").flatMap(UInt16.init(exactly:))
             else { return false }
-            return identity.matches(vendor: vendor, product: product, serial: attribute("\(devices)/\(name)/serial"))
+            return identity.matches(vendor: vendor, product: product, serial: attribute("\(device)/serial"))
         }
+    }
+
+    /// The sysfs directories of the USB devices, not of their interfaces (`1-1:1.0`).
+    private var usbDevices: [String] {
+        let devices = "\(sysfs)/bus/usb/devices"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: devices)) ?? []
+        return names.filter { !$0.contains(":") }.map { "\(devices)/\($0)" }
     }
 
     private func entries(in directory: String, prefix: String) -> [String] {
