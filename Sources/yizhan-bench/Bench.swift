@@ -50,7 +50,7 @@ struct Bench {
         try await part("memory") { try memory(scans: Int(environment["BENCH_MEMORY_SCANS"] ?? "") ?? 100_000) }
         try await part("startup") { try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000) }
         try await part("sustained") { try sustained(rate: 100, seconds: Int(environment["BENCH_SUSTAINED_SECONDS"] ?? "") ?? 60) }
-        try await part("status") { try statusThroughput(clients: 16, seconds: 5) }
+        try await part("api") { try api(clients: 16, seconds: Int(environment["BENCH_API_SECONDS"] ?? "") ?? 5) }
         try await part("district-drain") {
             try await districtDrain(records: Int(environment["BENCH_DISTRICT_RECORDS"] ?? "") ?? 100_000, directory: directory)
         }

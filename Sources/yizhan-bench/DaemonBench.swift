@@ -189,40 +189,99 @@ extension Bench {
         print("  sent \(total), recorded \(recorded), lost \(total - recorded)")
     }
 
-    /// `GET /v1/status` over the admin socket against nginx serving a file of the same size
-    /// on a Unix socket, `clients` clients for `seconds` each, one connection a request.
-    static func statusThroughput(clients: Int, seconds: Int) throws {
-        try withDaemon { daemon in try statusThroughput(daemon, clients: clients, seconds: seconds) }
-    }
-
-    static func statusThroughput(_ daemon: DaemonProcess, clients: Int, seconds: Int) throws {
-        let body = try daemon.client.send("GET", "/v1/status").body
-        let nginx = try Nginx(serving: body)
-        defer { nginx.stop() }
-        let baseline = requestsPerSecond(UnixHTTPClient(socketPath: nginx.socket), path: "/status.json", clients: clients, seconds: seconds)
-        let ours = requestsPerSecond(daemon.client, path: "/v1/status", clients: clients, seconds: seconds)
-        print("GET /v1/status over a Unix socket, \(clients) clients, \(body.count)-byte answer:")
-        print("  " + padded("nginx, static file of the same size (baseline)") + String(format: " %8.0f requests/s", baseline))
-        print("  " + padded("yizhand /v1/status") + String(format: " %8.0f requests/s", ours))
-        print(String(format: "  ratio %.2f×", ours / baseline))
-    }
-
-    static func requestsPerSecond(_ client: UnixHTTPClient, path: String, clients: Int, seconds: Int) -> Double {
-        let counts = Mutex([Int](repeating: 0, count: clients))
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        DispatchQueue.concurrentPerform(iterations: clients) { index in
-            var done = 0
-            while ContinuousClock.now < deadline {
-                if (try? client.send("GET", path))?.status == 200 { done += 1 }
+    /// The API's read routes over the admin socket against nginx serving each answer as a
+    /// static file on a Unix socket: `clients` keep-alive connections, the same with a
+    /// connection a request, and one client for how reads scale. Then scans at 100 a second
+    /// through the FIFO scanner, alone and while `GET /v1/status` is loaded.
+    static func api(clients: Int, seconds: Int) throws {
+        try withDaemon(extra: DaemonProcess.defaultRules + benchCatalog) { daemon in
+            let routes = ["/v1/health", "/v1/status", "/v1/catalog"]
+            let bodies = try routes.map { try daemon.client.send("GET", $0).body }
+            let nginx = try Nginx(serving: Dictionary(uniqueKeysWithValues: zip(routes.map(Self.fileName), bodies)))
+            defer { nginx.stop() }
+            let duration = Duration.seconds(seconds)
+            print("API reads over a Unix socket, \(seconds) s each, nginx serving each answer as a file (baseline):")
+            for (route, body) in zip(routes, bodies) {
+                for (label, keepAlive, count) in [
+                    ("\(clients) keep-alive", true, clients), ("\(clients) a connection a request", false, clients), ("1 keep-alive", true, 1),
+                ] {
+                    let baseline = HTTPLoad(socketPath: nginx.socket, path: "/" + fileName(route), clients: count, keepAlive: keepAlive)
+                        .run(for: duration)
+                    let ours = HTTPLoad(socketPath: daemon.adminSocket, path: route, clients: count, keepAlive: keepAlive).run(for: duration)
+                    print("  GET \(route) (\(body.count) bytes), \(label):")
+                    print(loadRow("nginx", baseline))
+                    print(loadRow("yizhand", ours) + String(format: "  %.2f× nginx", ours.perSecond / baseline.perSecond))
+                }
             }
-            counts.withLock { $0[index] = done }
+            let one = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: 1, keepAlive: true).run(for: duration)
+            let many = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: clients, keepAlive: true).run(for: duration)
+            print(String(format: "  GET /v1/status, %d keep-alive clients against 1: %.2f× the throughput", clients, many.perSecond / one.perSecond))
         }
-        return Double(counts.withLock { $0.reduce(0, +) }) / Double(seconds)
+        try withDaemon { daemon in try scanStorm(daemon, clients: clients, seconds: seconds) }
+    }
+
+    static let benchCatalog = (1...12).map { "\n[[catalog]]\nid = \"item-\($0)\"\nname = \"商品\($0)\"\ncost = \($0 * 5)\nstock = 20\n" }
+        .joined()
+
+    static func fileName(_ route: String) -> String {
+        route.split(separator: "/").last.map { $0 + ".json" } ?? "index.json"
+    }
+
+    static func loadRow(_ name: String, _ result: HTTPLoad.Result) -> String {
+        "    " + name.padding(toLength: 10, withPad: " ", startingAt: 0)
+            + String(
+                format: " %8.0f requests/s   p50 %6.3f ms   p99 %6.3f ms%@", result.perSecond, result.latency(0.5) * 1000,
+                result.latency(0.99) * 1000, result.failures > 0 ? "   \(result.failures) failed" as NSString : "" as NSString)
+    }
+
+    /// Scan latency (FIFO write to the `scan` event on the event stream) at 100 scans a
+    /// second, without other load (baseline) and while `clients` keep-alive clients ask for
+    /// `GET /v1/status` as fast as they are answered: reads must not starve the scan path.
+    static func scanStorm(_ daemon: DaemonProcess, clients: Int, seconds: Int) throws {
+        let scans = 100 * seconds
+        let quiet = try timedScans(daemon, count: scans)
+        let load = Thread {
+            _ = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: clients, keepAlive: true)
+                .run(for: .seconds(seconds + 2))
+        }
+        load.start()
+        Thread.sleep(forTimeInterval: 1)
+        let loaded = try timedScans(daemon, count: scans)
+        Thread.sleep(forTimeInterval: 1.5)
+        print("scans at 100/s, FIFO write → `scan` event, \(scans) each:")
+        print(row("no other load (baseline)", quiet))
+        print(row("GET /v1/status, \(clients) keep-alive clients", loaded))
+        print(String(format: "  loaded p99 %.2f× the unloaded (target within 1.5×)", loaded.p99 / quiet.p99))
+    }
+
+    /// Sends `count` scans 10 ms apart; each one's time from its write to its event.
+    static func timedScans(_ daemon: DaemonProcess, count: Int) throws -> Figures {
+        let events = try EventStream(client: daemon.client, after: nil)
+        let scanner = try BenchScanner(daemon)
+        let sent = Mutex([ContinuousClock.Instant]())
+        let writer = Thread {
+            let start = ContinuousClock.now
+            for index in 0..<count {
+                let due = start + .milliseconds(10 * index)
+                if due > .now { Thread.sleep(forTimeInterval: Bench.seconds(due - .now)) }
+                sent.withLock { $0.append(.now) }
+                scanner.scan()
+            }
+        }
+        writer.start()
+        var samples: [Double] = []
+        while samples.count < count, let event = try events.next() {
+            guard event.type == "scan" else { continue }
+            let arrived = ContinuousClock.now
+            samples.append(seconds(arrived - sent.withLock { $0[samples.count] }))
+        }
+        return figures(samples)
     }
 }
 
-/// Checkpoint scans written into a daemon's FIFO scanner, as fast as asked.
-final class BenchScanner {
+/// Checkpoint scans written into a daemon's FIFO scanner, as fast as asked. One thread at a
+/// time uses it (the storm hands it to its writer thread).
+final class BenchScanner: @unchecked Sendable {
     let daemon: DaemonProcess
     private let fifo: Int32
     private(set) var sent = 0
@@ -261,10 +320,10 @@ final class Nginx {
     let socket: String
     private let process = Process()
 
-    init(serving body: Data) throws {
+    init(serving files: [String: Data]) throws {
         directory = try TemporaryDirectory()
         socket = directory.file("nginx.sock")
-        try body.write(to: URL(fileURLWithPath: directory.file("status.json")))
+        for (name, body) in files { try body.write(to: URL(fileURLWithPath: directory.file(name))) }
         let config = """
             daemon off;
             worker_processes auto;
@@ -274,6 +333,7 @@ final class Nginx {
             events { worker_connections 1024; }
             http {
                 access_log off;
+                keepalive_requests 1000000;
                 server {
                     listen unix:\(socket);
                     root \(directory.path);
