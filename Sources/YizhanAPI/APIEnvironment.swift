@@ -24,6 +24,9 @@ public struct APIEnvironment: Sendable {
     var surfaceName = ""
     /// Shared by both sockets' routers (the environment is copied into each).
     let idempotencyClaims = IdempotencyClaims()
+    /// The status and catalogue answers last encoded (shared by both sockets).
+    let keptStatus = KeptAnswer<StationStatus>()
+    let keptCatalog = KeptAnswer<UInt64>()
 
     public init(
         station: Station, calendar: StationCalendar, status: @escaping @Sendable () async -> StationStatus,
@@ -53,8 +56,8 @@ public struct APIEnvironment: Sendable {
 }
 
 /// `GET /v1/status`: what a technician needs at a glance, made for the reader.
-public struct StationStatus: Sendable, Codable {
-    public struct StationInfo: Sendable, Codable {
+public struct StationStatus: Sendable, Codable, Hashable {
+    public struct StationInfo: Sendable, Codable, Hashable {
         public var id: String
         public var name: String
         public init(id: String, name: String) {
@@ -63,7 +66,7 @@ public struct StationStatus: Sendable, Codable {
         }
     }
 
-    public struct Clock: Sendable, Codable {
+    public struct Clock: Sendable, Codable, Hashable {
         public var now: Date
         public var synchronised: Bool
         public init(now: Date, synchronised: Bool) {
@@ -72,7 +75,7 @@ public struct StationStatus: Sendable, Codable {
         }
     }
 
-    public struct Device: Sendable, Codable {
+    public struct Device: Sendable, Codable, Hashable {
         public var id: String
         public var kind: String
         public var state: String
@@ -102,7 +105,7 @@ public struct StationStatus: Sendable, Codable {
     public var district: District?
 
     /// How far the district is behind this station.
-    public struct District: Sendable, Codable {
+    public struct District: Sendable, Codable, Hashable {
         /// Records waiting to be pushed, and when the oldest was queued.
         public var backlog = 0
         public var oldestQueuedAt: Date?
@@ -113,7 +116,7 @@ public struct StationStatus: Sendable, Codable {
         public init() {}
     }
 
-    public struct Reload: Sendable, Codable {
+    public struct Reload: Sendable, Codable, Hashable {
         public var at: Date
         public var applied: Bool
         public var problems: [String]
@@ -125,7 +128,7 @@ public struct StationStatus: Sendable, Codable {
     }
 
     /// What the lights show now.
-    public struct Lights: Sendable, Codable {
+    public struct Lights: Sendable, Codable, Hashable {
         /// gpiod, sim or none.
         public var backend: String
         public var on: [String]

@@ -10,11 +10,13 @@ extension RouteTable {
     /// Health, status, scans and the catalogue: served on both sockets.
     func addStationRoutes() {
         let environment = self.environment
-        add(.get, "/v1/health") { _, _ in
-            environment.json(["status": "ok"])
-        }
+        let healthy = environment.json(["status": "ok"])
+        add(.get, "/v1/health") { _, _ in healthy }
         add(.get, "/v1/status") { _, _ in
-            environment.json(await environment.status())
+            var status = await environment.status()
+            // The answer shows whole seconds; within one, an unchanged station is the same answer.
+            status.clock.now = Date(timeIntervalSince1970: status.clock.now.timeIntervalSince1970.rounded(.down))
+            return APIReply(body: environment.keptStatus.body(for: status) { environment.json(status).body })
         }
         add(.post, "/v1/scans") { request, _ in
             let body = try await request.decode(ScanBody.self)
@@ -29,7 +31,12 @@ extension RouteTable {
             return environment.json(result)
         }
         add(.get, "/v1/catalog") { _, _ in
-            environment.json(Page(items: try environment.store.catalog(), next: nil))
+            // Taken before the read: a commit after it changes the key, not the answer kept.
+            let generation = environment.store.generation
+            return APIReply(
+                body: try environment.keptCatalog.body(for: generation) {
+                    environment.json(Page(items: try environment.store.catalog(), next: nil)).body
+                })
         }
     }
 }

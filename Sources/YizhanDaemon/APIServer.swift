@@ -76,7 +76,10 @@ struct APIServer: Service {
                 try await writer.write(response: response.head, body: response.body)
             },
             onServerRunning: { _ in onRunning() })
-        try await server.run()
+        // Every connection's task is a child of this one and keeps its executor.
+        try await withTaskExecutorPreference(EventLoopTaskExecutor(group: .singleton)) {
+            try await server.run()
+        }
     }
 
     /// `Sun, 29 Nov 2026 11:56:58 GMT` (RFC 9110, IMF-fixdate).

@@ -116,17 +116,17 @@ public enum Daemon {
             station: station, calendar: config.rules.calendar,
             status: {
                 let now = clock.now()
-                // One read of the queue answers both how long it is and whether the store reads.
-                let queued = try? store.queuedPrintJobCount()
+                // One read answers the counts and whether the store reads at all.
+                let counts = try? store.counts(today: config.rules.calendar.localDay(of: now.wall))
                 return StationStatus(
                     version: Build.version, station: .init(id: config.station.id, name: config.station.name),
                     uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
                     clock: .init(now: now.wall, synchronised: now.synchronised),
                     devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
-                    printQueue: queued ?? 0, openPatrols: (try? store.openPatrols().count) ?? 0,
-                    store: queued != nil ? "ok" : "unusable",
+                    printQueue: counts?.queuedPrintJobs ?? 0, openPatrols: counts?.openPatrols ?? 0,
+                    store: counts != nil ? "ok" : "unusable",
                     lights: .init(backend: signals.current.backend, on: signals.current.lines.names),
-                    overdueHazards: (try? store.overdueHazards(today: config.rules.calendar.localDay(of: now.wall)).count) ?? 0,
+                    overdueHazards: counts?.overdueHazards ?? 0,
                     lastReload: status.lastReload, district: districtSync?.status)
             },
             metrics: { metrics.render(district: districtSync?.status) },

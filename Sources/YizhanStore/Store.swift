@@ -1,10 +1,22 @@
 import Foundation
 import GRDB
+import Synchronization
 import YizhanCore
 
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// Counts the writer's commits. It observes no row changes, so SQLite is asked for no
+/// per-row callbacks; GRDB still tells it of each commit.
+private final class CommitCounter: TransactionObserver, Sendable {
+    let count = Atomic<UInt64>(0)
+
+    func observes(eventsOfKind eventKind: DatabaseEventKind) -> Bool { false }
+    func databaseDidChange(with event: DatabaseEvent) {}
+    func databaseDidCommit(_ db: Database) { count.add(1, ordering: .releasing) }
+    func databaseDidRollback(_ db: Database) {}
+}
 
 /// The station's SQLite database: WAL with `synchronous=FULL`, so that whatever a commit
 /// returned for survives a power cut at any instant.
@@ -17,6 +29,13 @@ public final class Store: Sendable {
     public let path: String
     /// Hashes card UIDs and scan payloads; kept in `credential.key` beside the database.
     let credentials: CredentialKey
+    private let commits = CommitCounter()
+    /// `counts(today:)` as last read, and the generation it was read at.
+    let keptCounts = Mutex<(generation: UInt64, today: LocalDay, counts: StoreCounts)?>(nil)
+
+    /// Changes after every commit of a write. An answer built from reads made after it
+    /// was taken is still true while it stays the same, so a reader can keep the answer.
+    public var generation: UInt64 { commits.count.load(ordering: .acquiring) }
 
     /// Opens (creating if needed) the database at `path` and migrates it to the latest
     /// schema, with a copy taken first (`SchemaUpgrade`).
@@ -49,6 +68,7 @@ public final class Store: Sendable {
             }
             try SchemaUpgrade.run(pool, path: path, now: Date())
             try pool.write(Outbox.installTriggers)
+            pool.add(transactionObserver: commits, extent: .databaseLifetime)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             throw YizhanError(
                 .storeUnavailable,

@@ -12,6 +12,17 @@ import YizhanStore
 struct Bench {
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
+        // `yizhan-bench load SOCKET PATH [CLIENTS [SECONDS [close]]]`: only the load, on a
+        // daemon started by hand, for a profiler to watch.
+        let arguments = CommandLine.arguments
+        if arguments.count >= 4, arguments[1] == "load" {
+            let result = HTTPLoad(
+                socketPath: arguments[2], path: arguments[3], clients: arguments.count > 4 ? Int(arguments[4]) ?? 16 : 16,
+                keepAlive: arguments.count <= 6 || arguments[6] != "close"
+            ).run(for: .seconds(arguments.count > 5 ? Int(arguments[5]) ?? 5 : 5))
+            print(loadRow(arguments[3], result))
+            return
+        }
         let count = Int(environment["BENCH_SCANS"] ?? "") ?? 2000
         // BENCH_ONLY=idle,status runs just those parts.
         let only = environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }

@@ -203,11 +203,13 @@ extension Bench {
             print("API reads over a Unix socket, \(seconds) s each, nginx serving each answer as a file (baseline):")
             for (route, body) in zip(routes, bodies) {
                 for (label, keepAlive, count) in [
-                    ("\(clients) keep-alive", true, clients), ("\(clients) a connection a request", false, clients), ("1 keep-alive", true, 1),
+                    ("\(clients) keep-alive", true, clients), ("\(clients) a connection a request", false, clients),
+                    ("1 keep-alive", true, 1),
                 ] {
                     let baseline = HTTPLoad(socketPath: nginx.socket, path: "/" + fileName(route), clients: count, keepAlive: keepAlive)
                         .run(for: duration)
-                    let ours = HTTPLoad(socketPath: daemon.adminSocket, path: route, clients: count, keepAlive: keepAlive).run(for: duration)
+                    let ours = HTTPLoad(socketPath: daemon.adminSocket, path: route, clients: count, keepAlive: keepAlive).run(
+                        for: duration)
                     print("  GET \(route) (\(body.count) bytes), \(label):")
                     print(loadRow("nginx", baseline))
                     print(loadRow("yizhand", ours) + String(format: "  %.2f× nginx", ours.perSecond / baseline.perSecond))
@@ -215,7 +217,10 @@ extension Bench {
             }
             let one = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: 1, keepAlive: true).run(for: duration)
             let many = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: clients, keepAlive: true).run(for: duration)
-            print(String(format: "  GET /v1/status, %d keep-alive clients against 1: %.2f× the throughput", clients, many.perSecond / one.perSecond))
+            print(
+                String(
+                    format: "  GET /v1/status, %d keep-alive clients against 1: %.2f× the throughput", clients,
+                    many.perSecond / one.perSecond))
         }
         try withDaemon { daemon in try scanStorm(daemon, clients: clients, seconds: seconds) }
     }

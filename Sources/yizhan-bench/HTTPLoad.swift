@@ -65,7 +65,9 @@ struct HTTPLoad {
             connections[index].received.removeAll(keepingCapacity: true)
             connections[index].answer = nil
             // A request is a few dozen bytes: the socket's buffer always takes it whole.
-            if request.withUnsafeBytes({ send(connections[index].descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) != request.count {
+            if request.withUnsafeBytes({ send(connections[index].descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) })
+                != request.count
+            {
                 drop(index)
                 result.failures += 1
             }
@@ -122,7 +124,9 @@ struct HTTPLoad {
             raw.copyBytes(from: bytes)
         }
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard connected == 0 else {
             close(descriptor)
