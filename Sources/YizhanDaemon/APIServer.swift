@@ -53,6 +53,7 @@ struct APIServer: Service {
         let responder = self.responder
         let logger = self.logger
         let stalled = TimeAmount.seconds(limits.stalled.components.seconds)
+        let executors = EventLoopTaskExecutor.executors(of: .singleton)
         let channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: [StalledClientHandler(timeout: stalled)],
             idleTimeout: .seconds(limits.idle.components.seconds),
@@ -68,7 +69,9 @@ struct APIServer: Service {
                 let context = StationRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
                 var response: Response
                 do {
-                    response = try await responder.respond(to: request, context: context)
+                    response = try await withTaskExecutorPreference(executors.each[ObjectIdentifier(channel.eventLoop)]) {
+                        try await responder.respond(to: request, context: context)
+                    }
                 } catch {
                     response = Response(status: .internalServerError)
                 }
@@ -77,7 +80,7 @@ struct APIServer: Service {
             },
             onServerRunning: { _ in onRunning() })
         // Every connection's task is a child of this one and keeps its executor.
-        try await withTaskExecutorPreference(EventLoopTaskExecutor(group: .singleton)) {
+        try await withTaskExecutorPreference(executors.any) {
             try await server.run()
         }
     }
