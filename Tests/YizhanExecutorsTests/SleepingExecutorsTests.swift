@@ -56,6 +56,21 @@ import Testing
         #expect(early.items.isEmpty)
     }
 
+    /// A hop to an actor and back is a job this thread enqueues and then waits for: it is
+    /// left for this thread instead of waking another one to pass it over. (An idle board's
+    /// watchdog ping makes such hops; each wake-up of another thread is one it pays for.)
+    @Test func hopsToAnActorAndBackStayOnOneThread() async {
+        let threads = await withTaskExecutorPreference(pool) {
+            let recorder = ThreadRecorder()
+            for _ in 0..<1_000 {
+                await recorder.record()
+                await recorder.record(nonisolatedOn: Self.threadName())
+            }
+            return await recorder.threads
+        }
+        #expect(threads.count == 1, "\(threads)")
+    }
+
     @Test func aCancelledSleepEndsAtOnce() async {
         let started = ContinuousClock.now
         await withTaskExecutorPreference(pool) {
@@ -100,6 +115,15 @@ private final class Record<Item: Sendable>: Sendable {
 
     func append(_ item: Item) { storage.withLock { $0.append(item) } }
     var items: [Item] { storage.withLock { $0 } }
+}
+
+/// A default actor (run on the task's preferred executor) noting the threads it and its
+/// callers run on.
+private actor ThreadRecorder {
+    var threads: Set<String> = []
+
+    func record() { threads.insert(SleepingExecutorsTests.threadName()) }
+    func record(nonisolatedOn thread: String) { threads.insert(thread) }
 }
 
 /// An actor isolated to a given thread loop, counting what it is asked to.

@@ -13,6 +13,11 @@ bool yizhan_clock_is_synchronised(void);
 /// bytes): pthread_setname_np(3), which Glibc's Swift module does not export.
 void yizhan_name_this_thread(const char *name);
 
+/// The job queue the calling thread takes its jobs from (nil on other threads), kept in a
+/// thread-local variable, which Swift cannot declare.
+void yizhan_set_current_job_queue(const void *queue);
+const void *yizhan_current_job_queue(void);
+
 /// The credentials SO_PEERCRED returns, laid out as the kernel's struct ucred (socket(7)),
 /// which glibc declares only under _GNU_SOURCE, out of reach of Glibc's Swift module.
 struct yizhan_peer_credentials {
