@@ -21,7 +21,7 @@ import YizhanTestSupport
                 }
             }
         }
-        readers.forEach { $0.start() }
+        for reader in readers { reader.start() }
         defer { asking.store(false, ordering: .relaxed) }
 
         func openPatrols() throws -> Int? { try daemon.get("/v1/status")["open_patrols"] as? Int }
