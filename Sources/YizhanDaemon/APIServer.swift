@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 import YizhanAPI
 
 #if canImport(Glibc)
@@ -85,14 +86,21 @@ struct APIServer: Service {
         }
     }
 
-    /// `Sun, 29 Nov 2026 11:56:58 GMT` (RFC 9110, IMF-fixdate).
+    /// The `Date` header last formatted, and the second it is for.
+    private static let lastDate = Mutex<(second: time_t, text: String)>((0, ""))
+
+    /// `Sun, 29 Nov 2026 11:56:58 GMT` (RFC 9110, IMF-fixdate), formatted once a second at
+    /// most, and only when a response is sent in it.
     static func httpDate() -> String {
         var now = time(nil)
+        if let kept = lastDate.withLock({ $0.second == now ? $0.text : nil }) { return kept }
         var parts = tm()
         gmtime_r(&now, &parts)
         var buffer = [CChar](repeating: 0, count: 40)
         let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        lastDate.withLock { $0 = (now, text) }
+        return text
     }
 }
 
@@ -114,8 +122,8 @@ final class StalledClientHandler: ChannelInboundHandler, RemovableChannelHandler
     /// A reply to a station client is small; what a client does not take is held in the
     /// daemon only up to this (NIO's default lets 64 KiB of small writes pile up).
     func handlerAdded(context: ChannelHandlerContext) {
-        context.channel.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
-            .whenFailure { _ in }
+        // On the channel's loop already: set at once, without a future to wait on.
+        try? context.channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
