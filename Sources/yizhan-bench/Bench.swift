@@ -24,7 +24,7 @@ struct Bench {
             return
         }
         let count = Int(environment["BENCH_SCANS"] ?? "") ?? 2000
-        // BENCH_ONLY=idle,status runs just those parts.
+        // BENCH_ONLY=idle,api runs just those parts.
         let only = environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
         func part(_ name: String, _ run: () async throws -> Void) async rethrows {
             guard only?.contains(name) ?? true else { return }
