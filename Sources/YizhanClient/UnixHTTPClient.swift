@@ -77,7 +77,8 @@ public struct UnixHTTPClient: Sendable {
         try send(method, path, body: try JSONSerialization.data(withJSONObject: json, options: .sortedKeys), headers: headers)
     }
 
-    func connect() throws -> Int32 {
+    /// A new connection to the socket, with this client's timeouts on its reads and writes.
+    public func connect() throws -> Int32 {
         let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw Failure.io("socket", errno) }
         var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)

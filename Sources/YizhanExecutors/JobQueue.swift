@@ -60,10 +60,11 @@ final class JobQueue: @unchecked Sendable {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
+    /// What a thread that takes its jobs from this queue holds in its thread-local variable.
+    private var identity: UnsafeRawPointer { UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()) }
+
     /// Whether the calling thread takes its jobs from this queue.
-    private var isOwnThread: Bool {
-        yizhan_current_job_queue() == UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
-    }
+    private var isOwnThread: Bool { yizhan_current_job_queue() == identity }
 
     func enqueue(_ job: UnownedJob) {
         let ownThread = isOwnThread
@@ -98,7 +99,7 @@ final class JobQueue: @unchecked Sendable {
 
     /// The next job due, waiting until there is one; nil once stopped.
     func next() -> UnownedJob? {
-        yizhan_set_current_job_queue(UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque()))
+        yizhan_set_current_job_queue(identity)
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         while !stopped {

@@ -1,7 +1,7 @@
 import GRDB
 import YizhanCore
 
-/// The figures the status, the metrics and systemd's status line show, read together.
+/// The counts `GET /v1/status` shows, read together.
 public struct StoreCounts: Sendable, Hashable {
     public var queuedPrintJobs = 0
     public var openPatrols = 0

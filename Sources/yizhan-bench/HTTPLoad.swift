@@ -1,4 +1,5 @@
 import Foundation
+import YizhanClient
 
 #if canImport(Glibc)
     import Glibc
@@ -47,6 +48,7 @@ struct HTTPLoad {
 
     func run(for duration: Duration) -> Result {
         let request = Array("GET \(path) HTTP/1.1\r\nHost: yizhan\r\n\(keepAlive ? "" : "Connection: close\r\n")\r\n".utf8)
+        let client = UnixHTTPClient(socketPath: socketPath)
         var connections = [Connection](repeating: Connection(), count: clients)
         var waiting = [pollfd](repeating: pollfd(fd: -1, events: Int16(POLLIN), revents: 0), count: clients)
         var result = Result(requests: 0, failures: 0, seconds: 0, latencies: [])
@@ -54,7 +56,7 @@ struct HTTPLoad {
 
         func start(_ index: Int) {
             if connections[index].descriptor < 0 {
-                guard let descriptor = Self.connect(socketPath) else {
+                guard let descriptor = try? client.connect() else {
                     result.failures += 1
                     return
                 }
@@ -114,34 +116,13 @@ struct HTTPLoad {
         return result
     }
 
-    private static func connect(_ path: String) -> Int32? {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return nil }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            let bytes = Array(path.utf8.prefix(raw.count - 1))
-            raw.copyBytes(from: bytes)
-        }
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard connected == 0 else {
-            close(descriptor)
-            return nil
-        }
-        return descriptor
-    }
-
     /// The answer's head once it is complete; nil before. Read as bytes: the generator's own
     /// cost is part of every figure.
     private static func head(_ bytes: [UInt8]) -> Head? {
-        guard let end = find([13, 10, 13, 10], in: bytes, from: 0) else { return nil }
+        guard let end = find([13, 10, 13, 10], in: bytes) else { return nil }
         let head = bytes[..<end].map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
         var length = 0
-        if let field = find(Array("\r\ncontent-length:".utf8), in: head, from: 0) {
+        if let field = find(Array("\r\ncontent-length:".utf8), in: head) {
             var index = field + 17
             while index < head.count, head[index] == 32 { index += 1 }
             while index < head.count, head[index] >= 48, head[index] <= 57 {
@@ -151,12 +132,12 @@ struct HTTPLoad {
         }
         return Head(
             length: end + 4 + length, ok: head.starts(with: Array("http/1.1 200".utf8)),
-            closes: find(Array("\r\nconnection: close".utf8), in: head, from: 0) != nil)
+            closes: find(Array("\r\nconnection: close".utf8), in: head) != nil)
     }
 
-    private static func find(_ needle: [UInt8], in bytes: [UInt8], from start: Int) -> Int? {
+    private static func find(_ needle: [UInt8], in bytes: [UInt8]) -> Int? {
         guard bytes.count >= needle.count else { return nil }
-        return (start...(bytes.count - needle.count)).first { offset in
+        return (0...(bytes.count - needle.count)).first { offset in
             needle.indices.allSatisfy { bytes[offset + $0] == needle[$0] }
         }
     }
