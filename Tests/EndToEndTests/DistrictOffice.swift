@@ -41,8 +41,13 @@ extension DaemonProcess {
     /// The `district` object of `GET /v1/status`.
     var districtStatus: [String: Any] { ((try? get("/v1/status"))?["district"] as? [String: Any]) ?? [:] }
 
-    /// Every record pushed: nothing waits, and a round has succeeded.
-    var drained: Bool { districtStatus["backlog"] as? Int == 0 && districtStatus["last_push"] != nil }
+    /// Every record pushed and the last round ended well. The backlog reaches 0 while a
+    /// round is still reporting to the district; the error of the round before is cleared
+    /// only when this one ends, so both are waited for.
+    var drained: Bool {
+        let status = districtStatus
+        return status["backlog"] as? Int == 0 && status["last_push"] != nil && status["last_error"] == nil
+    }
 
     /// The scan's reason.
     func scan(_ code: String) throws -> String {
