@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import Synchronization
 import YizhanAPI
 import YizhanConfig
 import YizhanCore
@@ -135,11 +136,17 @@ public enum Daemon {
             encodeSlip: { slip in
                 renderer.map { EncodedSlip(widthDots: $0.profile.widthDots, chinese: $0.profile.chinese.rawValue, escpos: $0.render(slip)) }
             }, logger: logger)
-        let readiness = Readiness(expected: 2) {
+        // Ready once both sockets listen and every scanner has been opened or found missing,
+        // so a scan sent after READY=1 (a FIFO written, a card shown) is read.
+        let readiness = Readiness(expected: 2 + config.scanners.count) {
             notifier.send("READY=1\nSTATUS=" + status.line)
             logger.info(
                 "ready",
                 metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)"])
+        }
+        let scannersTried = Mutex(Set<String>())
+        devices.observe { device in
+            if device.kind == "scanner", scannersTried.withLock({ $0.insert(device.id).inserted }) { readiness.arrived() }
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         let admin = try apiServer(

@@ -245,6 +245,34 @@ import YizhanTestSupport
         #expect(daemon.stop() == 0)
     }
 
+    /// READY=1 waits for every scanner to be opened or found missing: a scan written the
+    /// moment systemd hears it is read, and the status already says which scanner is away.
+    @Test func readyComesOnceEveryScannerIsOpenOrMissing() throws {
+        for _ in 0..<5 {
+            let daemon = try DaemonProcess()
+            try daemon.writeConfig(
+                scanners: """
+                    [[scanner]]
+                    id = "front"
+                    kind = "fifo"
+                    path = "\(daemon.fifo)"
+
+                    [[scanner]]
+                    id = "door"
+                    kind = "serial"
+                    path = "\(daemon.directory.file("ttyUSB-unplugged"))"
+                    """)
+            try daemon.start()
+            var info = stat()
+            #expect(stat(daemon.fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO is there at READY=1")
+            #expect(try Self.state(of: "front", daemon) == "present")
+            #expect(try Self.state(of: "door", daemon) == "missing")
+            try daemon.scanThroughFIFO("YZ:K:CANCEL")
+            #expect(daemon.waitUntil { (try? Self.lastScan(daemon)?["scanner"] as? String) == "front" })
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     static func lastScan(_ daemon: DaemonProcess) throws -> [String: Any]? {
         (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first
     }
