@@ -1,6 +1,18 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// How the programs we ship are linked on Linux. The toolchain's default exports every
+/// symbol (`-export-dynamic`) and gives the position-independent binary one relocation
+/// record a pointer, about 137,000 in `yizhand`: the loader reads them all at start, which
+/// kept about 5 MB of the daemon resident for nothing (docs/benchmarks.md). lld packs the
+/// relocations into a bitmap (`DT_RELR`, read by glibc from 2.36) and the binary exports
+/// only what its shared libraries look up; it stays position-independent.
+let linkedLean: [LinkerSetting] = [
+    .unsafeFlags(
+        ["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+        .when(platforms: [.linux]))
+]
+
 let package = Package(
     name: "yizhan",
     platforms: [.macOS(.v14)],
@@ -123,13 +135,15 @@ let package = Package(
             ],
             // The compiler installs a `DefaultExecutorFactory` only with availability
             // checking off on Linux (the API is marked for macOS 26.4).
-            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])]
+            swiftSettings: [.unsafeFlags(["-Xfrontend", "-disable-availability-checking"])],
+            linkerSettings: linkedLean
         ),
         .executableTarget(
             name: "yizhanctl",
             dependencies: [
                 "YizhanClient", "YizhanCore", "ESCPOS", "ESCPOSRaster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            linkerSettings: linkedLean
         ),
         // The district office's CLI.
         .executableTarget(
@@ -137,7 +151,8 @@ let package = Package(
             dependencies: [
                 "YizhanCore", "YizhanDistrict", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            linkerSettings: linkedLean
         ),
         // `make bench`: the figures of SPEC 8 beside their baselines.
         .executableTarget(
