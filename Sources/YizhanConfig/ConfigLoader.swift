@@ -96,15 +96,15 @@ public enum ConfigLoader {
             reader.problem("url", "\"\(url)\" is not like postgres://host:5432/yizhan")
         }
         let defaultUser = stationID.map { "station_" + $0.lowercased().replacingOccurrences(of: "-", with: "_") }
-        let user = reader.string("user", default: defaultUser)
+        let user = reader.string("user") ?? defaultUser
         let passwordFile = reader.string("password_file", required: true)
         let tls = reader.choice("tls", default: DistrictConfig.TLS.verifyFull)
         let caFile = reader.string("ca_file")
         if tls == .verifyFull && caFile == nil {
             reader.problem("ca_file", "tls = \"verify-full\" checks the district's certificate against this CA file")
         }
-        let seconds = reader.int("sync_seconds", default: 30, in: 1...3600)!
-        let timeout = reader.int("timeout_seconds", default: 60, in: 1...600)!
+        let seconds = reader.int("sync_seconds", default: 30, in: 1...3600)
+        let timeout = reader.int("timeout_seconds", default: 60, in: 1...600)
         guard let url, let user, let passwordFile else { return nil }
         return DistrictConfig(
             url: url, user: user, passwordFile: passwordFile, tls: tls, caFile: caFile, syncInterval: .seconds(seconds),
@@ -115,7 +115,7 @@ public enum ConfigLoader {
         var unused: Set<String> = []
         let id = reader.identifier("id", unique: &unused, of: "station")
         let name = reader.string("name", required: true)
-        let zoneName = reader.string("timezone", default: "Asia/Shanghai")!
+        let zoneName = reader.string("timezone", default: "Asia/Shanghai")
         let zone = TimeZone(identifier: zoneName)
         if zone == nil { reader.problem("timezone", "unknown time zone \"\(zoneName)\"") }
         reader.finish()
@@ -126,18 +126,18 @@ public enum ConfigLoader {
     static func readPaths(_ reader: TableReader) -> PathsConfig {
         defer { reader.finish() }
         return PathsConfig(
-            stateDirectory: reader.string("state_dir", default: "/var/lib/yizhan")!,
-            logDirectory: reader.string("log_dir", default: "/var/log/yizhan")!)
+            stateDirectory: reader.string("state_dir", default: "/var/lib/yizhan"),
+            logDirectory: reader.string("log_dir", default: "/var/log/yizhan"))
     }
 
     static func readAPI(_ reader: TableReader) -> APIConfig {
         defer { reader.finish() }
         let config = APIConfig(
-            adminSocket: reader.string("admin_socket", default: "/run/yizhan/yizhand.sock")!,
-            kioskSocket: reader.string("kiosk_socket", default: "/run/yizhan/kiosk.sock")!,
-            adminGroup: reader.string("admin_group", default: "yizhan-admin")!,
-            maximumConnections: reader.int("max_connections", default: 64, in: 2...512)!,
-            idleSeconds: reader.int("idle_seconds", default: 60, in: 5...3600)!)
+            adminSocket: reader.string("admin_socket", default: "/run/yizhan/yizhand.sock"),
+            kioskSocket: reader.string("kiosk_socket", default: "/run/yizhan/kiosk.sock"),
+            adminGroup: reader.string("admin_group", default: "yizhan-admin"),
+            maximumConnections: reader.int("max_connections", default: 64, in: 2...512),
+            idleSeconds: reader.int("idle_seconds", default: 60, in: 5...3600))
         // sun_path holds 107 bytes and a terminating zero.
         for (key, path) in [("admin_socket", config.adminSocket), ("kiosk_socket", config.kioskSocket)] where path.utf8.count > 107 {
             reader.problem(key, "a socket path must be at most 107 bytes")
@@ -153,64 +153,79 @@ public enum ConfigLoader {
         return readers.compactMap { reader in
             defer { reader.finish() }
             let id = reader.identifier("id", unique: &seen, of: "scanner")
-            let kind = reader.choice("kind", default: ScannerConfig.Kind.fifo)
-            let usb = reader.string("usb")
-            let identity = usb.flatMap(USBIdentity.init)
-            if usb != nil && identity == nil { reader.problem("usb", Self.usbFormat) }
-            if usb != nil && kind != .evdev && kind != .hidraw {
+            let name = reader.choice("kind", default: ScannerConfig.Kind.Name.fifo)
+            let usb = readUSB(reader)
+            if reader.has("usb") && name != .evdev && name != .hidraw {
                 reader.problem("usb", "finds evdev and hidraw scanners only; give a path")
             }
-            let path = reader.string("path", required: usb == nil)
-            let layout = reader.string("layout", default: "us")!
+            let path = reader.string("path", required: !reader.has("usb"))
+            let layout = reader.string("layout", default: "us")
             let baud = readBaud(reader)
             let terminators = reader.strings("terminator", default: ["enter", "kp_enter"])
             for terminator in terminators where !["enter", "kp_enter", "tab"].contains(terminator) {
                 reader.problem("terminator", "\"\(terminator)\" is not one of enter, kp_enter, tab")
             }
-            let timeout = reader.int("char_timeout_ms", default: 100, in: 10...5000)!
-            guard let id, path != nil || identity != nil else { return nil }
-            return ScannerConfig(
-                id: id, kind: kind, path: path, usb: identity, layout: layout, baud: baud, terminators: terminators,
-                characterTimeout: .milliseconds(timeout))
+            let timeout = Duration.milliseconds(reader.int("char_timeout_ms", default: 100, in: 10...5000))
+            let node = path.map(ScannerConfig.Node.path) ?? usb.map(ScannerConfig.Node.usb)
+            guard let id else { return nil }
+            let kind: ScannerConfig.Kind
+            switch (name, node, path) {
+            case (.evdev, let node?, _): kind = .evdev(node, layout: layout, terminators: terminators, characterTimeout: timeout)
+            case (.hidraw, let node?, _): kind = .hidraw(node)
+            case (.serial, _, let path?): kind = .serial(path: path, baud: baud, characterTimeout: timeout)
+            case (.fifo, _, let path?): kind = .fifo(path: path)
+            default: return nil
+            }
+            return ScannerConfig(id: id, kind: kind)
         }
     }
 
     static func readPrinter(_ reader: TableReader) -> PrinterConfig? {
         defer { reader.finish() }
-        let transport = reader.choice("transport", default: PrinterConfig.Transport.file)
-        let usb = reader.string("usb")
-        let identity = usb.flatMap(USBIdentity.init)
+        let name = reader.choice("transport", default: PrinterConfig.Transport.Name.file)
+        let usb = readUSB(reader)
         let detach = reader.bool("detach_kernel_driver", default: false)
         let path = reader.string("path")
+        for (key, needed) in [("usb", name == .usb), ("path", [.device, .serial, .file].contains(name))] where needed && !reader.has(key) {
+            reader.problem(key, "is required for transport \"\(name.rawValue)\"")
+        }
         let baud = readBaud(reader)
-        let host = reader.string("host", default: "127.0.0.1")!
-        let port = reader.int("port", default: 9100, in: 1...65535)!
-        let width = reader.int("width_dots", default: 384)!
+        let host = reader.string("host", default: "127.0.0.1")
+        let port = reader.int("port", default: 9100, in: 1...65535)
+        let width = reader.int("width_dots", default: 384)
         if width != 384 && width != 576 { reader.problem("width_dots", "must be 384 (58 mm) or 576 (80 mm)") }
         let chinese = reader.choice("chinese", default: ChineseMode.fsGBK)
         let qr = reader.choice("qr", default: QRMode.native)
-        let font = reader.string("font", default: ReceiptFontFile.defaultPath)!
-        let fontFace = reader.int("font_face", default: ReceiptFontFile.defaultFace, in: 0...63)!
+        let font = reader.string("font", default: ReceiptFontFile.defaultPath)
+        let fontFace = reader.int("font_face", default: ReceiptFontFile.defaultFace, in: 0...63)
         if chinese == .raster || qr == .raster, access(font, R_OK) != 0 {
             reader.problem("font", "cannot read \(font) (raster printing draws with it; Debian: fonts-wqy-microhei)")
         }
-        switch transport {
-        case .usb:
-            if identity == nil { reader.problem("usb", Self.usbFormat) }
-        case .device, .serial, .file:
-            if path == nil { reader.problem("path", "is required for transport \"\(transport.rawValue)\"") }
-        case .tcp:
-            break
+        let transport: PrinterConfig.Transport
+        switch (name, usb, path) {
+        case (.usb, let usb?, _): transport = .usb(usb, detachKernelDriver: detach)
+        case (.device, _, let path?): transport = .device(path: path)
+        case (.serial, _, let path?): transport = .serial(path: path, baud: baud)
+        case (.tcp, _, _): transport = .tcp(host: host, port: port)
+        case (.file, _, let path?): transport = .file(path: path)
+        default: return nil
         }
-        return PrinterConfig(
-            transport: transport, usb: identity, detachKernelDriver: detach, path: path, baud: baud, host: host, port: port,
-            widthDots: width, chinese: chinese, qr: qr,
-            font: font, fontFace: fontFace)
+        return PrinterConfig(transport: transport, widthDots: width, chinese: chinese, qr: qr, font: font, fontFace: fontFace)
+    }
+
+    /// `usb`: `VID:PID` or `VID:PID:serial`; nil (and a problem) when it is malformed.
+    static func readUSB(_ reader: TableReader) -> USBIdentity? {
+        guard let text = reader.string("usb") else { return nil }
+        guard let identity = USBIdentity(text) else {
+            reader.problem("usb", usbFormat)
+            return nil
+        }
+        return identity
     }
 
     /// A serial port's `baud`: one of the standard rates.
     static func readBaud(_ reader: TableReader) -> Int {
-        let baud = reader.int("baud", default: 9600, in: 1200...921_600)!
+        let baud = reader.int("baud", default: 9600, in: 1200...921_600)
         if ![1200, 2400, 4800, 9600, 19200, 38400, 57600, 115_200, 230_400, 460_800, 921_600].contains(baud) {
             reader.problem("baud", "\(baud) is not a standard rate (9600, 19200, 38400, 57600, 115200, …)")
         }
@@ -227,10 +242,10 @@ public enum ConfigLoader {
             return text
         }
         return GPIOConfig(
-            backend: reader.choice("backend", default: GPIOConfig.Backend.none), chip: reader.string("chip", default: "gpiochip0")!,
+            backend: reader.choice("backend", default: GPIOConfig.Backend.none), chip: reader.string("chip", default: "gpiochip0"),
             green: line("green"), amber: line("amber"), red: line("red"), buzzer: line("buzzer"),
-            debounce: .milliseconds(reader.int("debounce_ms", default: 30, in: 1...1000)!),
-            longPress: .milliseconds(reader.int("long_press_ms", default: 1500, in: 100...10000)!))
+            debounce: .milliseconds(reader.int("debounce_ms", default: 30, in: 1...1000)),
+            longPress: .milliseconds(reader.int("long_press_ms", default: 1500, in: 100...10000)))
     }
 
     /// `GPIO17`, `17` or `!GPIO17`.
@@ -278,36 +293,36 @@ public enum ConfigLoader {
 
     static func readLog(_ reader: TableReader) -> LogConfig {
         defer { reader.finish() }
-        let level = reader.string("level", default: "info")!
+        let level = reader.string("level", default: "info")
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(level) {
             reader.problem("level", "must be one of trace, debug, info, notice, warning, error, critical")
         }
         return LogConfig(
-            level: level, maxFileBytes: reader.int("max_file_mb", default: 10, in: 1...1024)! * 1_048_576,
-            keepFiles: reader.int("keep_files", default: 5, in: 1...100)!)
+            level: level, maxFileBytes: reader.int("max_file_mb", default: 10, in: 1...1024) * 1_048_576,
+            keepFiles: reader.int("keep_files", default: 5, in: 1...100))
     }
 
     static func readPoints(_ reader: TableReader) -> Points {
         defer { reader.finish() }
         var points = Points()
-        points.daily = reader.int("daily", default: points.daily, in: 0...1000)!
-        points.keyPeriod = reader.int("key_period", default: points.keyPeriod, in: 0...1000)!
-        points.special = reader.int("special", default: points.special, in: 0...1000)!
-        points.weeklyFull = reader.int("weekly_full", default: points.weeklyFull, in: 0...1000)!
-        points.hazardBonus = reader.int("hazard_bonus", default: points.hazardBonus, in: 0...1000)!
+        points.daily = reader.int("daily", default: points.daily, in: 0...1000)
+        points.keyPeriod = reader.int("key_period", default: points.keyPeriod, in: 0...1000)
+        points.special = reader.int("special", default: points.special, in: 0...1000)
+        points.weeklyFull = reader.int("weekly_full", default: points.weeklyFull, in: 0...1000)
+        points.hazardBonus = reader.int("hazard_bonus", default: points.hazardBonus, in: 0...1000)
         return points
     }
 
     static func readPatrol(_ reader: TableReader) -> PatrolRules {
         defer { reader.finish() }
         var patrol = PatrolRules()
-        let minimum = reader.int("min_minutes", default: 5, in: 0...1440)!
-        let maximum = reader.int("max_minutes", default: 120, in: 1...1440)!
+        let minimum = reader.int("min_minutes", default: 5, in: 0...1440)
+        let maximum = reader.int("max_minutes", default: 120, in: 1...1440)
         if maximum <= minimum { reader.problem("max_minutes", "must be greater than min_minutes") }
         patrol.minimumDuration = .seconds(minimum * 60)
         patrol.maximumDuration = .seconds(maximum * 60)
-        patrol.dailyMaxVolunteers = reader.int("daily_max_volunteers", default: 2, in: 0...1000)!
-        patrol.fastCheckInterval = .seconds(reader.int("fast_check_seconds", default: 5, in: 0...3600)!)
+        patrol.dailyMaxVolunteers = reader.int("daily_max_volunteers", default: 2, in: 0...1000)
+        patrol.fastCheckInterval = .seconds(reader.int("fast_check_seconds", default: 5, in: 0...3600))
         patrol.keyPeriods = reader.strings("key_periods", default: ["11:00-13:30", "17:00-19:30"]).compactMap { text in
             guard let window = TimeWindow(text) else {
                 reader.problem("key_periods", "\"\(text)\" is not HH:MM-HH:MM with the end after the start")
@@ -315,7 +330,7 @@ public enum ConfigLoader {
             }
             return window
         }
-        let slot = reader.string("weekly_slot", default: "Sat 09:00-11:00")!
+        let slot = reader.string("weekly_slot", default: "Sat 09:00-11:00")
         if slot.isEmpty {
             patrol.weeklySlot = nil
         } else if let parsed = WeeklySlot(slot) {
@@ -377,7 +392,7 @@ public enum ConfigLoader {
             let id = reader.identifier("id", unique: &seen, of: "item")
             let name = reader.string("name", required: true)
             let cost = reader.int("cost", in: 1...1_000_000, required: true)
-            let stock = reader.int("stock", default: 0, in: 0...1_000_000)!
+            let stock = reader.int("stock", default: 0, in: 0...1_000_000)
             let limit = reader.int("per_volunteer_per_month", in: 1...1000)
             let active = reader.bool("active", default: true)
             guard let id, let name, let cost else { return nil }
@@ -397,7 +412,7 @@ public enum ConfigLoader {
     static func readRedemption(_ reader: TableReader) -> RedemptionRules {
         defer { reader.finish() }
         var rules = RedemptionRules()
-        rules.selectionTimeout = .seconds(reader.int("selection_seconds", default: 30, in: 1...600)!)
+        rules.selectionTimeout = .seconds(reader.int("selection_seconds", default: 30, in: 1...600))
         rules.printRefusals = reader.bool("print_refusals", default: true)
         return rules
     }
@@ -405,9 +420,9 @@ public enum ConfigLoader {
     static func readKiosk(_ reader: TableReader) -> KioskRules {
         defer { reader.finish() }
         var rules = KioskRules()
-        rules.debounce = .seconds(reader.int("debounce_seconds", default: 3, in: 0...60)!)
-        rules.routingWindow = .seconds(reader.int("routing_minutes", default: 10, in: 1...240)! * 60)
-        rules.commandTimeout = .seconds(reader.int("command_seconds", default: 120, in: 5...3600)!)
+        rules.debounce = .seconds(reader.int("debounce_seconds", default: 3, in: 0...60))
+        rules.routingWindow = .seconds(reader.int("routing_minutes", default: 10, in: 1...240) * 60)
+        rules.commandTimeout = .seconds(reader.int("command_seconds", default: 120, in: 5...3600))
         return rules
     }
 }

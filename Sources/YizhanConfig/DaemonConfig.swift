@@ -96,43 +96,66 @@ public struct APIConfig: Sendable, Hashable {
 
 /// One `[[scanner]]`.
 public struct ScannerConfig: Sendable, Hashable {
-    public enum Kind: String, Sendable, CaseIterable {
-        case evdev, serial, hidraw, fifo
+    /// Where a scanner's device node is.
+    public enum Node: Sendable, Hashable {
+        /// The node or its stable link.
+        case path(String)
+        /// The node of the device with these USB ids, among its kind's nodes.
+        case usb(USBIdentity)
+    }
+
+    /// What the scanner is, with what reading that kind needs.
+    public enum Kind: Sendable, Hashable {
+        /// A keyboard wedge (scanner or card reader): keys in `layout`, a scan ended by one
+        /// of `terminators` (enter, kp_enter, tab) or by a pause of `characterTimeout`.
+        case evdev(Node, layout: String, terminators: [String], characterTimeout: Duration)
+        /// A serial scanner; a pause of `characterTimeout` ends a scan without a line end.
+        case serial(path: String, baud: Int, characterTimeout: Duration)
+        /// A HID POS scanner.
+        case hidraw(Node)
+        /// The simulated scanner: a FIFO, one scan per line.
+        case fifo(path: String)
+
+        /// How the config names it (`kind = "evdev"`).
+        public enum Name: String, Sendable, CaseIterable {
+            case evdev, serial, hidraw, fifo
+        }
+
+        public var name: Name {
+            switch self {
+            case .evdev: .evdev
+            case .serial: .serial
+            case .hidraw: .hidraw
+            case .fifo: .fifo
+            }
+        }
     }
 
     public var id: String
     public var kind: Kind
-    /// The device node or its stable link; nil when the scanner is found by `usb`.
-    public var path: String?
-    /// Finds an evdev or hidraw scanner by its USB ids instead of a path.
-    public var usb: USBIdentity?
-    /// Keyboard layout for evdev scanners.
-    public var layout: String
-    /// Baud rate for serial scanners.
-    public var baud: Int
-    /// The keys that end a scan on an evdev scanner: enter, kp_enter, tab.
-    public var terminators: [String]
-    /// A pause this long between characters ends a scan that has no terminator.
-    public var characterTimeout: Duration
 }
 
 /// `[printer]`.
 public struct PrinterConfig: Sendable, Hashable {
-    public enum Transport: String, Sendable, CaseIterable {
-        case usb, device, serial, tcp, file
+    /// How slips reach the printer, with what that way needs.
+    public enum Transport: Sendable, Hashable {
+        /// Found by its USB ids; `detachKernelDriver` takes it from the kernel's printer
+        /// driver when that holds it.
+        case usb(USBIdentity, detachKernelDriver: Bool)
+        /// A character device (`/dev/usb/lp0`).
+        case device(path: String)
+        case serial(path: String, baud: Int)
+        case tcp(host: String, port: Int)
+        /// The simulated printer: a file the slips' bytes are appended to.
+        case file(path: String)
+
+        /// How the config names it (`transport = "usb"`).
+        public enum Name: String, Sendable, CaseIterable {
+            case usb, device, serial, tcp, file
+        }
     }
 
     public var transport: Transport
-    /// The printer's ids, for usb.
-    public var usb: USBIdentity?
-    /// Whether a usb printer is taken from the kernel's printer driver when it holds it.
-    public var detachKernelDriver: Bool
-    /// Device or file path for device, serial and file.
-    public var path: String?
-    /// The serial port's baud rate.
-    public var baud: Int
-    public var host: String
-    public var port: Int
     public var widthDots: Int
     public var chinese: ChineseMode
     public var qr: QRMode

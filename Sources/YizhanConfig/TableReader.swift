@@ -48,32 +48,48 @@ final class TableReader {
         return table?[key]
     }
 
-    func string(_ key: String, default fallback: String? = nil, required: Bool = false) -> String? {
+    /// Whether the key is given at all.
+    func has(_ key: String) -> Bool {
+        value(key) != nil
+    }
+
+    /// The key's text; nil when it is absent (a problem if `required`) or not a string.
+    func string(_ key: String, required: Bool = false) -> String? {
         guard let value = value(key) else {
             if required { problem(key, "is required") }
-            return fallback
+            return nil
         }
         guard let text = value.string else {
             problem(key, "must be a string")
-            return fallback
+            return nil
         }
         return text
     }
 
-    func int(_ key: String, default fallback: Int? = nil, in range: ClosedRange<Int> = Int.min...Int.max, required: Bool = false) -> Int? {
+    func string(_ key: String, default fallback: String) -> String {
+        string(key) ?? fallback
+    }
+
+    /// The key's number; nil when it is absent (a problem if `required`), not a whole
+    /// number or out of `range`.
+    func int(_ key: String, in range: ClosedRange<Int> = Int.min...Int.max, required: Bool = false) -> Int? {
         guard let value = value(key) else {
             if required { problem(key, "is required") }
-            return fallback
+            return nil
         }
         guard let number = value.int else {
             problem(key, "must be a whole number")
-            return fallback
+            return nil
         }
         guard range.contains(number) else {
             problem(key, "must be between \(range.lowerBound) and \(range.upperBound)")
-            return fallback
+            return nil
         }
         return number
+    }
+
+    func int(_ key: String, default fallback: Int, in range: ClosedRange<Int> = Int.min...Int.max) -> Int {
+        int(key, in: range) ?? fallback
     }
 
     func bool(_ key: String, default fallback: Bool) -> Bool {

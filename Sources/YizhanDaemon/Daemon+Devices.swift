@@ -101,19 +101,19 @@ extension Daemon {
         // printer whose device is not even attached is missing, not presumed present.
         var absent: String?
         switch printer.transport {
-        case .usb:
-            let identity = printer.usb!
-            (transport, detail) = (USBPrinter(identity: identity, detachKernelDriver: printer.detachKernelDriver), "usb \(identity)")
+        case .usb(let identity, let detachKernelDriver):
+            (transport, detail) = (USBPrinter(identity: identity, detachKernelDriver: detachKernelDriver), "usb \(identity)")
             if !DeviceLocator().usbDeviceAttached(identity) { absent = "no USB device \(identity) attached" }
-        case .tcp:
-            (transport, detail) = (TCPPrinter(host: printer.host, port: printer.port), "\(printer.host):\(printer.port)")
-        case .device, .serial:
-            let path = printer.path!
-            let baud = printer.transport == .serial ? printer.baud : nil
+        case .tcp(let host, let port):
+            (transport, detail) = (TCPPrinter(host: host, port: port), "\(host):\(port)")
+        case .device(let path):
+            (transport, detail) = (DevicePrinter(path: path, baud: nil), path)
+            if !FileManager.default.fileExists(atPath: path) { absent = "no \(path)" }
+        case .serial(let path, let baud):
             (transport, detail) = (DevicePrinter(path: path, baud: baud), path)
             if !FileManager.default.fileExists(atPath: path) { absent = "no \(path)" }
-        case .file:
-            (transport, detail) = (FilePrinter(path: printer.path!), printer.path!)
+        case .file(let path):
+            (transport, detail) = (FilePrinter(path: path), path)
         }
         devices.update(DeviceStatus(id: "printer", kind: "printer", state: absent == nil ? .present : .missing, detail: absent ?? detail))
         return transport

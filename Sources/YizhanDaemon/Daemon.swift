@@ -99,14 +99,7 @@ public enum Daemon {
                 metrics.printJobFinished(state)
                 events.publish("print_job", PrintJobEvent(id: id, state: state))
             }, logger: logger)
-        let scanners = config.scanners.map {
-            ScannerService(
-                config: .init(
-                    id: $0.id, kind: $0.kind, path: $0.path, usb: $0.usb, baud: $0.baud, layout: $0.layout,
-                    terminators: Set($0.terminators.compactMap(KeyboardDecoder.Terminator.init(rawValue:))),
-                    characterTimeout: $0.characterTimeout),
-                station: station, devices: devices, logger: logger)
-        }
+        let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices, logger: logger) }
 
         let districtSync = config.district.map {
             DistrictSync(

@@ -9,24 +9,12 @@ import YizhanStation
 /// Runs one configured scanner: hands every framed scan to the station in order, and
 /// reopens the device with backoff when it is missing or fails.
 final class ScannerService: Service {
-    private let config: ScannerSettings
+    private let config: ScannerConfig
     private let station: Station
     private let devices: DeviceRegistry
     private let logger: Logger
 
-    /// What the service needs of a `[[scanner]]` entry.
-    struct ScannerSettings: Sendable {
-        var id: String
-        var kind: ScannerConfig.Kind
-        var path: String?
-        var usb: USBIdentity?
-        var baud: Int
-        var layout: String
-        var terminators: Set<KeyboardDecoder.Terminator>
-        var characterTimeout: Duration
-    }
-
-    init(config: ScannerSettings, station: Station, devices: DeviceRegistry, logger: Logger) {
+    init(config: ScannerConfig, station: Station, devices: DeviceRegistry, logger: Logger) {
         self.config = config
         self.station = station
         self.devices = devices
@@ -35,14 +23,13 @@ final class ScannerService: Service {
 
     func run() async throws {
         // A scanner found by its USB ids appears as a new node among its kind's.
-        let watcher = try? PathWatcher(watching: config.path ?? (config.kind == .evdev ? "/dev/input/event" : "/dev/hidraw"))
+        let watcher = try? PathWatcher(watching: watchedPath)
         await cancelWhenGracefulShutdown {
             var backoff: Duration = .seconds(1)
             while !Task.isCancelled {
                 let attempt = ContinuousClock.now
                 do {
-                    let path = try self.devicePath()
-                    let read = self.scanner(at: path)
+                    let read = try self.scanner()
                     try await read { frame in await self.handle(frame) }
                 } catch is CancellationError {
                     return
@@ -61,37 +48,45 @@ final class ScannerService: Service {
         }
     }
 
-    /// The configured path, or the node of the device with the configured USB ids.
-    private func devicePath() throws -> String {
-        if let path = config.path { return path }
-        let locator = DeviceLocator()
-        guard let usb = config.usb, let node = config.kind == .evdev ? locator.inputNode(for: usb) : locator.hidrawNode(for: usb) else {
-            throw DeviceError.system("find the \(config.kind) device \(config.usb.map { "\($0)" } ?? "")", ENODEV)
+    /// What to watch for the scanner's node appearing: its path, or its kind's nodes.
+    private var watchedPath: String {
+        switch config.kind {
+        case .evdev(.path(let path), _, _, _), .hidraw(.path(let path)), .serial(let path, _, _), .fifo(let path): path
+        case .evdev(.usb, _, _, _): "/dev/input/event"
+        case .hidraw(.usb): "/dev/hidraw"
         }
-        return node
     }
 
-    /// The device's read loop for this scanner's kind.
-    private func scanner(at path: String) -> @Sendable (@Sendable (LineFramer.Frame) async -> Void) async throws -> Void {
-        let config = self.config
-        let devices = self.devices
-        let logger = self.logger
+    /// The device's read loop for this scanner, at its node as of now.
+    private func scanner() throws -> @Sendable (@Sendable (LineFramer.Frame) async -> Void) async throws -> Void {
+        let (id, devices, logger) = (config.id, self.devices, self.logger)
         switch config.kind {
-        case .fifo:
-            let scanner = FIFOScanner(id: config.id, path: path, logger: logger)
+        case .fifo(let path):
+            let scanner = FIFOScanner(id: id, path: path, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
-        case .serial:
-            let scanner = SerialScanner(
-                id: config.id, path: path, baud: config.baud, characterTimeout: config.characterTimeout, logger: logger)
+        case .serial(let path, let baud, let characterTimeout):
+            let scanner = SerialScanner(id: id, path: path, baud: baud, characterTimeout: characterTimeout, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
-        case .evdev:
+        case .evdev(let node, let layout, let terminators, let characterTimeout):
             let scanner = EvdevScanner(
-                id: config.id, path: path, layout: config.layout, terminators: config.terminators,
-                characterTimeout: config.characterTimeout, logger: logger)
+                id: id, path: try path(of: node) { DeviceLocator().inputNode(for: $0) }, layout: layout,
+                terminators: Set(terminators.compactMap(KeyboardDecoder.Terminator.init(rawValue:))),
+                characterTimeout: characterTimeout, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
-        case .hidraw:
-            let scanner = HIDPOSScanner(id: config.id, path: path, logger: logger)
+        case .hidraw(let node):
+            let scanner = HIDPOSScanner(id: id, path: try path(of: node) { DeviceLocator().hidrawNode(for: $0) }, logger: logger)
             return { handle in try await scanner.run(devices: devices, handle: handle) }
+        }
+    }
+
+    /// The configured path, or the node `find` gives for the configured USB ids.
+    private func path(of node: ScannerConfig.Node, find: (USBIdentity) -> String?) throws -> String {
+        switch node {
+        case .path(let path):
+            return path
+        case .usb(let usb):
+            guard let found = find(usb) else { throw DeviceError.system("find the \(config.kind.name.rawValue) device \(usb)", ENODEV) }
+            return found
         }
     }
 

@@ -59,19 +59,26 @@ import YizhanCore
                 of: "transport = \"file\"\npath = \"/tmp/slips\"",
                 with: "transport = \"usb\"\nusb = \"0416:5011:A1\"\ndetach_kernel_driver = true\nchinese = \"raster\"\nqr = \"raster\""),
             file: "yizhand.toml")
-        #expect(usb.printer.transport == .usb && usb.printer.usb == USBIdentity(vendor: 0x0416, product: 0x5011, serial: "A1"))
-        #expect(usb.printer.detachKernelDriver && usb.printer.rasterises)
+        #expect(usb.printer.transport == .usb(USBIdentity(vendor: 0x0416, product: 0x5011, serial: "A1"), detachKernelDriver: true))
+        #expect(usb.printer.rasterises)
         let serial = try ConfigLoader.parse(
             Self.minimal.replacingOccurrences(of: "transport = \"file\"", with: "transport = \"serial\"\nbaud = 115200"), file: "t.toml")
-        #expect(serial.printer.transport == .serial && serial.printer.baud == 115_200 && !serial.printer.detachKernelDriver)
-        for (line, problem) in [
-            ("baud = 12345", "printer.baud: 12345 is not a standard rate"),
-            ("chinese = \"big5\"", "printer.chinese: must be one of fs-gbk, gb18030, raster, not \"big5\""),
-            ("qr = \"raster\"\nfont = \"/nonexistent/font.ttc\"", "printer.font: cannot read /nonexistent/font.ttc"),
+        #expect(serial.printer.transport == .serial(path: "/tmp/slips", baud: 115_200))
+        let tcp = try ConfigLoader.parse(
+            Self.minimal.replacingOccurrences(of: "transport = \"file\"\npath = \"/tmp/slips\"", with: "transport = \"tcp\"\nport = 9101"),
+            file: "t.toml")
+        #expect(tcp.printer.transport == .tcp(host: "127.0.0.1", port: 9101))
+        let file = "transport = \"file\"\npath = \"/tmp/slips\""
+        for (printer, problem) in [
+            (file + "\nbaud = 12345", "printer.baud: 12345 is not a standard rate"),
+            (file + "\nchinese = \"big5\"", "printer.chinese: must be one of fs-gbk, gb18030, raster, not \"big5\""),
+            (file + "\nqr = \"raster\"\nfont = \"/nonexistent/font.ttc\"", "printer.font: cannot read /nonexistent/font.ttc"),
+            ("transport = \"usb\"\npath = \"/dev/usb/lp0\"", "printer.usb: is required for transport \"usb\""),
+            ("transport = \"device\"\nusb = \"0416:5011\"", "printer.path: is required for transport \"device\""),
         ] {
             do {
-                _ = try ConfigLoader.parse(Self.minimal + "\n" + line, file: "t.toml")
-                Issue.record("accepted \(line)")
+                _ = try ConfigLoader.parse(Self.minimal.replacingOccurrences(of: file, with: printer), file: "t.toml")
+                Issue.record("accepted \(printer)")
             } catch {
                 #expect(error.problems.contains { $0.description.contains(problem) }, "\(error.problems)")
             }
@@ -142,10 +149,13 @@ import YizhanCore
                 path = "/dev/hidraw0"
                 terminator = []
                 """, file: "yizhand.toml")
-        #expect(config.scanners.map(\.terminators) == [["enter", "kp_enter"], []])
-        #expect(config.scanners.map(\.usb) == [USBIdentity(vendor: 0x0C2E, product: 0x0B61, serial: "SN42"), nil])
-        #expect(config.scanners.map(\.path) == [nil, "/dev/hidraw0"])
-        #expect(config.scanners[0].usb?.description == "0c2e:0b61:SN42")
+        let wedge = USBIdentity(vendor: 0x0C2E, product: 0x0B61, serial: "SN42")
+        #expect(
+            config.scanners.map(\.kind) == [
+                .evdev(.usb(wedge), layout: "us", terminators: ["enter", "kp_enter"], characterTimeout: .milliseconds(100)),
+                .hidraw(.path("/dev/hidraw0")),
+            ])
+        #expect(wedge.description == "0c2e:0b61:SN42")
 
         let broken =
             Self.minimal + """
