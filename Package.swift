@@ -169,7 +169,8 @@ let package = Package(
         // of the committed corpora.
         .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanRequests"]),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
-        .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanConfig", "YizhanTestSupport"]),
+        .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanTestSupport"]),
+        .testTarget(name: "YizhanConfigTests", dependencies: ["YizhanConfig", "YizhanCore"]),
         .testTarget(
             name: "DistrictTests",
             dependencies: ["YizhanCore", "YizhanDistrict", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
