@@ -15,6 +15,17 @@ import YizhanCore
         path = "/tmp/slips"
         """
 
+    /// The problems `source` is refused with; none, and an issue recorded, if it is accepted.
+    static func problems(_ source: String, file: String, sourceLocation: SourceLocation = #_sourceLocation) -> [ConfigProblem] {
+        do {
+            _ = try ConfigLoader.parse(source, file: file)
+            Issue.record("accepted: \(source)", sourceLocation: sourceLocation)
+            return []
+        } catch {
+            return error.problems
+        }
+    }
+
     @Test func theRepositoryExamplesAreValid() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         for name in ["dev.toml", "yizhand.toml"] {
@@ -76,12 +87,8 @@ import YizhanCore
             ("transport = \"usb\"\npath = \"/dev/usb/lp0\"", "printer.usb: is required for transport \"usb\""),
             ("transport = \"device\"\nusb = \"0416:5011\"", "printer.path: is required for transport \"device\""),
         ] {
-            do {
-                _ = try ConfigLoader.parse(Self.minimal.replacingOccurrences(of: file, with: printer), file: "t.toml")
-                Issue.record("accepted \(printer)")
-            } catch {
-                #expect(error.problems.contains { $0.description.contains(problem) }, "\(error.problems)")
-            }
+            let problems = Self.problems(Self.minimal.replacingOccurrences(of: file, with: printer), file: "t.toml")
+            #expect(problems.contains { $0.description.contains(problem) }, "\(problems)")
         }
     }
 
@@ -112,26 +119,22 @@ import YizhanCore
             weekly_slot = "Caturday 09:00-11:00"
             min_minuts = 5
             """
-        do {
-            _ = try ConfigLoader.parse(source, file: "/etc/yizhan/yizhand.toml")
-            Issue.record("a broken config was accepted")
-        } catch {
-            let lines = Set(error.problems.map(\.description))
-            #expect(lines.contains("/etc/yizhan/yizhand.toml:4: station.timezone: unknown time zone \"Mars/Olympus\""))
-            #expect(lines.contains("/etc/yizhan/yizhand.toml:9: printer.width_dots: must be 384 (58 mm) or 576 (80 mm)"))
-            #expect(lines.contains("/etc/yizhan/yizhand.toml:17: scanner[2].id: \"front\" is used by another scanner"))
-            #expect(
-                lines.contains("/etc/yizhan/yizhand.toml:18: scanner[2].kind: must be one of evdev, serial, hidraw, fifo, not \"laser\""))
-            #expect(
-                lines.contains(
-                    "/etc/yizhan/yizhand.toml:22: patrol.key_periods: \"11:00-10:00\" is not HH:MM-HH:MM with the end after the start"))
-            #expect(
-                lines.contains(
-                    "/etc/yizhan/yizhand.toml:23: patrol.weekly_slot: \"Caturday 09:00-11:00\" is not like \"Sat 09:00-11:00\" (Mon … Sun)")
-            )
-            #expect(lines.contains("/etc/yizhan/yizhand.toml:24: patrol.min_minuts: unknown key"))
-            #expect(error.problems.count == 7, "\(error)")
-        }
+        let problems = Self.problems(source, file: "/etc/yizhan/yizhand.toml")
+        let lines = Set(problems.map(\.description))
+        #expect(lines.contains("/etc/yizhan/yizhand.toml:4: station.timezone: unknown time zone \"Mars/Olympus\""))
+        #expect(lines.contains("/etc/yizhan/yizhand.toml:9: printer.width_dots: must be 384 (58 mm) or 576 (80 mm)"))
+        #expect(lines.contains("/etc/yizhan/yizhand.toml:17: scanner[2].id: \"front\" is used by another scanner"))
+        #expect(
+            lines.contains("/etc/yizhan/yizhand.toml:18: scanner[2].kind: must be one of evdev, serial, hidraw, fifo, not \"laser\""))
+        #expect(
+            lines.contains(
+                "/etc/yizhan/yizhand.toml:22: patrol.key_periods: \"11:00-10:00\" is not HH:MM-HH:MM with the end after the start"))
+        #expect(
+            lines.contains(
+                "/etc/yizhan/yizhand.toml:23: patrol.weekly_slot: \"Caturday 09:00-11:00\" is not like \"Sat 09:00-11:00\" (Mon … Sun)")
+        )
+        #expect(lines.contains("/etc/yizhan/yizhand.toml:24: patrol.min_minuts: unknown key"))
+        #expect(problems.count == 7, "\(problems)")
     }
 
     @Test func scannersAreFoundByPathOrByUSBIds() throws {
@@ -174,16 +177,12 @@ import YizhanCore
                 id = "c"
                 kind = "hidraw"
                 """
-        do {
-            _ = try ConfigLoader.parse(broken, file: "y.toml")
-            Issue.record("a broken scanner was accepted")
-        } catch {
-            let lines = Set(error.problems.map(\.description))
-            #expect(lines.contains("y.toml:11: scanner[1].usb: must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""))
-            #expect(lines.contains("y.toml:16: scanner[2].usb: finds evdev and hidraw scanners only; give a path"))
-            #expect(lines.contains("y.toml:18: scanner[3].path: is required"))
-            #expect(error.problems.count == 3, "\(error)")
-        }
+        let problems = Self.problems(broken, file: "y.toml")
+        let lines = Set(problems.map(\.description))
+        #expect(lines.contains("y.toml:11: scanner[1].usb: must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""))
+        #expect(lines.contains("y.toml:16: scanner[2].usb: finds evdev and hidraw scanners only; give a path"))
+        #expect(lines.contains("y.toml:18: scanner[3].path: is required"))
+        #expect(problems.count == 3, "\(problems)")
     }
 
     @Test func usbIdentitiesParseAsLsusbShowsThem() {
@@ -205,25 +204,17 @@ import YizhanCore
             ("t = [1,\n  # a comment\n}", 3, TOMLTraps.missingValue), ("t = { a = [[}]] }", 1, TOMLTraps.missingValue),
         ]
         for (source, line, message) in cases {
-            do {
-                _ = try ConfigLoader.parse(source, file: "bad.toml")
-                Issue.record("\(source) was accepted")
-            } catch {
-                #expect(error.problems.map(\.description) == ["bad.toml:\(line): (syntax): \(message)"])
-            }
+            let problems = Self.problems(source, file: "bad.toml")
+            #expect(problems.map(\.description) == ["bad.toml:\(line): (syntax): \(message)"])
         }
         // Lists of lists and of inline tables, and a brace in a string or a comment, are fine.
         #expect(TOMLTraps.first(in: "a = [\n  [1],\n  [{ b = 2 }],\n]\n[station]\n# [#] [}\nc = \"[}\"\nd = {e = 1}\n") == nil)
     }
 
     @Test func syntaxErrorsCarryTheirLine() {
-        do {
-            _ = try ConfigLoader.parse("[station]\nid = \"x\"\nname = \n", file: "bad.toml")
-            Issue.record("a syntax error was accepted")
-        } catch {
-            #expect(error.problems.first?.line == 3)
-            #expect(error.problems.first?.key == "(syntax)")
-        }
+        let problems = Self.problems("[station]\nid = \"x\"\nname = \n", file: "bad.toml")
+        #expect(problems.first?.line == 3)
+        #expect(problems.first?.key == "(syntax)")
     }
 
     @Test func campaignsMustNameConfiguredCheckpoints() {
@@ -236,12 +227,8 @@ import YizhanCore
                 to = "09-31"
                 checkpoints = ["fan"]
                 """
-        do {
-            _ = try ConfigLoader.parse(source, file: "c.toml")
-            Issue.record("accepted")
-        } catch {
-            #expect(error.problems.map(\.key) == ["campaign[1].to", "campaign[1].checkpoints"])
-        }
+        let problems = Self.problems(source, file: "c.toml")
+        #expect(problems.map(\.key) == ["campaign[1].to", "campaign[1].checkpoints"])
     }
 
     @Test func campaignsRunEveryYearOrOnDatedDays() throws {
@@ -273,13 +260,9 @@ import YizhanCore
     ])
     func campaignDatesAreCheckedStrictly(from: String, to: String, key: String, message: String) {
         let source = Self.minimal + "\n\n[[campaign]]\nname = \"x\"\nfrom = \"\(from)\"\nto = \"\(to)\"\n"
-        do {
-            _ = try ConfigLoader.parse(source, file: "c.toml")
-            Issue.record("accepted")
-        } catch {
-            #expect(error.problems.map(\.key) == [key])
-            #expect(error.problems.first?.description.contains(message) == true, "\(error.problems)")
-        }
+        let problems = Self.problems(source, file: "c.toml")
+        #expect(problems.map(\.key) == [key])
+        #expect(problems.first?.description.contains(message) == true, "\(problems)")
     }
 
     @Test func theDistrictTableIsOptionalAndChecked() throws {
@@ -291,11 +274,7 @@ import YizhanCore
                 file: "c.toml"
             ).district)
         #expect(district.user == "station_test_station" && district.syncInterval == .seconds(30) && district.tls == .disable)
-        do {
-            _ = try ConfigLoader.parse(Self.minimal + "\n\n[district]\nurl = \"mysql://x/y\"\npassword_file = \"/p\"\n", file: "c.toml")
-            Issue.record("accepted")
-        } catch {
-            #expect(error.problems.map(\.key) == ["district.url", "district.ca_file"])
-        }
+        let problems = Self.problems(Self.minimal + "\n\n[district]\nurl = \"mysql://x/y\"\npassword_file = \"/p\"\n", file: "c.toml")
+        #expect(problems.map(\.key) == ["district.url", "district.ca_file"])
     }
 }
