@@ -29,8 +29,10 @@ final class ScannerService: Service {
             while !Task.isCancelled {
                 let attempt = ContinuousClock.now
                 do {
-                    let read = try self.scanner()
-                    try await read { frame in await self.handle(frame) }
+                    let (id, devices) = (self.config.id, self.devices)
+                    try await self.scanner().run(
+                        opened: { devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: $0)) },
+                        handle: { frame in await self.handle(frame) })
                 } catch is CancellationError {
                     return
                 } catch {
@@ -57,25 +59,21 @@ final class ScannerService: Service {
         }
     }
 
-    /// The device's read loop for this scanner, at its node as of now.
-    private func scanner() throws -> @Sendable (@Sendable (LineFramer.Frame) async -> Void) async throws -> Void {
-        let (id, devices, logger) = (config.id, self.devices, self.logger)
+    /// This scanner, at its node as of now.
+    private func scanner() throws -> any ScannerDevice {
+        let (id, logger) = (config.id, self.logger)
         switch config.kind {
         case .fifo(let path):
-            let scanner = FIFOScanner(id: id, path: path, logger: logger)
-            return { handle in try await scanner.run(devices: devices, handle: handle) }
+            return FIFOScanner(id: id, path: path, logger: logger)
         case .serial(let path, let baud, let characterTimeout):
-            let scanner = SerialScanner(id: id, path: path, baud: baud, characterTimeout: characterTimeout, logger: logger)
-            return { handle in try await scanner.run(devices: devices, handle: handle) }
+            return SerialScanner(id: id, path: path, baud: baud, characterTimeout: characterTimeout, logger: logger)
         case .evdev(let node, let layout, let terminators, let characterTimeout):
-            let scanner = EvdevScanner(
+            return EvdevScanner(
                 id: id, path: try path(of: node) { DeviceLocator().inputNode(for: $0) }, layout: layout,
                 terminators: Set(terminators.compactMap(KeyboardDecoder.Terminator.init(rawValue:))),
                 characterTimeout: characterTimeout, logger: logger)
-            return { handle in try await scanner.run(devices: devices, handle: handle) }
         case .hidraw(let node):
-            let scanner = HIDPOSScanner(id: id, path: try path(of: node) { DeviceLocator().hidrawNode(for: $0) }, logger: logger)
-            return { handle in try await scanner.run(devices: devices, handle: handle) }
+            return HIDPOSScanner(id: id, path: try path(of: node) { DeviceLocator().hidrawNode(for: $0) }, logger: logger)
         }
     }
 

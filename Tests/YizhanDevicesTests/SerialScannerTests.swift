@@ -42,7 +42,11 @@ import YizhanTestSupport
         devices.observe { status in
             if status.state == .present { continuation.yield() }
         }
-        let reading = Task { try await scanner.run(devices: devices) { frames.append($0) } }
+        let reading = Task {
+            try await scanner.run(
+                opened: { devices.update(DeviceStatus(id: scanner.id, kind: "scanner", state: .present, detail: $0)) },
+                handle: { frames.append($0) })
+        }
         var iterator = opened.makeAsyncIterator()
         _ = await iterator.next()
         return reading

@@ -8,7 +8,7 @@ import Logging
 /// A keyboard-wedge scanner or card reader through evdev: grabbed exclusively so scans never
 /// reach a console, key events turned into text by the scanner's layout, a scan ended by
 /// its terminator or, for readers configured with none, by a pause between characters.
-public final class EvdevScanner: Sendable {
+public final class EvdevScanner: ScannerDevice {
     public let id: String
     public let path: String
     public let layout: String
@@ -31,8 +31,7 @@ public final class EvdevScanner: Sendable {
     /// `EVIOCGRAB`: `_IOW('E', 0x90, int)`.
     static let grab: UInt = 0x4004_4590
 
-    /// Reads scans until the device goes away (throws) or the task is cancelled.
-    public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
+    public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let decoder = try KeyboardDecoder(layout: layout, terminators: terminators)
         // Open the node a by-id link points to: the link is the stable name, the node is the device.
         let node = DeviceLocator.node(behind: path)
@@ -41,7 +40,7 @@ public final class EvdevScanner: Sendable {
         defer { close(descriptor) }
         var one: Int32 = 1
         guard ioctl(descriptor, Self.grab, &one) == 0 else { throw DeviceError.system("EVIOCGRAB \(node)", errno) }
-        devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
+        opened(path)
         logger.info("scanner grabbed", metadata: ["scanner": "\(id)", "path": "\(node)", "layout": "\(layout)"])
 
         let reader = try DescriptorReader(descriptor: descriptor)

@@ -7,7 +7,7 @@ import Logging
 
 /// The simulated scanner: a FIFO (created if missing) or standard input, one scan per line.
 /// `echo 'YZ:C:extinguisher-1' > var/scanner.fifo` is a scan.
-public final class FIFOScanner: Sendable {
+public final class FIFOScanner: ScannerDevice {
     public let id: String
     public let path: String
     private let logger: Logger
@@ -18,11 +18,9 @@ public final class FIFOScanner: Sendable {
         self.logger = logger
     }
 
-    /// Reads frames until the task is cancelled, handing each to `handle` in order and
-    /// waiting for it before reading on, so scans from one scanner are never reordered.
-    public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
+    public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let descriptor = try openFIFO()
-        devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
+        opened(path)
         defer { if descriptor != STDIN_FILENO { close(descriptor) } }
         var framer = LineFramer()
         let reader = try DescriptorReader(descriptor: descriptor)

@@ -8,7 +8,7 @@ import Logging
 /// A HID POS barcode scanner through hidraw: the scanner sends its decoded data in reports
 /// of usage page 0x8C rather than typing it, so no keyboard layout is involved and nothing
 /// can leak into a console.
-public final class HIDPOSScanner: Sendable {
+public final class HIDPOSScanner: ScannerDevice {
     public let id: String
     public let path: String
     private let sysfs: String
@@ -21,8 +21,7 @@ public final class HIDPOSScanner: Sendable {
         self.logger = logger
     }
 
-    /// Reads scans until the device goes away (throws) or the task is cancelled.
-    public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
+    public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         // The kernel publishes the report descriptor in sysfs, as HIDIOCGRDESC returns it,
         // under the node's name (a link's own name, when it is a hidraw name, is the node's).
         let named = (path as NSString).lastPathComponent
@@ -35,7 +34,7 @@ public final class HIDPOSScanner: Sendable {
         let file = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard file >= 0 else { throw DeviceError.system("open \(node)", errno) }
         defer { close(file) }
-        devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
+        opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
         let reader = try DescriptorReader(descriptor: file)
         while !Task.isCancelled {

@@ -8,7 +8,7 @@ import Logging
 /// A serial scanner (USB CDC-ACM `/dev/ttyACM*`, RS-232): raw termios at the configured
 /// baud rate, scans framed by CR, LF or CRLF, bytes passed on untouched so UTF-8 payloads
 /// arrive intact.
-public final class SerialScanner: Sendable {
+public final class SerialScanner: ScannerDevice {
     public let id: String
     public let path: String
     public let baud: Int
@@ -24,12 +24,10 @@ public final class SerialScanner: Sendable {
         self.logger = logger
     }
 
-    /// Reads frames until the device goes away (throws `DeviceError.gone`) or the task is
-    /// cancelled; each frame is handled before the next is read.
-    public func run(devices: DeviceRegistry, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
+    public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let descriptor = try SerialPort.open(path, baud: baud)
         defer { close(descriptor) }
-        devices.update(DeviceStatus(id: id, kind: "scanner", state: .present, detail: path))
+        opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)", "baud": "\(baud)"])
         var framer = LineFramer()
         let reader = try DescriptorReader(descriptor: descriptor)
