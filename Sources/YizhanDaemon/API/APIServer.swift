@@ -15,7 +15,8 @@ import YizhanAPI
 
 /// The API's HTTP server on one Unix socket. Hummingbird's `Application` would serve the
 /// router as well, but it also refreshes a cached `Date` header every second, a wake-up an
-/// idle station board pays around the clock; here the date is formatted per response.
+/// idle station board pays around the clock; here the date is formatted when a response
+/// needs it, at most once a second (`httpDate()`).
 ///
 /// What one client can hold is bounded (`Limits`): past the connection limit the server
 /// stops accepting and further clients wait in the kernel's listen backlog, costing the
