@@ -49,7 +49,7 @@ let package = Package(
         .target(
             name: "YizhanStore",
             dependencies: [
-                "YizhanCore", "YizhanCredentials",
+                "YizhanCore", "YizhanCredentials", "YizhanWire",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -62,7 +62,7 @@ let package = Package(
         // The one ordered path every scan takes: session, rules, durable commit, outcome.
         .target(
             name: "YizhanStation",
-            dependencies: ["YizhanCore", "YizhanStore", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["YizhanCore", "YizhanStore", "YizhanWire", .product(name: "Logging", package: "swift-log")]
         ),
         // Scanners and printer transports, real and simulated.
         .target(
@@ -79,13 +79,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The API's request bodies and their strict decoding, apart from HTTP.
-        .target(name: "YizhanRequests", dependencies: ["YizhanCore"]),
+        // The API's vocabulary, shared by the daemon, its clients and the tests: request bodies
+        // and their strict decoding, replies, and how both are written as JSON.
+        .target(name: "YizhanWire", dependencies: ["YizhanCore"]),
         // The HTTP/JSON API served on the Unix sockets.
         .target(
             name: "YizhanAPI",
             dependencies: [
-                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanRequests", "CLinux",
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanWire", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -96,7 +97,7 @@ let package = Package(
         .target(
             name: "YizhanDaemon",
             dependencies: [
-                "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanDevices",
+                "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanDevices",
                 "YizhanAPI", "YizhanDistrict", "ESCPOS", "ESCPOSRaster", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -124,7 +125,7 @@ let package = Package(
         // Linux calls that Glibc's Swift module does not expose.
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
-        .target(name: "YizhanClient"),
+        .target(name: "YizhanClient", dependencies: ["YizhanWire"]),
         // Swift concurrency's executors for a process that must sleep when idle.
         .target(name: "YizhanExecutors", dependencies: ["CLinux"]),
         .executableTarget(
@@ -141,7 +142,8 @@ let package = Package(
         .executableTarget(
             name: "yizhanctl",
             dependencies: [
-                "YizhanClient", "YizhanCore", "ESCPOS", "ESCPOSRaster", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "YizhanClient", "YizhanWire", "YizhanCore", "ESCPOS", "ESCPOSRaster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: linkedLean
         ),
@@ -167,10 +169,11 @@ let package = Package(
         ),
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
         // of the committed corpora.
-        .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanRequests"]),
+        .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanWire"]),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanConfigTests", dependencies: ["YizhanConfig", "YizhanCore"]),
+        .testTarget(name: "YizhanWireTests", dependencies: ["YizhanWire", "YizhanCore"]),
         .testTarget(
             name: "DistrictTests",
             dependencies: ["YizhanCore", "YizhanDistrict", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
@@ -178,7 +181,7 @@ let package = Package(
         .testTarget(
             name: "YizhanStoreTests",
             dependencies: [
-                "YizhanCore", "YizhanCredentials", "YizhanStore", "YizhanStation", "YizhanTestSupport",
+                "YizhanCore", "YizhanCredentials", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -186,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "YizhanAPITests",
             dependencies: [
-                "YizhanAPI", "YizhanStation", "YizhanStore", "YizhanTestSupport",
+                "YizhanAPI", "YizhanStation", "YizhanStore", "YizhanWire", "YizhanTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),

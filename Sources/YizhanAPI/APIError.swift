@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import YizhanCore
+import YizhanWire
 
 /// An error as the API reports it: `{"error": {"code": "...", "message": "..."}}` with a
 /// status that fits the code.
@@ -39,13 +40,6 @@ struct APIError: Error, Sendable {
     }
 
     var reply: APIReply {
-        struct Body: Encodable {
-            struct Detail: Encodable {
-                var code: String
-                var message: String
-            }
-            var error: Detail
-        }
-        return APIReply(status: status, body: APIReply.encode(Body(error: .init(code: code, message: message))))
+        APIReply(status: status, body: APIReply.encode(ErrorReply(code: code, message: message)))
     }
 }

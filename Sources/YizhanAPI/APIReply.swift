@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import YizhanCore
+import YizhanWire
 
 /// A finished answer: a status and a JSON (or other) body.
 struct APIReply: Sendable {
@@ -24,17 +25,8 @@ struct APIReply: Sendable {
     }
 
     static func encode(_ value: some Encodable, calendar: StationCalendar? = nil) -> Data {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        if let calendar {
-            encoder.dateEncodingStrategy = .custom { date, encoder in
-                var container = encoder.singleValueContainer()
-                try container.encode(calendar.rfc3339(date))
-            }
-        }
         // Every value the API encodes is built from plain stored fields.
-        return try! encoder.encode(value)
+        try! WireCoding.encoder(calendar: calendar).encode(value)
     }
 
     var response: Response {

@@ -2,14 +2,14 @@ import Foundation
 import Hummingbird
 import NIOCore
 import YizhanCore
-import YizhanRequests
+import YizhanWire
 
 /// Bodies over this size are refused.
 let maximumBodySize = 64 * 1024
 
 extension Request {
     /// Reads and strictly decodes the JSON body.
-    mutating func decode<Body: YizhanRequests.RequestBody>(_ type: Body.Type) async throws -> Body {
+    mutating func decode<Body: YizhanWire.RequestBody>(_ type: Body.Type) async throws -> Body {
         let data = try await bodyData()
         do {
             return try Body.decode(from: data)

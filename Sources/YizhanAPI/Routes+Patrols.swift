@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import YizhanCore
-import YizhanRequests
 import YizhanStore
+import YizhanWire
 
 extension RouteTable {
     /// The scan log, patrols and hazards.

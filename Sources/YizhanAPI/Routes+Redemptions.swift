@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import YizhanCore
-import YizhanRequests
 import YizhanStore
+import YizhanWire
 
 extension RouteTable {
     /// Catalogue changes, redemptions and print jobs.
@@ -66,7 +66,7 @@ extension RouteTable {
             let body = try await request.decode(BackupBody.self)
             guard body.path.hasPrefix("/") else { throw APIError(.badRequest, "invalid_field", "path must be absolute") }
             try store.backup(to: body.path)
-            return environment.json(["path": body.path], status: .created)
+            return environment.json(BackupReply(path: body.path), status: .created)
         }
         add(.post, "/v1/gpio/test") { _, _ in
             let lines = await environment.gpioTest()
@@ -79,10 +79,4 @@ extension RouteTable {
             return environment.json(verification)
         }
     }
-}
-
-/// `POST /v1/gpio/test`: the lines walked, and on which backend.
-struct GPIOTestReply: Encodable {
-    var backend: String
-    var lines: [String]
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import YizhanCore
 import YizhanStore
+import YizhanWire
 
 extension RouteTable {
     /// Reports, CSV exports and metrics.
@@ -16,8 +17,8 @@ extension RouteTable {
         }
         add(.get, "/v1/export/:table") { _, context in
             let name = context.parameters.get("table") ?? ""
-            guard name.hasSuffix(".csv"), let table = Store.Export(rawValue: String(name.dropLast(4))) else {
-                let names = Store.Export.allCases.map { "\($0.rawValue).csv" }.joined(separator: ", ")
+            guard name.hasSuffix(".csv"), let table = ExportTable(rawValue: String(name.dropLast(4))) else {
+                let names = ExportTable.allCases.map { "\($0.rawValue).csv" }.joined(separator: ", ")
                 throw APIError(.notFound, "not_found", "exports are \(names)")
             }
             let rows = try store.export(table, calendar: environment.calendar)

@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import YizhanCore
-import YizhanRequests
 import YizhanStore
+import YizhanWire
 
 extension RouteTable {
     /// The duty rota, and the log of changes made on the admin socket.

@@ -3,14 +3,14 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import YizhanCore
-import YizhanRequests
 import YizhanStore
+import YizhanWire
 
 extension RouteTable {
     /// Health, status, scans and the catalogue: served on both sockets.
     func addStationRoutes() {
         let environment = self.environment
-        let healthy = environment.json(["status": "ok"])
+        let healthy = environment.json(HealthReply(status: "ok"))
         add(.get, "/v1/health") { _, _ in healthy }
         add(.get, "/v1/status") { _, _ in
             var status = await environment.status()

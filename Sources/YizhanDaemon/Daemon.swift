@@ -10,6 +10,7 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc

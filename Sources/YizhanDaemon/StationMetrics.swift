@@ -5,6 +5,7 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+import YizhanWire
 
 /// The figures `GET /metrics` serves in Prometheus text: counters kept as scans and jobs
 /// happen, gauges read when scraped.

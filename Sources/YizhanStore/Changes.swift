@@ -1,18 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
-
-/// One change made through the admin socket, and the local user who made it.
-public struct ChangeRecord: Sendable, Codable, Hashable {
-    public var id: Int64
-    public var at: Date
-    /// The local user, from the admin socket's peer credentials.
-    public var actor: String
-    /// What was done, e.g. `ledger.adjust`, `hazard.confirmed`, `rota.set`.
-    public var action: String
-    /// What it was done to, e.g. `volunteer 3 -50`.
-    public var subject: String
-}
+import YizhanWire
 
 /// The change log: every change made through the admin socket, written in the change's
 /// own transaction so that the record and the change cannot part.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanWire
 
 /// Hazard reports and their path to rectification.
 enum Hazards {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanWire
 
 /// Patrols and their checkpoint coverage.
 enum Patrols {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanWire
 
 /// The durable print queue: a slip is a row before it is bytes.
 enum PrintJobs {

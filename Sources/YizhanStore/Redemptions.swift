@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanWire
 
 /// Redemptions: issued against points, collected at the kiosk, or cancelled by the manager.
 enum Redemptions {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanWire
 
 extension Store {
     /// Figures for the local days `from` through `to`, both included; the rota's cover is
@@ -65,13 +66,8 @@ extension Store {
         }
     }
 
-    /// The tables a manager may take to a spreadsheet.
-    public enum Export: String, Sendable, CaseIterable {
-        case ledger, patrols, hazards, volunteers
-    }
-
     /// An export as CSV rows, header first; times in the station's zone.
-    public func export(_ table: Export, calendar: StationCalendar) throws -> [[String]] {
+    public func export(_ table: ExportTable, calendar: StationCalendar) throws -> [[String]] {
         try pool.read { db in
             func time(_ row: Row, _ column: String) -> String {
                 row.date(column).map(calendar.rfc3339) ?? ""

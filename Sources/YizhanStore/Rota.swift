@@ -1,27 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
-
-/// One day of the duty rota: who is on daily duty.
-public struct RotaDay: Sendable, Codable, Hashable {
-    public struct OnDuty: Sendable, Codable, Hashable {
-        public var id: Int64
-        public var name: String
-    }
-
-    public var day: String
-    public var volunteers: [OnDuty]
-    /// The local user who set it, from the admin socket's peer credentials.
-    public var setBy: String?
-    public var setAt: Date?
-
-    public init(day: String, volunteers: [OnDuty], setBy: String? = nil, setAt: Date? = nil) {
-        self.day = day
-        self.volunteers = volunteers
-        self.setBy = setBy
-        self.setAt = setAt
-    }
-}
+import YizhanWire
 
 extension Store {
     /// Sets who is on daily duty on `day`; an empty list clears the day. The rota of a past

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import YizhanCore
+import YizhanWire
 
 extension Store {
     /// A volunteer's ledger, newest first.

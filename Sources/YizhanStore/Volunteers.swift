@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import YizhanCore
 import YizhanCredentials
+import YizhanWire
 
 /// Volunteers and their badges.
 enum Volunteers {

@@ -3,7 +3,7 @@ import Foundation
 import YizhanConfig
 import YizhanCore
 import YizhanDevices
-import YizhanRequests
+import YizhanWire
 
 /// What hostile bytes can reach: each target feeds one input to one parser and checks what
 /// must hold of its answer. A crash or a failed check is a finding.

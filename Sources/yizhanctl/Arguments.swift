@@ -8,6 +8,7 @@ extension HazardState: ExpressibleByArgument {}
 extension RedemptionState: ExpressibleByArgument {}
 extension PrintJobState: ExpressibleByArgument {}
 extension VolunteerRole: ExpressibleByArgument {}
+extension Slip.Kind: ExpressibleByArgument {}
 
 /// A day, `yyyy-MM-dd`, checked as the daemon checks it.
 extension LocalDay: ExpressibleByArgument {

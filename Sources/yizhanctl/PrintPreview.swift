@@ -3,6 +3,7 @@ import ESCPOS
 import ESCPOSRaster
 import Foundation
 import YizhanCore
+import YizhanWire
 
 struct Print: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Look at slips without paper.", subcommands: [Preview.self])
@@ -13,11 +14,10 @@ struct Print: ParsableCommand {
             discussion: """
                 Asks the daemon for the bytes it sends the printer (for a print job, or a sample slip of a kind)
                 and prints them on a virtual printer of the same width and Chinese mode.
-                Slip kinds: \(Slip.Kind.allCases.map(\.rawValue).joined(separator: ", ")).
                 """)
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Print job id.") var job: Int?
-        @Option(help: "A sample slip of this kind instead of a job.") var slip: String?
+        @Argument(help: "Print job id.") var job: Int64?
+        @Option(help: "A sample slip of this kind instead of a job.") var slip: Slip.Kind?
         @Option(help: "Where to write the PNG.") var output: String
         @Option(help: "The font Chinese text is drawn in (\(ReceiptFontFile.defaultPath)).") var font = ReceiptFontFile.defaultPath
 
@@ -27,10 +27,11 @@ struct Print: ParsableCommand {
 
         func run() throws {
             let client = options.client
-            let encoded = try client.call("GET", job.map { "/v1/print-jobs/\($0)/escpos" } ?? "/v1/printer/samples/\(slip!)")
-            guard let width = encoded["width_dots"] as? Int, let mode = (encoded["chinese"] as? String).flatMap(ChineseMode.init),
-                let bytes = (encoded["escpos"] as? String).flatMap({ Data(base64Encoded: $0) })
-            else { throw ValidationError("the daemon's answer is not an encoded slip") }
+            let encoded = try client.call(job.map(API.printJobBytes) ?? API.sampleSlip(slip!))
+            guard let mode = ChineseMode(rawValue: encoded.chinese), let bytes = Data(base64Encoded: encoded.escpos) else {
+                throw ValidationError("the daemon's answer is not an encoded slip")
+            }
+            let width = encoded.widthDots
             let printer = VirtualPrinter(widthDots: width, chinese: mode, font: try ReceiptFont(path: font))
             let printed = try printer.print(Array(bytes))
             try PNGImage.write(printed.paper, to: output)

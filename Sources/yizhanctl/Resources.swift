@@ -1,22 +1,32 @@
 import ArgumentParser
 import Foundation
 import YizhanCore
+import YizhanWire
 
 struct Volunteer: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Register volunteers and look them up.", subcommands: [List.self, Add.self, Show.self, Update.self, LedgerEntries.self])
 
-    static let fields = ["id", "name", "role", "phone", "balance", "earned", "active", "login"]
+    static var fields: [Column<YizhanCore.Volunteer>] {
+        [
+            Column("id", \.id), Column("name", \.name), Column("role", \.role), Column("phone", \.phone), Column("balance", \.balance),
+            Column("earned", \.earned), Column("active", \.active), Column("login", \.login),
+        ]
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List volunteers.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Show volunteers after this id.") var after = 0
+        @Option(help: "Show volunteers after this id.") var after: Int64 = 0
 
         func run() throws {
-            let client = options.client
-            client.list(
-                try client.call("GET", "/v1/volunteers?after=\(after)"), columns: ["id", "name", "role", "balance", "earned", "active"])
+            try options.client.list(
+                API.volunteers(after: after),
+                [
+                    Column("id", \.id), Column("name", \.name), Column("role", \.role), Column("balance", \.balance),
+                    Column("earned", \.earned),
+                    Column("active", \.active),
+                ])
         }
     }
 
@@ -28,21 +38,18 @@ struct Volunteer: ParsableCommand {
         @Option(help: "Phone number, for the manager only.") var phone: String?
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = ["name": name, "role": leader ? "leader" : "volunteer"]
-            if let phone { body["phone"] = phone }
-            client.show(try client.call("POST", "/v1/volunteers", body), fields: Volunteer.fields)
+            let body = NewVolunteerBody(name: name, role: leader ? .leader : .volunteer, phone: phone)
+            try options.client.show(API.registerVolunteer(body), Volunteer.fields)
         }
     }
 
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one volunteer.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Volunteer id.") var id: Int
+        @Argument(help: "Volunteer id.") var id: Int64
 
         func run() throws {
-            let client = options.client
-            client.show(try client.call("GET", "/v1/volunteers/\(id)"), fields: Volunteer.fields)
+            try options.client.show(API.volunteer(id), Volunteer.fields)
         }
     }
 
@@ -54,7 +61,7 @@ struct Volunteer: ParsableCommand {
                 admin socket, and refuses to let them confirm a hazard they reported. --login "" removes it.
                 """)
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Volunteer id.") var id: Int
+        @Argument(help: "Volunteer id.") var id: Int64
         @Option(help: "New name.") var name: String?
         @Option(help: "Their role.") var role: VolunteerRole?
         @Option(help: "New phone number.") var phone: String?
@@ -62,27 +69,24 @@ struct Volunteer: ParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Whether their badges work.") var active: Bool?
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = [:]
-            if let name { body["name"] = name }
-            if let role { body["role"] = role.rawValue }
-            if let login { body["login"] = login }
-            if let phone { body["phone"] = phone }
-            if let active { body["active"] = active }
-            client.show(try client.call("PATCH", "/v1/volunteers/\(id)", body), fields: Volunteer.fields)
+            let body = VolunteerPatchBody(name: name, role: role, phone: phone, active: active, login: login)
+            try options.client.show(API.updateVolunteer(id, body), Volunteer.fields)
         }
     }
 
     struct LedgerEntries: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ledger", abstract: "Show a volunteer's ledger, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Volunteer id.") var id: Int
+        @Argument(help: "Volunteer id.") var id: Int64
 
         func run() throws {
-            let client = options.client
-            client.list(
-                try client.call("GET", "/v1/volunteers/\(id)/ledger"),
-                columns: ["id", "delta", "kind", "source", "note", "actor", "created_at"])
+            try options.client.list(
+                API.ledger(volunteer: id),
+                [
+                    Column("id", \.id), Column("delta", \.delta), Column("kind", \.kind), Column("source", \.source),
+                    Column("note", \.note),
+                    Column("actor", \.actor), Column("created_at", \.createdAt),
+                ])
         }
     }
 }
@@ -96,38 +100,39 @@ struct Badge: ParsableCommand {
             abstract: "Issue a QR badge (its code is shown once) or register an RFID card.",
             discussion: "Without --card a new QR badge is made; --print prints it on the station printer.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Volunteer id.") var volunteer: Int
+        @Argument(help: "Volunteer id.") var volunteer: Int64
         @Option(help: "Register this card UID instead of making a QR badge.") var card: String?
         @Flag(help: "Print the new QR badge.") var print = false
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = ["kind": card == nil ? "qr" : "card", "print": print]
-            if let card { body["uid"] = card }
-            client.show(
-                try client.call("POST", "/v1/volunteers/\(volunteer)/badges", body), fields: ["id", "volunteer_id", "kind", "code"])
+            let body = NewBadgeBody(kind: card == nil ? .qr : .card, uid: card, print: print)
+            try options.client.show(
+                API.issueBadge(volunteer: volunteer, body),
+                [Column("id", \.id), Column("volunteer_id", \.volunteerID), Column("kind", \.kind), Column("code", \.code)])
         }
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List a volunteer's badges and cards.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Volunteer id.") var volunteer: Int
+        @Argument(help: "Volunteer id.") var volunteer: Int64
 
         func run() throws {
-            let client = options.client
-            client.list(try client.call("GET", "/v1/volunteers/\(volunteer)/badges"), columns: ["id", "kind", "created_at", "revoked_at"])
+            try options.client.list(
+                API.badges(volunteer: volunteer),
+                [Column("id", \.id), Column("kind", \.kind), Column("created_at", \.createdAt), Column("revoked_at", \.revokedAt)])
         }
     }
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop a lost badge or card from working.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Badge id.") var id: Int
+        @Argument(help: "Badge id.") var id: Int64
 
         func run() throws {
-            let client = options.client
-            client.show(try client.call("DELETE", "/v1/badges/\(id)"), fields: ["id", "volunteer_id", "kind", "revoked_at"])
+            try options.client.show(
+                API.revokeBadge(id),
+                [Column("id", \.id), Column("volunteer_id", \.volunteerID), Column("kind", \.kind), Column("revoked_at", \.revokedAt)])
         }
     }
 }
@@ -138,31 +143,33 @@ struct Patrol: ParsableCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List patrols, newest first.")
         @OptionGroup var options: GlobalOptions
-        @Option(help: "Only this volunteer's.") var volunteer: Int?
+        @Option(help: "Only this volunteer's.") var volunteer: Int64?
         @Option(help: "Only in this state.") var state: PatrolState?
 
         func run() throws {
-            let client = options.client
-            var query = ["limit=100"]
-            if let volunteer { query.append("volunteer_id=\(volunteer)") }
-            if let state { query.append("state=\(state.rawValue)") }
-            client.list(
-                try client.call("GET", "/v1/patrols?" + query.joined(separator: "&")),
-                columns: ["id", "volunteer_id", "kind", "state", "opened_at", "points", "missing", "flagged_fast"])
+            try options.client.list(
+                API.patrols(volunteer: volunteer, state: state),
+                [
+                    Column("id", \.id), Column("volunteer_id", \.volunteerID), Column("kind", \.kind), Column("state", \.state),
+                    Column("opened_at", \.openedAt), Column("points", \.points), Column("missing", \.missing),
+                    Column("flagged_fast", \.flaggedFast),
+                ])
         }
     }
 
     struct Void: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Void a patrol; its points are reversed.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Patrol id.") var id: Int
+        @Argument(help: "Patrol id.") var id: Int64
         @Option(help: "Why.") var note: String?
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = [:]
-            if let note { body["note"] = note }
-            client.show(try client.call("POST", "/v1/patrols/\(id)/void", body), fields: ["id", "volunteer_id", "kind", "state", "points"])
+            try options.client.show(
+                API.voidPatrol(id, NoteBody(note: note)),
+                [
+                    Column("id", \.id), Column("volunteer_id", \.volunteerID), Column("kind", \.kind), Column("state", \.state),
+                    Column("points", \.points),
+                ])
         }
     }
 }
@@ -171,7 +178,13 @@ struct Hazard: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Follow hazard reports from report to acceptance.", subcommands: [List.self, Describe.self, Move.self])
 
-    static let fields = ["id", "checkpoint_id", "reporter_id", "state", "description", "deadline", "reported_at", "updated_at"]
+    static var fields: [Column<HazardRecord>] {
+        [
+            Column("id", \.id), Column("checkpoint_id", \.checkpointID), Column("reporter_id", \.reporterID), Column("state", \.state),
+            Column("description", \.description), Column("deadline", \.deadline), Column("reported_at", \.reportedAt),
+            Column("updated_at", \.updatedAt),
+        ]
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hazards, newest first.")
@@ -179,22 +192,24 @@ struct Hazard: ParsableCommand {
         @Option(help: "Only in this state.") var state: HazardState?
 
         func run() throws {
-            let client = options.client
-            client.list(
-                try client.call("GET", "/v1/hazards" + (state.map { "?state=\($0.rawValue)" } ?? "")),
-                columns: ["id", "checkpoint_id", "reporter_id", "state", "deadline", "reported_at"])
+            try options.client.list(
+                API.hazards(state: state),
+                [
+                    Column("id", \.id), Column("checkpoint_id", \.checkpointID), Column("reporter_id", \.reporterID),
+                    Column("state", \.state),
+                    Column("deadline", \.deadline), Column("reported_at", \.reportedAt),
+                ])
         }
     }
 
     struct Describe: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record what the volunteer saw.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Hazard id.") var id: Int
+        @Argument(help: "Hazard id.") var id: Int64
         @Argument(help: "Description.") var text: String
 
         func run() throws {
-            let client = options.client
-            client.show(try client.call("PATCH", "/v1/hazards/\(id)", ["description": text]), fields: Hazard.fields)
+            try options.client.show(API.describeHazard(id, HazardPatchBody(description: text)), Hazard.fields)
         }
     }
 
@@ -206,19 +221,15 @@ struct Hazard: ParsableCommand {
                 confirmed → rectifying (prints the notice; give --deadline) → rectified → accepted (on a later day) | reopened.
                 """)
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Hazard id.") var id: Int
+        @Argument(help: "Hazard id.") var id: Int64
         @Argument(help: "The new state.") var to: HazardState
         @Option(help: "A note for the record.") var note: String?
         @Option(help: "Rectification deadline, yyyy-MM-dd.") var deadline: LocalDay?
-        @Option(help: "Your own volunteer id, if you also patrol (see volunteer update --login).") var by: Int?
+        @Option(help: "Your own volunteer id, if you also patrol (see volunteer update --login).") var by: Int64?
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = ["to": to.rawValue]
-            if let note { body["note"] = note }
-            if let deadline { body["deadline"] = deadline.description }
-            if let by { body["by"] = by }
-            client.show(try client.call("POST", "/v1/hazards/\(id)/transitions", body), fields: Hazard.fields)
+            let body = TransitionBody(to: to, note: note, deadline: deadline, by: by)
+            try options.client.show(API.moveHazard(id, body), Hazard.fields)
         }
     }
 }
@@ -231,9 +242,12 @@ struct Catalog: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let client = options.client
-            client.list(
-                try client.call("GET", "/v1/catalog"), columns: ["id", "name", "cost", "stock", "per_volunteer_per_month", "active"])
+            try options.client.list(
+                API.catalog,
+                [
+                    Column("id", \.id), Column("name", \.name), Column("cost", \.cost), Column("stock", \.stock),
+                    Column("per_volunteer_per_month", \.perVolunteerPerMonth), Column("active", \.active),
+                ])
         }
     }
 
@@ -246,11 +260,9 @@ struct Catalog: ParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Whether it can be redeemed.") var active: Bool?
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = [:]
-            if let stock { body["stock"] = stock }
-            if let active { body["active"] = active }
-            client.show(try client.call("PATCH", "/v1/catalog/\(id)", body), fields: ["id", "name", "cost", "stock", "active"])
+            try options.client.show(
+                API.updateCatalogItem(id, CatalogPatchBody(stock: stock, active: active)),
+                [Column("id", \.id), Column("name", \.name), Column("cost", \.cost), Column("stock", \.stock), Column("active", \.active)])
         }
     }
 }
@@ -259,7 +271,13 @@ struct Redemption: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Redemptions: hand out goods, or cancel and give the points back.", subcommands: [List.self, Collect.self, Cancel.self])
 
-    static let fields = ["code", "item_id", "volunteer_id", "cost", "state", "created_at", "collected_at", "cancelled_at"]
+    static var fields: [Column<RedemptionRecord>] {
+        [
+            Column("code", \.code), Column("item_id", \.itemID), Column("volunteer_id", \.volunteerID), Column("cost", \.cost),
+            Column("state", \.state), Column("created_at", \.createdAt), Column("collected_at", \.collectedAt),
+            Column("cancelled_at", \.cancelledAt),
+        ]
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List redemptions, newest first.")
@@ -267,10 +285,7 @@ struct Redemption: ParsableCommand {
         @Option(help: "Only in this state.") var state: RedemptionState?
 
         func run() throws {
-            let client = options.client
-            client.list(
-                try client.call("GET", "/v1/redemptions" + (state.map { "?state=\($0.rawValue)" } ?? "")),
-                columns: ["code", "item_id", "volunteer_id", "cost", "state", "created_at"])
+            try options.client.list(API.redemptions(state: state), Array(Redemption.fields.prefix(6)))
         }
     }
 
@@ -280,8 +295,7 @@ struct Redemption: ParsableCommand {
         @Argument(help: "The code on the slip.") var code: String
 
         func run() throws {
-            let client = options.client
-            client.show(try client.call("POST", "/v1/redemptions/\(code)/collect", [:]), fields: Redemption.fields)
+            try options.client.show(API.collectRedemption(code), Redemption.fields)
         }
     }
 
@@ -292,10 +306,7 @@ struct Redemption: ParsableCommand {
         @Option(help: "Why.") var note: String?
 
         func run() throws {
-            let client = options.client
-            var body: [String: Any] = [:]
-            if let note { body["note"] = note }
-            client.show(try client.call("POST", "/v1/redemptions/\(code)/cancel", body), fields: Redemption.fields)
+            try options.client.show(API.cancelRedemption(code, NoteBody(note: note)), Redemption.fields)
         }
     }
 }
@@ -310,21 +321,23 @@ struct PrintJob: ParsableCommand {
         @Option(help: "Only in this state.") var state: PrintJobState?
 
         func run() throws {
-            let client = options.client
-            client.list(
-                try client.call("GET", "/v1/print-jobs" + (state.map { "?state=\($0.rawValue)" } ?? "")),
-                columns: ["id", "slip", "state", "reprint_of", "error", "created_at"])
+            try options.client.list(
+                API.printJobs(state: state),
+                [
+                    Column("id", \.id), Column("slip", \.slip), Column("state", \.state), Column("reprint_of", \.reprintOf),
+                    Column("error", \.error), Column("created_at", \.createdAt),
+                ])
         }
     }
 
     struct Reprint: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a job again; the slip says 补打 (REPRINT).")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Print job id.") var id: Int
+        @Argument(help: "Print job id.") var id: Int64
 
         func run() throws {
-            let client = options.client
-            client.show(try client.call("POST", "/v1/print-jobs/\(id)/reprint", [:]), fields: ["id", "slip", "state", "reprint_of"])
+            try options.client.show(
+                API.reprint(id), [Column("id", \.id), Column("slip", \.slip), Column("state", \.state), Column("reprint_of", \.reprintOf)])
         }
     }
 }
@@ -337,8 +350,7 @@ struct Printer: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let client = options.client
-            client.show(try client.call("POST", "/v1/printer/test", [:]), fields: ["id", "slip", "state"])
+            try options.client.show(API.printTestPage, [Column("id", \.id), Column("slip", \.slip), Column("state", \.state)])
         }
     }
 }

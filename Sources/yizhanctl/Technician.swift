@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import YizhanClient
 import YizhanCore
+import YizhanWire
 
 struct Logs: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -47,16 +48,15 @@ struct Logs: ParsableCommand {
     }
 
     /// A log line as printed, or nil when it is below the level asked for. A line that is not
-    /// JSON is shown as it is.
+    /// one of the daemon's (a JSON object of strings) is shown as it is.
     private func formatted(_ line: Substring) -> String? {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return String(line) }
-        let lineLevel = object["level"] as? String ?? "info"
+        guard let object = try? JSONDecoder().decode([String: String].self, from: Data(line.utf8)) else { return String(line) }
+        let lineLevel = object["level"] ?? "info"
         guard (Level(rawValue: lineLevel) ?? .info) >= level else { return nil }
         guard !options.json else { return String(line) }
         let fixed: Set<String> = ["time", "level", "message", "label"]
-        let fields = object.keys.filter { !fixed.contains($0) }.sorted().map { "\($0)=\(object[$0]!)" }
-        return ([object["time"] as? String ?? "", lineLevel.uppercased(), object["message"] as? String ?? ""] + fields).joined(
-            separator: " ")
+        let fields = object.filter { !fixed.contains($0.key) }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return ([object["time"] ?? "", lineLevel.uppercased(), object["message"] ?? ""] + fields).joined(separator: " ")
     }
 }
 
@@ -69,7 +69,7 @@ struct Events: ParsableCommand {
 
     func run() throws {
         let client = options.client
-        let stream = try EventStream(client: client.http, after: after)
+        let stream = try EventStream(client: client.api.http, after: after)
         while let event = try stream.next() {
             // Written unbuffered, so a pipe sees each event as it happens.
             let line =
@@ -85,20 +85,15 @@ struct Export: ParsableCommand {
         abstract: "Export the ledger, patrols, hazards or volunteers as CSV for a spreadsheet.",
         discussion: "Rows carry volunteers' names beside their ids. The file is UTF-8 with a byte-order mark, as Excel wants.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Which table.") var table: Table
-
-    enum Table: String, CaseIterable, ExpressibleByArgument {
-        case ledger, patrols, hazards, volunteers
-    }
+    @Argument(help: "Which table.") var table: ExportTable
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
 
     func run() throws {
-        let client = options.client
-        let response = try client.raw("GET", "/v1/export/\(table.rawValue).csv")
+        let csv = try options.client.file(table.path)
         if let output {
-            try response.body.write(to: URL(fileURLWithPath: output))
+            try csv.write(to: URL(fileURLWithPath: output))
         } else {
-            FileHandle.standardOutput.write(response.body)
+            FileHandle.standardOutput.write(csv)
         }
     }
 }
@@ -113,32 +108,49 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let client = options.client
-        var query: [String] = []
-        if let from { query.append("from=\(from)") }
-        if let to { query.append("to=\(to)") }
-        let summary = try client.call("GET", "/v1/reports/summary" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
-        guard !client.json else { return client.printJSON(summary) }
-        print("\(summary["from"] ?? "") … \(summary["to"] ?? "")")
-        for section in ["patrols", "hazards", "redemptions"] {
-            let values = summary[section] as? [String: Any] ?? [:]
-            print(
-                section.padding(toLength: 12, withPad: " ", startingAt: 0)
-                    + values.keys.sorted().map { "\($0) \(Table.text(values[$0]))" }.joined(separator: "  "))
+        try client.present(API.summary(from: from, to: to)) { summary in
+            print("\(summary.from) … \(summary.to)")
+            let patrols = summary.patrols
+            Self.section(
+                "patrols",
+                [
+                    ("completed", patrols.completed), ("daily", patrols.daily), ("expired", patrols.expired),
+                    ("flagged_fast", patrols.flaggedFast), ("incomplete", patrols.incomplete), ("key_period", patrols.keyPeriod),
+                    ("open", patrols.open), ("special", patrols.special), ("voided", patrols.voided), ("weekly_full", patrols.weeklyFull),
+                ])
+            let hazards = summary.hazards
+            Self.section(
+                "hazards",
+                [
+                    ("accepted", hazards.accepted), ("confirmed", hazards.confirmed), ("duplicate", hazards.duplicate),
+                    ("rectified", hazards.rectified), ("rejected", hazards.rejected), ("reopened", hazards.reopened),
+                    ("reported", hazards.reported),
+                ])
+            let redemptions = summary.redemptions
+            Self.section(
+                "redemptions",
+                [("cancelled", redemptions.cancelled), ("collected", redemptions.collected), ("issued", redemptions.issued)])
+            print("points      earned \(summary.pointsEarned)  redeemed \(summary.pointsRedeemed)")
+            print("volunteers  active \(summary.activeVolunteers)")
+            print("duty        kept \(summary.dutyKept)  missed \(summary.dutyMissed)")
+            print("no daily patrol on \(summary.uncoveredDays.count) day(s)" + (summary.uncoveredDays.isEmpty ? "" : ":"))
+            for day in summary.uncoveredDays {
+                let onDuty = day.onDuty.map { "\($0.name)（\($0.id)）" }
+                print("  \(day.day)" + (onDuty.isEmpty ? "  (no rota)" : "  on duty: " + onDuty.joined(separator: "、")))
+            }
+            if !summary.overdueHazards.isEmpty {
+                print("overdue hazards:")
+                Table(
+                    [Column("id", \.id), Column("checkpoint_id", \.checkpointID), Column("deadline", \.deadline)], times: client.api.times
+                )
+                .print(summary.overdueHazards)
+            }
         }
-        print("points      earned \(Table.text(summary["points_earned"]))  redeemed \(Table.text(summary["points_redeemed"]))")
-        print("volunteers  active \(Table.text(summary["active_volunteers"]))")
-        print("duty        kept \(Table.text(summary["duty_kept"]))  missed \(Table.text(summary["duty_missed"]))")
-        let uncovered = summary["uncovered_days"] as? [[String: Any]] ?? []
-        print("no daily patrol on \(uncovered.count) day(s)" + (uncovered.isEmpty ? "" : ":"))
-        for day in uncovered {
-            let onDuty = (day["on_duty"] as? [[String: Any]] ?? []).map { "\($0["name"] ?? "")（\($0["id"] ?? "")）" }
-            print("  \(day["day"] ?? "")" + (onDuty.isEmpty ? "  (no rota)" : "  on duty: " + onDuty.joined(separator: "、")))
-        }
-        let overdue = summary["overdue_hazards"] as? [[String: Any]] ?? []
-        if !overdue.isEmpty {
-            print("overdue hazards:")
-            Table(columns: ["id", "checkpoint_id", "deadline"]).print(overdue)
-        }
+    }
+
+    /// A section's figures on one line, by name.
+    private static func section(_ name: String, _ figures: [(String, Int)]) {
+        print(name.padding(toLength: 12, withPad: " ", startingAt: 0) + figures.map { "\($0) \($1)" }.joined(separator: "  "))
     }
 }
 
@@ -150,8 +162,9 @@ struct Changes: ParsableCommand {
     @Option(help: "How many.") var limit = 50
 
     func run() throws {
-        let client = options.client
-        client.list(try client.call("GET", "/v1/changes?limit=\(limit)"), columns: ["id", "at", "actor", "action", "subject"])
+        try options.client.list(
+            API.changes(limit: limit),
+            [Column("id", \.id), Column("at", \.at), Column("actor", \.actor), Column("action", \.action), Column("subject", \.subject)])
     }
 }
 
@@ -164,14 +177,14 @@ struct GPIO: ParsableCommand {
         @OptionGroup var options: GlobalOptions
 
         func run() throws {
-            let client = options.client
-            let result = try client.call("POST", "/v1/gpio/test")
-            guard !client.json else { return client.printJSON(result) }
-            let lines = result["lines"] as? [String] ?? []
-            let backend = result["backend"] as? String ?? "none"
-            print(
-                lines.isEmpty
-                    ? "no lights are configured (gpio backend \(backend))" : "walked (\(backend)): " + lines.joined(separator: ", "))
+            try options.client.present(API.gpioTest) { result in
+                print(
+                    result.lines.isEmpty
+                        ? "no lights are configured (gpio backend \(result.backend))"
+                        : "walked (\(result.backend)): " + result.lines.joined(separator: ", "))
+            }
         }
     }
 }
+
+extension ExportTable: ExpressibleByArgument {}

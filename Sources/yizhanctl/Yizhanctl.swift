@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import YizhanCore
+import YizhanWire
 
 /// The station manager's and technician's command line.
 @main
@@ -58,31 +59,31 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let client = options.client
-        let status = try client.call("GET", "/v1/status")
-        guard !client.json else { return client.printJSON(status) }
-        let station = status["station"] as? [String: Any] ?? [:]
-        let clock = status["clock"] as? [String: Any] ?? [:]
-        print("station   \(station["name"] ?? "") (\(station["id"] ?? ""))")
-        print("version   \(status["version"] ?? "")   uptime \(status["uptime_seconds"] ?? 0) s")
-        print("clock     \(clock["now"] ?? "")\((clock["synchronised"] as? Bool) == true ? "" : "  (not synchronised)")")
-        print(
-            "store     \(status["store"] ?? "")   open patrols \(status["open_patrols"] ?? 0)   print queue \(status["print_queue"] ?? 0)")
-        if let overdue = status["overdue_hazards"] as? Int, overdue > 0 {
-            print("hazards   \(overdue) past their rectification deadline (yizhanctl report)")
+        try client.present(API.status) { status in
+            let times = client.api.times
+            print("station   \(status.station.name) (\(status.station.id))")
+            print("version   \(status.version)   uptime \(status.uptimeSeconds) s")
+            print("clock     \(times.text(status.clock.now))\(status.clock.synchronised ? "" : "  (not synchronised)")")
+            print("store     \(status.store)   open patrols \(status.openPatrols)   print queue \(status.printQueue)")
+            if status.overdueHazards > 0 {
+                print("hazards   \(status.overdueHazards) past their rectification deadline (yizhanctl report)")
+            }
+            if let district = status.district {
+                let oldest = district.oldestQueuedAt.map(times.text) ?? "-"
+                let error = district.lastError.map { "   last error: \($0)" } ?? ""
+                print(
+                    "district  backlog \(district.backlog) (oldest \(oldest))   last push \(district.lastPush.map(times.text) ?? "never")\(error)"
+                )
+            }
+            if let reload = status.lastReload {
+                let problems = reload.problems.joined(separator: "; ")
+                let outcome = reload.applied ? "applied" : "REFUSED, running on the previous config"
+                print("reload    \(times.text(reload.at)) \(outcome)\(problems.isEmpty ? "" : ": " + problems)")
+            }
+            print()
+            Table([Column("kind", \.kind), Column("id", \.id), Column("state", \.state), Column("detail", \.detail)], times: times)
+                .print(status.devices)
         }
-        if let district = status["district"] as? [String: Any] {
-            let error = (district["last_error"] as? String).map { "   last error: \($0)" } ?? ""
-            print(
-                "district  backlog \(district["backlog"] ?? 0) (oldest \(district["oldest_queued_at"] ?? "-"))   last push \(district["last_push"] ?? "never")\(error)"
-            )
-        }
-        if let reload = status["last_reload"] as? [String: Any] {
-            let problems = (reload["problems"] as? [String] ?? []).joined(separator: "; ")
-            let outcome = reload["applied"] as? Bool == true ? "applied" : "REFUSED, running on the previous config"
-            print("reload    \(reload["at"] ?? "") \(outcome)\(problems.isEmpty ? "" : ": " + problems)")
-        }
-        print()
-        Table(columns: ["kind", "id", "state", "detail"]).print(status["devices"] as? [[String: Any]] ?? [])
     }
 }
 
@@ -93,9 +94,9 @@ struct Scan: ParsableCommand {
     @Option(help: "The scanner id to record.") var scanner = "cli"
 
     func run() throws {
-        let client = options.client
-        let reply = try client.call("POST", "/v1/scans", ["code": code, "scanner": scanner])
-        client.show(reply, fields: ["seq", "outcome", "reason", "message"])
+        try options.client.show(
+            API.scan(ScanBody(code: code, scanner: scanner)),
+            [Column("seq", \.seq), Column("outcome", \.outcome), Column("reason", \.reason), Column("message", \.message)])
     }
 }
 
@@ -103,7 +104,7 @@ struct Adjust: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Add or take points by hand, with a note saying why.", discussion: "yizhanctl adjust 12 -50 --note 扣分 takes 50 points.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Volunteer id.") var volunteer: Int
+    @Argument(help: "Volunteer id.") var volunteer: Int64
     // A negative number looks like an option to the parser: it is taken here as the one
     // argument left over, and checked in validate().
     @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Points to add; negative (e.g. -50) to take.", valueName: "delta"))
@@ -119,10 +120,12 @@ struct Adjust: ParsableCommand {
     }
 
     func run() throws {
-        let client = options.client
-        client.show(
-            try client.call("POST", "/v1/adjustments", ["volunteer_id": volunteer, "delta": delta, "note": note]),
-            fields: ["id", "volunteer_id", "delta", "kind", "note", "actor", "created_at"])
+        try options.client.show(
+            API.adjust(AdjustmentBody(volunteerID: volunteer, delta: delta, note: note)),
+            [
+                Column("id", \.id), Column("volunteer_id", \.volunteerID), Column("delta", \.delta), Column("kind", \.kind),
+                Column("note", \.note), Column("actor", \.actor), Column("created_at", \.createdAt),
+            ])
     }
 }
 
@@ -164,26 +167,21 @@ struct Rota: ParsableCommand {
         @Option(help: "Last day, yyyy-MM-dd; default six days after the first.") var to: LocalDay?
 
         func run() throws {
-            let client = options.client
-            let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
-            let rota = try client.call("GET", "/v1/rota" + (query.isEmpty ? "" : "?" + query))
-            guard !client.json else { return client.printJSON(rota) }
-            let days = rota["items"] as? [[String: Any]] ?? []
-            if days.isEmpty { print("no rota in these days: anyone's daily patrol may earn") }
-            for day in days { print(Rota.line(day)) }
+            try options.client.present(API.rota(from: from, to: to)) { rota in
+                if rota.items.isEmpty { print("no rota in these days: anyone's daily patrol may earn") }
+                for day in rota.items { print(Rota.line(day)) }
+            }
         }
     }
 
     static func put(_ day: LocalDay, _ volunteers: [Int64], _ client: Client) throws {
-        let reply = try client.call("PUT", "/v1/rota/\(day)", ["volunteers": volunteers])
-        guard !client.json else { return client.printJSON(reply) }
-        print(line(reply))
+        try client.present(API.setRota(day, RotaBody(volunteers: volunteers))) { print(line($0)) }
     }
 
-    static func line(_ day: [String: Any]) -> String {
-        let names = (day["volunteers"] as? [[String: Any]] ?? []).map { "\($0["name"] ?? "")（\($0["id"] ?? "")）" }
-        let by = (day["set_by"] as? String).map { "   set by \($0)" } ?? ""
-        return "\(day["day"] ?? "")  " + (names.isEmpty ? "no rota" : names.joined(separator: "、")) + by
+    static func line(_ day: RotaDay) -> String {
+        let names = day.volunteers.map { "\($0.name)（\($0.id)）" }
+        let by = day.setBy.map { "   set by \($0)" } ?? ""
+        return "\(day.day)  " + (names.isEmpty ? "no rota" : names.joined(separator: "、")) + by
     }
 }
 
@@ -193,8 +191,7 @@ struct Backup: ParsableCommand {
     @Argument(help: "Absolute path of the copy (written by the daemon, so its user must be able to write there).") var path: String
 
     func run() throws {
-        let client = options.client
-        client.show(try client.call("POST", "/v1/backup", ["path": path]), fields: ["path"])
+        try options.client.show(API.backup(BackupBody(path: path)), [Column("path", \.path)])
     }
 }
 
@@ -210,15 +207,17 @@ struct Ledger: ParsableCommand {
 
         func run() throws {
             let client = options.client
-            let result = try client.call("POST", "/v1/ledger/verify", ["repair": repair])
-            let mismatches = result["mismatches"] as? [[String: Any]] ?? []
-            if client.json {
-                client.printJSON(result)
-            } else {
-                print("\(result["volunteers"] ?? 0) volunteers, \(result["entries"] ?? 0) entries, \(mismatches.count) mismatches")
-                Table(columns: ["volunteer_id", "cached_balance", "ledger_balance", "cached_earned", "ledger_earned"]).print(mismatches)
+            let result = try client.present(API.verifyLedger(VerifyBody(repair: repair))) { result in
+                print("\(result.volunteers) volunteers, \(result.entries) entries, \(result.mismatches.count) mismatches")
+                Table(
+                    [
+                        Column("volunteer_id", \.volunteerID), Column("cached_balance", \.cachedBalance),
+                        Column("ledger_balance", \.ledgerBalance), Column("cached_earned", \.cachedEarned),
+                        Column("ledger_earned", \.ledgerEarned),
+                    ], times: client.api.times
+                ).print(result.mismatches)
             }
-            if !mismatches.isEmpty && !repair { throw ExitCode(1) }
+            if !result.isClean && !repair { throw ExitCode(1) }
         }
     }
 }

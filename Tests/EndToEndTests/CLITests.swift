@@ -44,6 +44,22 @@ import YizhanTestSupport
         }
     }
 
+    /// Times are shown as the daemon wrote them, in the station's zone (Asia/Shanghai here),
+    /// whatever zone the manager's shell is in.
+    @Test func tablesShowTimesInTheStationsZone() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let (id, _) = try daemon.registerVolunteer("张三", points: 5)
+        let written = try #require(
+            (try daemon.get("/v1/volunteers/\(id)/ledger")["items"] as? [[String: Any]])?.first?["created_at"] as? String)
+        #expect(written.hasSuffix("+08:00"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["YIZHAN_SOCKET"] = daemon.adminSocket
+        environment["TZ"] = "America/Santiago"
+        let ledger = try Command.run(Command.product("yizhanctl"), ["volunteer", "ledger", "\(id)"], environment: environment)
+        #expect(ledger.status == 0 && ledger.output.split(separator: "\n").last?.hasSuffix(written) == true, "\(ledger.output)")
+    }
+
     @Test func errorsSayWhatWentWrongWithDistinctExitCodes() throws {
         let daemon = try DaemonProcess()
         try daemon.start()

@@ -9,6 +9,7 @@ import YizhanCore
 import YizhanStation
 import YizhanStore
 import YizhanTestSupport
+import YizhanWire
 
 /// The API through Hummingbird's router, without a socket; the end-to-end tests use the real one.
 @Suite struct APITests {

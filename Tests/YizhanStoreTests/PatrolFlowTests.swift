@@ -3,6 +3,7 @@ import Testing
 import YizhanCore
 import YizhanStore
 import YizhanTestSupport
+import YizhanWire
 
 /// The patrol flows of SPEC 3.2 as the district runs them, through the station's scan path
 /// on real SQLite: the group weekly patrol, patrols side by side, campaigns, the rota.

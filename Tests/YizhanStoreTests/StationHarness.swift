@@ -4,6 +4,7 @@ import YizhanCore
 import YizhanStation
 import YizhanStore
 import YizhanTestSupport
+import YizhanWire
 
 /// A station on real SQLite in a temporary directory, driven by a manual clock.
 struct StationHarness {

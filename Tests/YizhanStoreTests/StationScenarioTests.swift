@@ -3,6 +3,7 @@ import Testing
 import YizhanCore
 import YizhanStore
 import YizhanTestSupport
+import YizhanWire
 
 /// The rules of SPEC 3 and 4 through the station's one scan path on real SQLite.
 @Suite struct StationScenarioTests {

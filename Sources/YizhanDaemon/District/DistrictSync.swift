@@ -7,6 +7,7 @@ import YizhanConfig
 import YizhanCore
 import YizhanDistrict
 import YizhanStore
+import YizhanWire
 
 /// Pushes the station's outbox to the district's PostgreSQL (SPEC 9, "Push"), in `seq`
 /// order, a batch per PostgreSQL transaction, marking records sent only after the district

@@ -6,6 +6,7 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+import YizhanWire
 
 /// One button on a GPIO line: debounced edges become presses, presses become the actions
 /// the config maps them to. It sleeps until the kernel reports an edge.

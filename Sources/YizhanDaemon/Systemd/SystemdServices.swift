@@ -9,6 +9,7 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+import YizhanWire
 
 /// Sends `WATCHDOG=1` at half the interval systemd asked for, each time only after the
 /// station has answered: a wedged scan path stops the pings and systemd restarts us.

@@ -5,6 +5,11 @@ public struct ScanBody: RequestBody {
     public static let fields: Set<String> = ["code", "scanner"]
     public var code: String
     public var scanner: String?
+
+    public init(code: String, scanner: String? = nil) {
+        self.code = code
+        self.scanner = scanner
+    }
 }
 
 public struct NewVolunteerBody: RequestBody {
@@ -13,6 +18,12 @@ public struct NewVolunteerBody: RequestBody {
     public var name: String
     public var role: VolunteerRole?
     public var phone: String?
+
+    public init(name: String, role: VolunteerRole? = nil, phone: String? = nil) {
+        self.name = name
+        self.role = role
+        self.phone = phone
+    }
 }
 
 public struct VolunteerPatchBody: RequestBody {
@@ -24,15 +35,29 @@ public struct VolunteerPatchBody: RequestBody {
     public var active: Bool?
     /// The volunteer's local account, when they are also a manager; `""` removes it.
     public var login: String?
+
+    public init(name: String? = nil, role: VolunteerRole? = nil, phone: String? = nil, active: Bool? = nil, login: String? = nil) {
+        self.name = name
+        self.role = role
+        self.phone = phone
+        self.active = active
+        self.login = login
+    }
 }
 
 public struct NewBadgeBody: RequestBody {
-    public enum Kind: String, Decodable, Sendable { case qr, card }
+    public enum Kind: String, Codable, Sendable { case qr, card }
     public static let fields: Set<String> = ["kind", "uid", "print"]
     public static let choices = ["kind": ["qr", "card"]]
     public var kind: Kind
     public var uid: String?
     public var print: Bool?
+
+    public init(kind: Kind, uid: String? = nil, print: Bool? = nil) {
+        self.kind = kind
+        self.uid = uid
+        self.print = print
+    }
 }
 
 public struct AdjustmentBody: RequestBody {
@@ -45,11 +70,21 @@ public struct AdjustmentBody: RequestBody {
         case volunteerID = "volunteer_id"
         case delta, note
     }
+
+    public init(volunteerID: Int64, delta: Int, note: String) {
+        self.volunteerID = volunteerID
+        self.delta = delta
+        self.note = note
+    }
 }
 
 public struct NoteBody: RequestBody {
     public static let fields: Set<String> = ["note"]
     public var note: String?
+
+    public init(note: String? = nil) {
+        self.note = note
+    }
 }
 
 public struct TransitionBody: RequestBody {
@@ -61,33 +96,61 @@ public struct TransitionBody: RequestBody {
     public var deadline: LocalDay?
     /// The manager's own volunteer id, when the manager also patrols.
     public var by: Int64?
+
+    public init(to: HazardState, note: String? = nil, deadline: LocalDay? = nil, by: Int64? = nil) {
+        self.to = to
+        self.note = note
+        self.deadline = deadline
+        self.by = by
+    }
 }
 
 public struct HazardPatchBody: RequestBody {
     public static let fields: Set<String> = ["description"]
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 public struct CatalogPatchBody: RequestBody {
     public static let fields: Set<String> = ["stock", "active"]
     public var stock: Int?
     public var active: Bool?
+
+    public init(stock: Int? = nil, active: Bool? = nil) {
+        self.stock = stock
+        self.active = active
+    }
 }
 
 public struct BackupBody: RequestBody {
     public static let fields: Set<String> = ["path"]
     public var path: String
+
+    public init(path: String) {
+        self.path = path
+    }
 }
 
 public struct VerifyBody: RequestBody {
     public static let fields: Set<String> = ["repair"]
     public var repair: Bool?
+
+    public init(repair: Bool? = nil) {
+        self.repair = repair
+    }
 }
 
 public struct RotaBody: RequestBody {
     public static let fields: Set<String> = ["volunteers"]
     /// Who is on daily duty that day; empty clears the day.
     public var volunteers: [Int64]
+
+    public init(volunteers: [Int64]) {
+        self.volunteers = volunteers
+    }
 }
 
 /// Every body type, for checking them all alike (the request fuzz target).

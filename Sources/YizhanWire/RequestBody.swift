@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON request body whose fields are listed, so that unknown fields are refused rather
 /// than silently ignored (a misspelt `"role"` must not register a plain volunteer).
-public protocol RequestBody: Decodable, Sendable {
+public protocol RequestBody: Codable, Sendable {
     static var fields: Set<String> { get }
     /// The values a field of a fixed vocabulary takes, named in the error when another is sent.
     static var choices: [String: [String]] { get }
