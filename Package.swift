@@ -161,7 +161,7 @@ let package = Package(
             name: "yizhan-bench",
             dependencies: [
                 "YizhanCore", "YizhanStore", "YizhanStation", "YizhanDaemon", "YizhanDevices", "YizhanClient", "YizhanTestSupport",
-                "YizhanDistrict", "ESCPOS",
+                "YizhanDistrict", "YizhanWire", "ESCPOS",
                 "ESCPOSRaster",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -170,7 +170,7 @@ let package = Package(
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
         // of the committed corpora.
         .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanWire"]),
-        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanDevices"]),
+        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanWire", "YizhanDevices"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanConfigTests", dependencies: ["YizhanConfig", "YizhanCore"]),
         .testTarget(name: "YizhanWireTests", dependencies: ["YizhanWire", "YizhanCore"]),
@@ -202,6 +202,6 @@ let package = Package(
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "ESCPOSRaster", "YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport"]),
     ]
 )

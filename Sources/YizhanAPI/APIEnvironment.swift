@@ -49,7 +49,7 @@ public struct APIEnvironment: Sendable {
 
     func encoded(_ slip: Slip) throws(APIError) -> EncodedSlip {
         guard let encoded = encodeSlip(slip) else {
-            throw APIError(.serviceUnavailable, "printer_unavailable", "the printer's slips cannot be encoded; see the printer's status")
+            throw APIError(.printerUnavailable, "the printer's slips cannot be encoded; see the printer's status")
         }
         return encoded
     }

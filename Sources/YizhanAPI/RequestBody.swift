@@ -14,20 +14,20 @@ extension Request {
         do {
             return try Body.decode(from: data)
         } catch {
-            throw APIError(.badRequest, error.code.rawValue, error.message)
+            throw APIError(error.code, error.message)
         }
     }
 
     /// The body, refused past 64 KiB whether or not a length was announced.
     mutating func bodyData() async throws -> Data {
         if let length = headers[.contentLength].flatMap(Int.init), length > maximumBodySize {
-            throw APIError(.contentTooLarge, "body_too_large", "bodies are limited to 64 KiB")
+            throw APIError(.bodyTooLarge, "bodies are limited to 64 KiB")
         }
         do {
             let buffer = try await body.collect(upTo: maximumBodySize)
             return Data(buffer.readableBytesView)
         } catch {
-            throw APIError(.contentTooLarge, "body_too_large", "bodies are limited to 64 KiB")
+            throw APIError(.bodyTooLarge, "bodies are limited to 64 KiB")
         }
     }
 }
@@ -36,13 +36,13 @@ extension Request {
 extension Request {
     func query<Value: LosslessStringConvertible>(_ name: String, as type: Value.Type) throws -> Value? {
         guard let text = uri.queryParameters.get(name) else { return nil }
-        guard let value = Value(text) else { throw APIError(.badRequest, "invalid_query", "\(name)=\(text) is not valid") }
+        guard let value = Value(text) else { throw APIError(.invalidQuery, "\(name)=\(text) is not valid") }
         return value
     }
 
     func query<Value: RawRepresentable>(_ name: String, as type: Value.Type) throws -> Value? where Value.RawValue == String {
         guard let text = uri.queryParameters.get(name) else { return nil }
-        guard let value = Value(rawValue: text) else { throw APIError(.badRequest, "invalid_query", "\(name)=\(text) is not valid") }
+        guard let value = Value(rawValue: text) else { throw APIError(.invalidQuery, "\(name)=\(text) is not valid") }
         return value
     }
 }
@@ -52,7 +52,7 @@ extension Request {
     func day(_ name: String) throws -> LocalDay? {
         guard let text = uri.queryParameters.get(name) else { return nil }
         guard let day = LocalDay(String(text)) else {
-            throw APIError(.badRequest, "invalid_query", "\(name)=\(text) is not a day, yyyy-MM-dd")
+            throw APIError(.invalidQuery, "\(name)=\(text) is not a day, yyyy-MM-dd")
         }
         return day
     }
@@ -61,7 +61,7 @@ extension Request {
 extension Parameters {
     /// A path parameter, or a 404 that names it.
     func id<Identifier: LosslessStringConvertible>(_ name: String, as type: Identifier.Type) throws -> Identifier {
-        guard let text = get(name), let value = Identifier(text) else { throw APIError(.notFound, "not_found", "no such \(name)") }
+        guard let text = get(name), let value = Identifier(text) else { throw APIError(.notFound, "no such \(name)") }
         return value
     }
 }

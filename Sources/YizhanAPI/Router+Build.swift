@@ -37,7 +37,7 @@ struct JSONErrorMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound && surface == .kiosk {
-            return APIError(.forbidden, "admin_only", "this route is not served on the kiosk socket").reply.response
+            return APIError(.adminOnly, "this route is not served on the kiosk socket").reply.response
         } catch {
             return APIError(from: error).reply.response
         }
@@ -113,7 +113,7 @@ extension APIEnvironment {
         guard (1...Self.maximumIdempotencyKeyLength).contains(key.utf8.count), key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
         else {
             throw APIError(
-                .badRequest, "invalid_idempotency_key",
+                .invalidIdempotencyKey,
                 "Idempotency-Key must be 1 to \(Self.maximumIdempotencyKeyLength) visible ASCII characters")
         }
         let body = try await request.bodyData()
@@ -121,13 +121,12 @@ extension APIEnvironment {
         let fingerprint = IdempotentReply.fingerprint(method: request.method.rawValue, path: request.uri.path, body: body)
         let scoped = surfaceName + ":" + key
         guard idempotencyClaims.claim(scoped) else {
-            throw APIError(.conflict, "idempotency_key_in_use", "a request with this Idempotency-Key is still being answered")
+            throw APIError(.idempotencyKeyInUse, "a request with this Idempotency-Key is still being answered")
         }
         defer { idempotencyClaims.release(scoped) }
         if let earlier = try store.idempotentReply(key: scoped) {
             guard earlier.fingerprint == fingerprint else {
-                throw APIError(
-                    .unprocessableContent, "idempotency_key_reused", "this Idempotency-Key was used for a different request")
+                throw APIError(.idempotencyKeyReused, "this Idempotency-Key was used for a different request")
             }
             return APIReply(status: HTTPResponse.Status(code: earlier.status), body: earlier.body)
         }

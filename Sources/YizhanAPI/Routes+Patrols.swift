@@ -43,7 +43,7 @@ extension RouteTable {
             let body = try await request.decode(TransitionBody.self)
             let now = environment.clock.now()
             if let deadline = body.deadline, deadline < environment.calendar.localDay(of: now.wall) {
-                throw APIError(.badRequest, "invalid_field", "deadline \(deadline) has already passed")
+                throw APIError(.invalidField, "deadline \(deadline) has already passed")
             }
             let rules = await environment.station.currentRules
             let hazard = try store.transitionHazard(

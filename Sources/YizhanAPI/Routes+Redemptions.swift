@@ -10,7 +10,7 @@ extension RouteTable {
         let environment = self.environment
         let store = environment.store
         add(.patch, "/v1/catalog/:id") { request, context in
-            guard let id = context.parameters.get("id") else { throw APIError(.notFound, "not_found", "no such item") }
+            guard let id = context.parameters.get("id") else { throw APIError(.notFound, "no such item") }
             let body = try await request.decode(CatalogPatchBody.self)
             return environment.json(
                 try store.updateCatalogItem(id, stock: body.stock, active: body.active, by: context.actor, at: environment.clock.now()))
@@ -22,11 +22,11 @@ extension RouteTable {
                     state: try request.query("state", as: RedemptionState.self), limit: try pageLimit(request)))
         }
         add(.post, "/v1/redemptions/:code/collect") { _, context in
-            guard let code = context.parameters.get("code") else { throw APIError(.notFound, "not_found", "no such redemption") }
+            guard let code = context.parameters.get("code") else { throw APIError(.notFound, "no such redemption") }
             return environment.json(try store.collectRedemption(code, by: context.actor, at: environment.clock.now()))
         }
         add(.post, "/v1/redemptions/:code/cancel") { request, context in
-            guard let code = context.parameters.get("code") else { throw APIError(.notFound, "not_found", "no such redemption") }
+            guard let code = context.parameters.get("code") else { throw APIError(.notFound, "no such redemption") }
             let body = try await request.decode(NoteBody.self)
             return environment.json(try store.cancelRedemption(code, note: body.note, by: context.actor, at: environment.clock.now()))
         }
@@ -45,7 +45,7 @@ extension RouteTable {
         add(.get, "/v1/printer/samples/:kind") { _, context in
             guard let kind = context.parameters.get("kind").flatMap(Slip.Kind.init(rawValue:)) else {
                 let kinds = Slip.Kind.allCases.map(\.rawValue).joined(separator: ", ")
-                throw APIError(.notFound, "not_found", "no such slip; slips are \(kinds)")
+                throw APIError(.notFound, "no such slip; slips are \(kinds)")
             }
             let slip = SlipBuilder(rules: await environment.station.currentRules).sample(kind, at: environment.clock.now())
             return environment.json(try environment.encoded(slip))
@@ -64,7 +64,7 @@ extension RouteTable {
         let store = environment.store
         add(.post, "/v1/backup") { request, _ in
             let body = try await request.decode(BackupBody.self)
-            guard body.path.hasPrefix("/") else { throw APIError(.badRequest, "invalid_field", "path must be absolute") }
+            guard body.path.hasPrefix("/") else { throw APIError(.invalidField, "path must be absolute") }
             try store.backup(to: body.path)
             return environment.json(BackupReply(path: body.path), status: .created)
         }

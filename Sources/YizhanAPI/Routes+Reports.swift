@@ -19,7 +19,7 @@ extension RouteTable {
             let name = context.parameters.get("table") ?? ""
             guard name.hasSuffix(".csv"), let table = ExportTable(rawValue: String(name.dropLast(4))) else {
                 let names = ExportTable.allCases.map { "\($0.rawValue).csv" }.joined(separator: ", ")
-                throw APIError(.notFound, "not_found", "exports are \(names)")
+                throw APIError(.notFound, "exports are \(names)")
             }
             let rows = try store.export(table, calendar: environment.calendar)
             return APIReply(status: .ok, body: CSV.document(rows), contentType: "text/csv; charset=utf-8")

@@ -14,7 +14,7 @@ extension RouteTable {
             let from = try request.day("from") ?? today
             let to = try request.day("to") ?? from.adding(days: 6)
             guard from <= to, from.through(to).count <= 366 else {
-                throw APIError(.badRequest, "invalid_query", "from must come before to, at most a year apart")
+                throw APIError(.invalidQuery, "from must come before to, at most a year apart")
             }
             return environment.json(Page(items: try store.rota(from: from, to: to), next: nil))
         }
@@ -43,7 +43,7 @@ extension Parameters {
     /// A day in the path, `yyyy-MM-dd`, checked strictly.
     func day(_ name: String) throws -> LocalDay {
         guard let text = get(name), let day = LocalDay(text) else {
-            throw APIError(.badRequest, "invalid_field", "\(get(name) ?? "") is not a day, yyyy-MM-dd")
+            throw APIError(.invalidField, "\(get(name) ?? "") is not a day, yyyy-MM-dd")
         }
         return day
     }

@@ -21,12 +21,12 @@ extension RouteTable {
         add(.post, "/v1/scans") { request, _ in
             let body = try await request.decode(ScanBody.self)
             let name = body.scanner ?? "api"
-            guard ScanCode.isIdentifier(name) else { throw APIError(.badRequest, "invalid_field", "scanner must be an id") }
+            guard ScanCode.isIdentifier(name) else { throw APIError(.invalidField, "scanner must be an id") }
             // Scans from a socket are in the socket's own namespace ("kiosk:front"): a client
             // cannot arm a command card or select an item on a real scanner.
             let result = await environment.station.scan(body.code, scanner: environment.surfaceName + ":" + name)
-            if result.reason == YizhanError.Code.storeUnavailable.rawValue {
-                throw APIError(.serviceUnavailable, result.reason, result.message)
+            if result.reason == .storeUnavailable {
+                throw APIError(.storeUnavailable, result.message)
             }
             return environment.json(result)
         }
@@ -51,7 +51,7 @@ extension RouteTable {
             let text = request.uri.queryParameters.get("after") ?? request.headers[lastEventID]
             var after: Int64?
             if let text {
-                guard let id = Int64(text) else { throw APIError(.badRequest, "invalid_query", "after must be an event id") }
+                guard let id = Int64(text) else { throw APIError(.invalidQuery, "after must be an event id") }
                 after = id
             }
             let stream = events.subscribe(after: after)
@@ -62,7 +62,8 @@ extension RouteTable {
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in
                     for await event in stream {
-                        try await writer.write(ByteBuffer(string: "id: \(event.id)\nevent: \(event.type)\ndata: \(event.json)\n\n"))
+                        try await writer.write(
+                            ByteBuffer(string: "id: \(event.id)\nevent: \(event.kind.rawValue)\ndata: \(event.json)\n\n"))
                     }
                     try await writer.finish(nil)
                 })

@@ -36,8 +36,8 @@ extension RouteTable {
             let id = try context.parameters.id("id", as: Int64.self)
             let body = try await request.decode(NewBadgeBody.self)
             switch (body.kind, body.uid) {
-            case (.card, nil): throw APIError(.badRequest, "missing_field", "a card badge needs its uid")
-            case (.qr, .some): throw APIError(.badRequest, "invalid_field", "a QR badge has no uid; its code is generated")
+            case (.card, nil): throw APIError(.missingField, "a card badge needs its uid")
+            case (.qr, .some): throw APIError(.invalidField, "a QR badge has no uid; its code is generated")
             default: break
             }
             let rules = await environment.station.currentRules
@@ -64,7 +64,7 @@ extension RouteTable {
         add(.post, "/v1/adjustments") { request, context in
             let body = try await request.decode(AdjustmentBody.self)
             guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
-                throw APIError(.badRequest, "missing_field", "an adjustment needs a note saying why")
+                throw APIError(.missingField, "an adjustment needs a note saying why")
             }
             return environment.json(
                 try store.adjust(
@@ -79,6 +79,6 @@ extension RouteTable {
 /// `?limit=`, 1 to 1000, default 100.
 func pageLimit(_ request: Request) throws -> Int {
     let limit = try request.query("limit", as: Int.self) ?? 100
-    guard (1...1000).contains(limit) else { throw APIError(.badRequest, "invalid_query", "limit must be 1 to 1000") }
+    guard (1...1000).contains(limit) else { throw APIError(.invalidQuery, "limit must be 1 to 1000") }
     return limit
 }

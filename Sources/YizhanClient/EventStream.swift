@@ -1,4 +1,5 @@
 import Foundation
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -12,6 +13,14 @@ public final class EventStream {
         public var id: Int64
         public var type: String
         public var data: String
+
+        /// The kind, when it is one this client knows.
+        public var kind: EventKind? { EventKind(rawValue: type) }
+
+        /// The data as the type its kind carries (`ScanEvent` for a scan).
+        public func payload<Payload: Decodable>(_ type: Payload.Type, times: ReceivedTimes = ReceivedTimes()) throws -> Payload {
+            try WireCoding.decoder(times: times).decode(type, from: Data(data.utf8))
+        }
     }
 
     private let descriptor: Int32

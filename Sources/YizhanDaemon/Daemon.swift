@@ -65,7 +65,7 @@ public enum Daemon {
             logger.notice(
                 "device \(device.state.rawValue)",
                 metadata: ["device": "\(device.id)", "kind": "\(device.kind)", "detail": "\(device.detail ?? "")"])
-            events.publish("device", device)
+            events.publish(.device, device)
         }
         let signals = SignalService(
             output: lights(config, devices: devices, events: events, clock: clock, logger: logger), backend: config.gpio.backend.rawValue,
@@ -98,7 +98,7 @@ public enum Daemon {
             devices: devices, doorbell: printDoorbell,
             finished: { id, state in
                 metrics.printJobFinished(state)
-                events.publish("print_job", PrintJobEvent(id: id, state: state))
+                events.publish(.printJob, PrintJobEvent(id: id, state: state))
             }, logger: logger)
         let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices, logger: logger) }
 
@@ -117,7 +117,7 @@ public enum Daemon {
                     version: Build.version, station: .init(id: config.station.id, name: config.station.name),
                     uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
                     clock: .init(now: now.wall, synchronised: now.synchronised),
-                    devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state.rawValue, detail: $0.detail) },
+                    devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state, detail: $0.detail) },
                     printQueue: counts?.queuedPrintJobs ?? 0, openPatrols: counts?.openPatrols ?? 0,
                     store: counts != nil ? "ok" : "unusable",
                     lights: .init(backend: signals.current.backend, on: signals.current.lines.names),
@@ -215,11 +215,5 @@ public enum Daemon {
                 }
                 readiness.arrived()
             }, logger: logger)
-    }
-
-    /// The `print_job` event.
-    struct PrintJobEvent: Encodable {
-        var id: Int64
-        var state: PrintJobState
     }
 }

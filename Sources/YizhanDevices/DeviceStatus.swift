@@ -1,17 +1,9 @@
 import Synchronization
+import YizhanCore
 
 /// A device's health as the status API and the idle light report it.
 public struct DeviceStatus: Sendable, Hashable, Codable {
-    public enum State: String, Sendable, Hashable, Codable {
-        /// Open and working.
-        case present
-        /// Configured but not there (unplugged, not yet created); retried.
-        case missing
-        /// Configured with a backend this build does not have.
-        case unsupported
-        /// There but failing.
-        case fault
-    }
+    public typealias State = DeviceState
 
     public var id: String
     public var kind: String

@@ -1,12 +1,13 @@
 import Foundation
 import Synchronization
 import YizhanCore
+import YizhanWire
 
 /// One event on the stream: a scan, a device change, a print job, a patrol that expired.
 public struct StationEvent: Sendable, Hashable {
     /// Increasing across restarts: the daemon's run number in the high 32 bits.
     public var id: Int64
-    public var type: String
+    public var kind: EventKind
     /// The event's JSON object.
     public var json: String
 }
@@ -51,18 +52,10 @@ public final class EventBus: Sendable {
     /// `held` goes to the live subscribers only: the simulated lights, which change every
     /// few seconds and would push the station's events out of the replay.
     @discardableResult
-    public func publish(_ type: String, _ payload: some Encodable, held: Bool = true) -> Int64 {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let calendar = self.calendar
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(calendar.rfc3339(date))
-        }
-        let json = (try? encoder.encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    public func publish(_ kind: EventKind, _ payload: some Encodable, held: Bool = true) -> Int64 {
+        let json = (try? WireCoding.encoder(calendar: calendar).encode(payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let (id, behind) = state.withLock { state in
-            let event = StationEvent(id: state.next, type: type, json: json)
+            let event = StationEvent(id: state.next, kind: kind, json: json)
             state.next += 1
             if held {
                 state.held.append(event)

@@ -89,14 +89,14 @@ public actor Station {
     }
 
     /// The reply when the database cannot take the scan (found damaged, or a commit failed).
-    private static let storeUnusable = ScanReply(.error, YizhanError.Code.storeUnavailable.rawValue, "系统存储故障，请联系负责人")
+    private static let storeUnusable = ScanReply(.error, .storeUnavailable, "系统存储故障，请联系负责人")
 
     /// Handles one scan payload (terminator removed).
     public func scan(_ payload: String, scanner: String) async -> ScanResult {
         guard damage == nil else { return ScanResult(seq: nil, reply: Self.storeUnusable) }
         let now = clock.now()
         if let earlier = session.debounced(payload, scanner: scanner, at: now, window: rules.kiosk.debounce) {
-            let reply = ScanReply(earlier.outcome, "debounced", earlier.message)
+            let reply = ScanReply(earlier.outcome, .debounced, earlier.message)
             return record(reply, payload: payload, scanner: scanner, at: now)
         }
         let code: ScanCode
@@ -122,7 +122,8 @@ public actor Station {
             logger.info(
                 "scan",
                 metadata: [
-                    "scanner": "\(scanner)", "seq": "\(seq)", "outcome": "\(result.outcome.rawValue)", "reason": "\(result.reason)",
+                    "scanner": "\(scanner)", "seq": "\(seq)", "outcome": "\(result.outcome.rawValue)",
+                    "reason": "\(result.reason.rawValue)",
                     "code": "\(code.logKind)",
                 ])
             publish(CommittedScan(scanner: scanner, result: result, effects: decision.effects, at: now))
@@ -169,7 +170,7 @@ public actor Station {
     private func announceExpired(_ patrols: [Int64]) {
         for id in patrols {
             logger.info("patrol expired", metadata: ["patrol": "\(id)"])
-            events.publish("patrol", PatrolEvent(id: id, state: .expired))
+            events.publish(.patrol, PatrolEvent(id: id, state: .expired))
         }
     }
 
@@ -182,7 +183,7 @@ public actor Station {
                 logger.warning(
                     "hazard overdue",
                     metadata: ["hazard": "\(hazard.id)", "checkpoint": "\(hazard.checkpointID)", "deadline": "\(hazard.deadline)"])
-                events.publish("hazard_overdue", hazard)
+                events.publish(.hazardOverdue, hazard)
             }
         } catch {
             logger.error("checking overdue hazards failed", metadata: ["error": "\(error)"])
@@ -204,7 +205,7 @@ public actor Station {
     private func publish(_ scan: CommittedScan) {
         let result = scan.result
         events.publish(
-            "scan",
+            .scan,
             ScanEvent(
                 seq: result.seq, scanner: scan.scanner, outcome: result.outcome, reason: result.reason, message: result.message,
                 at: scan.at.wall))
@@ -252,22 +253,6 @@ public struct StationObservers: Sendable {
     func scanCommitted(_ scan: CommittedScan) {
         for handler in handlers { handler(scan) }
     }
-}
-
-/// The `scan` event: what the kiosk showed, never who scanned.
-struct ScanEvent: Encodable {
-    var seq: Int64?
-    var scanner: String
-    var outcome: ScanOutcome
-    var reason: String
-    var message: String
-    var at: Date
-}
-
-/// The `patrol` event.
-struct PatrolEvent: Encodable {
-    var id: Int64
-    var state: PatrolState
 }
 
 extension ScanCode {

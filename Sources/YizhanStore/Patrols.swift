@@ -105,7 +105,8 @@ enum Patrols {
             id: id, volunteerID: row["volunteer_id"], kind: PatrolKind(rawValue: row["kind"])!, state: PatrolState(rawValue: row["state"])!,
             openedAt: row.date("opened_at")!, closedAt: row.date("closed_at"), points: row["points"], missing: missing,
             checkpoints: checkpoints, flaggedFast: row["flagged_fast"], clockSynced: row["clock_synced"],
-            noAwardReason: row["no_award_reason"], joinedPatrolID: row["joined_patrol_id"])
+            noAwardReason: (row["no_award_reason"] as String?).flatMap(PatrolRulebook.NoAwardReason.init(rawValue:)),
+            joinedPatrolID: row["joined_patrol_id"])
     }
 }
 

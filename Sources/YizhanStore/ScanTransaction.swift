@@ -144,7 +144,7 @@ enum Scans {
                 """
         ).execute(
             arguments: [
-                scanner, payloadHash, reply.outcome.rawValue, reply.reason, Timestamp.text(now.wall),
+                scanner, payloadHash, reply.outcome.rawValue, reply.reason.rawValue, Timestamp.text(now.wall),
                 Int64(now.monotonicNanoseconds), now.boot, now.synchronised,
             ])
         return db.lastInsertedRowID

@@ -21,7 +21,8 @@ enum Volunteers {
 
     static func badge(_ row: Row) -> BadgeRecord {
         BadgeRecord(
-            id: row["id"], volunteerID: row["volunteer_id"], kind: row["kind"], code: nil, createdAt: row.date("created_at")!,
+            id: row["id"], volunteerID: row["volunteer_id"], kind: BadgeKind(rawValue: row["kind"])!, code: nil,
+            createdAt: row.date("created_at")!,
             revokedAt: row.date("revoked_at"))
     }
 }
@@ -90,14 +91,14 @@ extension Store {
     ) throws -> BadgeRecord {
         try pool.write { db in
             let volunteer = try Volunteers.find(db, id: volunteerID)
-            let kind: String
+            let kind: BadgeKind
             let hash: String
             var code: String?
             if let uid {
                 guard case .success(.card(let normalised)) = ScanCode.parse(uid) else {
                     throw YizhanError(.invalidRequest, "a card uid is 4 to 32 digits or hex characters")
                 }
-                kind = "card"
+                kind = .card
                 hash = credentials.hash(cardUID: normalised)
                 let unkeyed = Credentials.unkeyedHash(cardUID: normalised)
                 let registered = try Bool.fetchOne(
@@ -105,20 +106,20 @@ extension Store {
                 if registered == true { throw YizhanError(.conflict, "this card is already registered") }
             } else {
                 let token = Credentials.newToken()
-                kind = "qr"
+                kind = .qr
                 hash = Credentials.hash(qrToken: token)
                 code = "YZ:B:" + token
             }
             do {
                 try db.execute(
                     sql: "INSERT INTO badge (volunteer_id, kind, credential_hash, created_at) VALUES (?, ?, ?, ?)",
-                    arguments: [volunteerID, kind, hash, Timestamp.text(now.wall)])
+                    arguments: [volunteerID, kind.rawValue, hash, Timestamp.text(now.wall)])
             } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
                 throw YizhanError(.conflict, "this card is already registered")
             }
             let id = db.lastInsertedRowID
             try Changes.record(
-                db, actor: actor, action: "badge.issue", subject: "badge \(id) (\(kind)) for volunteer \(volunteerID)", at: now)
+                db, actor: actor, action: "badge.issue", subject: "badge \(id) (\(kind.rawValue)) for volunteer \(volunteerID)", at: now)
             if print, let code {
                 try PrintJobs.enqueue(db, slip: slips.badge(volunteer, payload: code, at: now), at: now)
             }

@@ -1,5 +1,6 @@
 import Foundation
 import YizhanClient
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -21,6 +22,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public var fifo: String { directory.file("scanner.fifo") }
     public var slips: String { directory.file("slips.escpos") }
     public var client: UnixHTTPClient { UnixHTTPClient(socketPath: adminSocket, timeout: .seconds(20)) }
+    /// The admin socket's API, typed as `yizhanctl` calls it.
+    public var api: APIClient { APIClient(socketPath: adminSocket, timeout: .seconds(20)) }
 
     /// The directory holding the built products (`yizhand`, `yizhanctl`).
     public static var productsDirectory: URL {
@@ -179,11 +182,13 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Registers a volunteer through the API with `points` as an opening adjustment and a QR
     /// badge; throws when the daemon refuses any of the three.
     public func registerVolunteer(_ name: String, points: Int) throws -> (id: Int, badge: String) {
-        guard let id = try post("/v1/volunteers", ["name": name]).json?["id"] as? Int,
-            try post("/v1/adjustments", ["volunteer_id": id, "delta": points, "note": "opening balance"]).status == 201,
-            let badge = try post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String
-        else { throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "registering \(name) failed"]) }
-        return (id, badge)
+        let api = self.api
+        let volunteer = try api.call(API.registerVolunteer(NewVolunteerBody(name: name)))
+        _ = try api.call(API.adjust(AdjustmentBody(volunteerID: volunteer.id, delta: points, note: "opening balance")))
+        guard let badge = try api.call(API.issueBadge(volunteer: volunteer.id, NewBadgeBody(kind: .qr))).code else {
+            throw CocoaError(.featureUnsupported, userInfo: [NSLocalizedDescriptionKey: "\(name)'s new badge came without its code"])
+        }
+        return (Int(volunteer.id), badge)
     }
 
     /// GET a JSON object from the admin socket.

@@ -1,16 +1,21 @@
 import Foundation
 import YizhanCore
 
+/// What a volunteer shows the scanner: a QR badge printed for them, or their RFID card.
+public enum BadgeKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case qr, card
+}
+
 /// A QR badge or RFID card as the API shows it; `code` only in the reply that creates a QR badge.
 public struct BadgeRecord: Sendable, Codable, Hashable {
     public var id: Int64
     public var volunteerID: Int64
-    public var kind: String
+    public var kind: BadgeKind
     public var code: String?
     public var createdAt: Date
     public var revokedAt: Date?
 
-    public init(id: Int64, volunteerID: Int64, kind: String, code: String? = nil, createdAt: Date, revokedAt: Date? = nil) {
+    public init(id: Int64, volunteerID: Int64, kind: BadgeKind, code: String? = nil, createdAt: Date, revokedAt: Date? = nil) {
         self.id = id
         self.volunteerID = volunteerID
         self.kind = kind
@@ -33,13 +38,13 @@ public struct PatrolRecord: Sendable, Codable, Hashable {
     public var checkpoints: [String]
     public var flaggedFast: Bool
     public var clockSynced: Bool
-    public var noAwardReason: String?
+    public var noAwardReason: PatrolRulebook.NoAwardReason?
     /// For a member of the weekly group patrol, the leader's patrol, which holds the group's checkpoints.
     public var joinedPatrolID: Int64?
 
     public init(
         id: Int64, volunteerID: Int64, kind: PatrolKind, state: PatrolState, openedAt: Date, closedAt: Date? = nil, points: Int,
-        missing: [String], checkpoints: [String], flaggedFast: Bool, clockSynced: Bool, noAwardReason: String? = nil,
+        missing: [String], checkpoints: [String], flaggedFast: Bool, clockSynced: Bool, noAwardReason: PatrolRulebook.NoAwardReason? = nil,
         joinedPatrolID: Int64? = nil
     ) {
         self.id = id

@@ -46,14 +46,13 @@ public struct VolunteerPatchBody: RequestBody {
 }
 
 public struct NewBadgeBody: RequestBody {
-    public enum Kind: String, Codable, Sendable { case qr, card }
     public static let fields: Set<String> = ["kind", "uid", "print"]
-    public static let choices = ["kind": ["qr", "card"]]
-    public var kind: Kind
+    public static let choices = ["kind": BadgeKind.allCases.map(\.rawValue)]
+    public var kind: BadgeKind
     public var uid: String?
     public var print: Bool?
 
-    public init(kind: Kind, uid: String? = nil, print: Bool? = nil) {
+    public init(kind: BadgeKind, uid: String? = nil, print: Bool? = nil) {
         self.kind = kind
         self.uid = uid
         self.print = print

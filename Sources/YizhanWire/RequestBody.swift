@@ -1,4 +1,5 @@
 import Foundation
+import YizhanCore
 
 /// A JSON request body whose fields are listed, so that unknown fields are refused rather
 /// than silently ignored (a misspelt `"role"` must not register a plain volunteer).
@@ -14,15 +15,7 @@ extension RequestBody {
 
 /// Why a body was refused, with the code the API answers.
 public struct RequestBodyError: Error, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable, CaseIterable {
-        case malformedJSON = "malformed_json"
-        case unknownField = "unknown_field"
-        case missingField = "missing_field"
-        case invalidField = "invalid_field"
-        case invalidBody = "invalid_body"
-    }
-
-    public let code: Code
+    public let code: ErrorCode
     public let message: String
 
     public var description: String { "\(code.rawValue): \(message)" }

@@ -5,7 +5,7 @@ public struct ScanResult: Sendable, Hashable, Codable {
     /// Nil only when the scan could not be recorded (the store is unusable).
     public var seq: Int64?
     public var outcome: ScanOutcome
-    public var reason: String
+    public var reason: ScanReason
     public var message: String
 
     public init(seq: Int64?, reply: ScanReply) {

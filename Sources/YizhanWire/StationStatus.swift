@@ -1,4 +1,5 @@
 import Foundation
+import YizhanCore
 
 /// `GET /v1/status`: what a technician needs at a glance, made for the reader.
 public struct StationStatus: Sendable, Codable, Hashable {
@@ -23,9 +24,9 @@ public struct StationStatus: Sendable, Codable, Hashable {
     public struct Device: Sendable, Codable, Hashable {
         public var id: String
         public var kind: String
-        public var state: String
+        public var state: DeviceState
         public var detail: String?
-        public init(id: String, kind: String, state: String, detail: String?) {
+        public init(id: String, kind: String, state: DeviceState, detail: String?) {
             self.id = id
             self.kind = kind
             self.state = state

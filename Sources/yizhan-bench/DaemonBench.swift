@@ -3,6 +3,7 @@ import GRDB
 import Synchronization
 import YizhanClient
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -342,7 +343,7 @@ extension Bench {
         writer.start()
         var samples: [Double] = []
         while samples.count < count, let event = try events.next() {
-            guard event.type == "scan" else { continue }
+            guard event.kind == .scan else { continue }
             let arrived = ContinuousClock.now
             samples.append(seconds(arrived - sent.withLock { $0[samples.count] }))
         }

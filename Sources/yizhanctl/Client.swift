@@ -121,7 +121,10 @@ extension PrintJobState: Cell {}
 extension VolunteerRole: Cell {}
 extension LedgerKind: Cell {}
 extension ScanOutcome: Cell {}
+extension ScanReason: Cell {}
 extension Slip.Kind: Cell {}
+extension BadgeKind: Cell {}
+extension DeviceState: Cell {}
 extension Cell where Self: RawRepresentable, RawValue == String {
     func text(_ times: ReceivedTimes) -> String? { rawValue }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import YizhanClient
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -134,12 +135,12 @@ import YizhanTestSupport
         func scanEvents(_ stream: EventStream, _ count: Int) throws -> [EventStream.Event] {
             var events: [EventStream.Event] = []
             while events.count < count, let event = try stream.next() {
-                if event.type == "scan" { events.append(event) }
+                if event.kind == .scan { events.append(event) }
             }
             return events
         }
         func seq(_ event: EventStream.Event) -> Int? {
-            ((try? JSONSerialization.jsonObject(with: Data(event.data.utf8))) as? [String: Any])?["seq"] as? Int
+            (try? event.payload(ScanEvent.self)).flatMap(\.seq).map(Int.init)
         }
 
         var stream: EventStream? = try EventStream(client: daemon.client, after: 0)

@@ -10,7 +10,7 @@ import YizhanTestSupport
     @Test func aBadgeOpensAPatrolAndTheSameBadgeClosesIt() {
         let clock = Fixtures.clock("2026-11-30 09:00")
         let opened = kiosk.decide(badge, scanner: "front", session: KioskSession(), facts: ScanFacts(volunteer: volunteer), at: clock.now())
-        #expect(opened.reply.reason == "patrol_started")
+        #expect(opened.reply.reason == .patrolStarted)
         guard case .openPatrol(1, let opening) = opened.effects.first else {
             Issue.record("no patrol opened")
             return
@@ -22,7 +22,7 @@ import YizhanTestSupport
             badge, scanner: "front", session: opened.session, facts: ScanFacts(volunteer: volunteer, openPatrols: [patrol]), at: clock.now()
         )
         #expect(closed.reply.outcome == .attention)
-        #expect(closed.reply.reason == "patrol_incomplete")
+        #expect(closed.reply.reason == .patrolIncomplete)
         #expect(closed.effects.contains { if case .print(let slip) = $0 { slip.kind == .patrol } else { false } })
     }
 
@@ -37,7 +37,7 @@ import YizhanTestSupport
             badge, scanner: "front", session: selected.session,
             facts: ScanFacts(volunteer: volunteer, item: towel, freshRedemptionCode: "ABCDEFGHJK"),
             at: clock.now())
-        #expect(redeemed.reply.reason == "redeemed")
+        #expect(redeemed.reply.reason == .redeemed)
         #expect(redeemed.effects.first == .redeem(code: "ABCDEFGHJK", itemID: "towel", volunteerID: 1, cost: 20))
         #expect(redeemed.effects.contains { if case .print(let slip) = $0 { slip.qr == "YZ:R:ABCDEFGHJK" } else { false } })
 
@@ -54,7 +54,7 @@ import YizhanTestSupport
         let refused = kiosk.decide(
             badge, scanner: "front", session: session, facts: ScanFacts(volunteer: volunteer, item: expensive), at: clock.now())
         #expect(refused.reply.outcome == .error)
-        #expect(refused.reply.reason == "insufficient_points")
+        #expect(refused.reply.reason == .insufficientPoints)
         #expect(refused.effects.count == 1)
         guard case .print(let slip) = refused.effects.first else {
             Issue.record("no refusal slip")
@@ -68,7 +68,7 @@ import YizhanTestSupport
         let armed = kiosk.decide(.command(.balance), scanner: "front", session: KioskSession(), facts: ScanFacts(), at: clock.now())
         let balance = kiosk.decide(
             badge, scanner: "front", session: armed.session, facts: ScanFacts(volunteer: volunteer, patrolsThisMonth: 4), at: clock.now())
-        #expect(balance.reply.reason == "balance_printed")
+        #expect(balance.reply.reason == .balancePrinted)
         guard case .print(let slip) = balance.effects.first, balance.effects.count == 1 else {
             Issue.record("expected only a balance slip")
             return
@@ -86,14 +86,14 @@ import YizhanTestSupport
         let check = kiosk.decide(
             .checkpoint(id: "extinguisher-1"), scanner: "front", session: cancelled.session, facts: ScanFacts(openPatrols: [patrol]),
             at: clock.now())
-        #expect(check.reply.reason == "checkpoint_recorded")
+        #expect(check.reply.reason == .checkpointRecorded)
         #expect(!check.effects.contains { if case .reportHazard = $0 { true } else { false } })
     }
 
     @Test func theSamePayloadFromTheSameScannerWithinThreeSecondsIsOneScan() {
         let clock = Fixtures.clock("2026-11-30 09:00")
         var session = KioskSession()
-        let reply = ScanReply(.accepted, "checkpoint_recorded", "ok")
+        let reply = ScanReply(.accepted, .checkpointRecorded, "ok")
         session.remember("YZ:C:a", scanner: "front", at: clock.now(), reply: reply)
         clock.advance(by: .milliseconds(2900))
         #expect(session.debounced("YZ:C:a", scanner: "front", at: clock.now(), window: .seconds(3)) == reply)
@@ -107,11 +107,11 @@ import YizhanTestSupport
         let clock = Fixtures.clock("2026-11-30 09:00")
         #expect(
             kiosk.decide(.card(uid: "04A1"), scanner: "f", session: KioskSession(), facts: ScanFacts(), at: clock.now()).reply.reason
-                == "unknown_card")
+                == .unknownCard)
         var retired = volunteer
         retired.active = false
         let decision = kiosk.decide(badge, scanner: "f", session: KioskSession(), facts: ScanFacts(volunteer: retired), at: clock.now())
-        #expect(decision.reply.reason == "volunteer_inactive")
+        #expect(decision.reply.reason == .volunteerInactive)
         #expect(decision.effects.isEmpty)
     }
 
@@ -122,7 +122,7 @@ import YizhanTestSupport
         for index in 0..<40_000 {
             let scanner = "kiosk:made-up-\(index)"
             session.pending[scanner] = .item(id: "towel", since: clock.now())
-            session.remember("YZ:I:towel", scanner: scanner, at: clock.now(), reply: ScanReply(.attention, "item_selected", ""))
+            session.remember("YZ:I:towel", scanner: scanner, at: clock.now(), reply: ScanReply(.attention, .itemSelected, ""))
             session.forgetStale(at: clock.now(), rules: rules)
             clock.advance(by: .milliseconds(1))
         }
@@ -131,5 +131,16 @@ import YizhanTestSupport
         clock.advance(by: .seconds(3600))
         session.forgetStale(at: clock.now(), rules: rules)
         #expect(session.pending.isEmpty && session.recent.isEmpty, "timed-out selections and debounce entries are forgotten")
+    }
+}
+
+/// One vocabulary of reasons: each narrower reason (a rejected read, a refused redemption,
+/// a patrol that earned nothing) is the scan reason of the same wire name.
+@Suite struct ScanReasonTests {
+    @Test func everyNarrowerReasonIsTheScanReasonOfTheSameName() {
+        for rejection in ScanRejection.allCases { #expect(ScanReason(rejection).rawValue == rejection.rawValue) }
+        for refusal in RedemptionRulebook.Refusal.allCases { #expect(ScanReason(refusal).rawValue == refusal.rawValue) }
+        for noAward in PatrolRulebook.NoAwardReason.allCases { #expect(ScanReason(noAward).rawValue == noAward.rawValue) }
+        #expect(Set(ScanReason.allCases.map(\.rawValue)).count == ScanReason.allCases.count)
     }
 }

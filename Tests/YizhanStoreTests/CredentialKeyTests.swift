@@ -27,7 +27,7 @@ import YizhanTestSupport
             volunteerID: volunteer.id, card: uid, print: false, slips: SlipBuilder(rules: harness.rules), at: harness.clock.now())
         let stored = try #require(try cardHash(harness))
         #expect(stored.hasPrefix("k1:") && !stored.contains(Credentials.unkeyedHash(cardUID: uid)))
-        #expect(await harness.scan(uid).reason == "patrol_started")
+        #expect(await harness.scan(uid).reason == .patrolStarted)
 
         var info = stat()
         #expect(stat(harness.directory.file("credential.key"), &info) == 0)
@@ -49,7 +49,7 @@ import YizhanTestSupport
             try harness.store.issueBadge(
                 volunteerID: volunteer.id, card: uid, print: false, slips: SlipBuilder(rules: harness.rules), at: harness.clock.now())
         }
-        #expect(await harness.scan(uid).reason == "patrol_started")
+        #expect(await harness.scan(uid).reason == .patrolStarted)
         #expect(try cardHash(harness) == harness.store.credentials.hash(cardUID: uid))
     }
 

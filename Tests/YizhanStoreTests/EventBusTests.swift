@@ -6,11 +6,11 @@ import YizhanStation
 @Suite struct EventBusTests {
     @Test func aReconnectingClientGetsTheHeldEventsThenTheLiveOnes() async {
         let bus = EventBus(run: 1, capacity: 3)
-        let ids = (1...5).map { bus.publish("n", ["n": $0]) }
+        let ids = (1...5).map { bus.publish(.scan, ["n": $0]) }
         #expect(bus.heldCount == 3)
 
         let stream = bus.subscribe(after: 0)
-        let live = bus.publish("n", ["n": 6])
+        let live = bus.publish(.scan, ["n": 6])
         bus.close()
         var received: [Int64] = []
         for await event in stream { received.append(event.id) }
@@ -19,9 +19,9 @@ import YizhanStation
 
     @Test func eventsThatAreNotHeldReachLiveSubscribersButNeverPushHeldOnesOut() async {
         let bus = EventBus(run: 1, capacity: 3)
-        let stations = (1...3).map { bus.publish("scan", ["n": $0]) }
+        let stations = (1...3).map { bus.publish(.scan, ["n": $0]) }
         let stream = bus.subscribe(after: nil)
-        let lights = (1...50).map { bus.publish("lights", ["n": $0], held: false) }
+        let lights = (1...50).map { bus.publish(.lights, ["n": $0], held: false) }
         bus.close()
         var received: [Int64] = []
         for await event in stream { received.append(event.id) }
@@ -34,7 +34,7 @@ import YizhanStation
     @Test func aSubscriberThatFallsBehindIsDroppedAndReplaysWhenItReturns() async {
         let bus = EventBus(run: 1, capacity: 100, liveBuffer: 4)
         let stalled = bus.subscribe(after: nil)
-        let ids = (1...10).map { bus.publish("n", ["n": $0]) }
+        let ids = (1...10).map { bus.publish(.scan, ["n": $0]) }
         #expect(bus.subscriberCount == 0, "dropped at the fifth event it did not take")
         var received: [Int64] = []
         for await event in stalled { received.append(event.id) }

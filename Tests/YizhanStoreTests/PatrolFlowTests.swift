@@ -16,17 +16,17 @@ import YizhanWire
         let (first, firstBadge) = try station.volunteer("队员甲")
         let (second, secondBadge) = try station.volunteer("队员乙")
         let (leaver, leaverBadge) = try station.volunteer("队员丙")
-        #expect(await station.scan(leaderBadge).reason == "patrol_started")
-        #expect(await station.scan(firstBadge).reason == "patrol_joined")
-        #expect(await station.scan(secondBadge).reason == "patrol_joined")
-        #expect(await station.scan(leaverBadge).reason == "patrol_joined")
+        #expect(await station.scan(leaderBadge).reason == .patrolStarted)
+        #expect(await station.scan(firstBadge).reason == .patrolJoined)
+        #expect(await station.scan(secondBadge).reason == .patrolJoined)
+        #expect(await station.scan(leaverBadge).reason == .patrolJoined)
         // Anyone's checkpoint counts for the group, whoever scanned a badge last.
         for checkpoint in Self.weeklyCheckpoints {
-            #expect(await station.scan("YZ:C:\(checkpoint)", after: 60).reason == "checkpoint_recorded")
+            #expect(await station.scan("YZ:C:\(checkpoint)", after: 60).reason == .checkpointRecorded)
         }
-        #expect(await station.scan(leaverBadge, after: 60).reason == "left_group")
+        #expect(await station.scan(leaverBadge, after: 60).reason == .leftGroup)
         let closed = await station.scan(leaderBadge, after: 300)
-        #expect(closed.reason == "patrol_completed" && closed.outcome == .accepted)
+        #expect(closed.reason == .patrolCompleted && closed.outcome == .accepted)
         #expect(try station.balance(leader.id) == 3)
         #expect(try station.balance(first.id) == 3)
         #expect(try station.balance(second.id) == 3)
@@ -36,7 +36,7 @@ import YizhanWire
         #expect(patrols.allSatisfy { $0.kind == .weeklyFull } && patrols.count == 4)
         #expect(patrols.filter { $0.state == .completed }.map(\.volunteerID).sorted() == [leader.id, first.id, second.id])
         let left = try #require(patrols.first { $0.volunteerID == leaver.id })
-        #expect(left.state == .incomplete && left.noAwardReason == "left_group")
+        #expect(left.state == .incomplete && left.noAwardReason == .leftGroup)
         let ledger = try station.store.ledger(volunteerID: first.id).items
         #expect(ledger.map(\.delta) == [3], "paid once")
 
@@ -53,8 +53,8 @@ import YizhanWire
         station.clock.advance(by: .seconds(11 * 60))
         // The slot is over: a newcomer now... joins, since the group is still open.
         let (_, lateBadge) = try station.volunteer("后来者")
-        #expect(await station.scan(lateBadge).reason == "patrol_joined")
-        #expect(await station.scan(leaderBadge).reason == "patrol_incomplete", "the group is current: the leader's badge closes it")
+        #expect(await station.scan(lateBadge).reason == .patrolJoined)
+        #expect(await station.scan(leaderBadge).reason == .patrolIncomplete, "the group is current: the leader's badge closes it")
         #expect(try station.store.openPatrols().isEmpty, "closing the group closes its members")
     }
 
@@ -67,28 +67,28 @@ import YizhanWire
         station.clock.advance(by: .seconds(111 * 60))
         await station.station.expirePatrols()
         #expect(try station.store.patrols().items.map(\.state) == [.expired, .expired])
-        #expect(await station.scan(memberBadge).reason == "patrol_started", "the member is free again")
+        #expect(await station.scan(memberBadge).reason == .patrolStarted, "the member is free again")
     }
 
     @Test func twoVolunteersPatrollingAtOnceAlternateAndBothComplete() async throws {
         let station = try StationHarness(at: "2026-11-30 09:00")
         let (first, firstBadge) = try station.volunteer("甲")
         let (second, secondBadge) = try station.volunteer("乙")
-        #expect(await station.scan(firstBadge).reason == "patrol_started")
-        #expect(await station.scan(secondBadge).reason == "patrol_started")
-        #expect(await station.scan("YZ:C:extinguisher-1", after: 60).reason == "checkpoint_recorded")  // 乙's
-        #expect(await station.scan(firstBadge, after: 30).reason == "patrol_resumed", "甲 takes the kiosk back instead of closing")
-        #expect(await station.scan("YZ:C:extinguisher-1", after: 30).reason == "checkpoint_recorded")
-        #expect(await station.scan("YZ:C:water-dispenser", after: 60).reason == "checkpoint_recorded")
-        #expect(await station.scan(secondBadge, after: 60).reason == "patrol_resumed")
-        #expect(await station.scan("YZ:C:water-dispenser", after: 60).reason == "checkpoint_recorded")
+        #expect(await station.scan(firstBadge).reason == .patrolStarted)
+        #expect(await station.scan(secondBadge).reason == .patrolStarted)
+        #expect(await station.scan("YZ:C:extinguisher-1", after: 60).reason == .checkpointRecorded)  // 乙's
+        #expect(await station.scan(firstBadge, after: 30).reason == .patrolResumed, "甲 takes the kiosk back instead of closing")
+        #expect(await station.scan("YZ:C:extinguisher-1", after: 30).reason == .checkpointRecorded)
+        #expect(await station.scan("YZ:C:water-dispenser", after: 60).reason == .checkpointRecorded)
+        #expect(await station.scan(secondBadge, after: 60).reason == .patrolResumed)
+        #expect(await station.scan("YZ:C:water-dispenser", after: 60).reason == .checkpointRecorded)
         // Ten quiet minutes: neither is current, and a checkpoint cannot be placed...
         station.clock.advance(by: .seconds(11 * 60))
-        #expect(await station.scan("YZ:C:water-dispenser").reason == "ambiguous_patrol")
+        #expect(await station.scan("YZ:C:water-dispenser").reason == .ambiguousPatrol)
         // ...until a badge makes its patrol current again, without closing it.
-        #expect(await station.scan(secondBadge).reason == "patrol_resumed")
-        #expect(await station.scan(secondBadge, after: 5).reason == "patrol_completed")
-        #expect(await station.scan(firstBadge, after: 5).reason == "patrol_completed", "the only one open closes at once")
+        #expect(await station.scan(secondBadge).reason == .patrolResumed)
+        #expect(await station.scan(secondBadge, after: 5).reason == .patrolCompleted)
+        #expect(await station.scan(firstBadge, after: 5).reason == .patrolCompleted, "the only one open closes at once")
         #expect(try station.balance(first.id) == 2)
         #expect(try station.balance(second.id) == 2)
         let patrols = try station.store.patrols().items
@@ -107,7 +107,7 @@ import YizhanWire
         await station.scan(firstBadge, after: 300)
         #expect(try station.balance(first.id) == 2, "daily")
 
-        #expect(await station.scan("YZ:K:SPECIAL", after: 60).reason == "command_armed")
+        #expect(await station.scan("YZ:K:SPECIAL", after: 60).reason == .commandArmed)
         #expect(await station.scan(firstBadge).message.contains("专项巡查"))
         for checkpoint in ["extinguisher-1", "water-dispenser", "heatstroke-kit"] {
             await station.scan("YZ:C:\(checkpoint)", after: 60)
@@ -122,7 +122,7 @@ import YizhanWire
         // The daily cap still holds on a campaign day: 乙 takes the second place, 丙 none.
         station.advance(to: "2026-07-15 15:00")
         await station.dailyPatrol(secondBadge)
-        #expect(await station.scan(thirdBadge).reason == "daily_cap_reached")
+        #expect(await station.scan(thirdBadge).reason == .dailyCapReached)
         await station.scan("YZ:C:extinguisher-1", after: 60)
         await station.scan("YZ:C:water-dispenser", after: 60)
         await station.scan(thirdBadge, after: 300)
@@ -137,7 +137,7 @@ import YizhanWire
         let station = try StationHarness(at: "2026-11-30 09:00")
         let (_, badge) = try station.volunteer("甲")
         let refused = await station.scan("YZ:K:SPECIAL")
-        #expect(refused.outcome == .error && refused.reason == "no_campaign")
+        #expect(refused.outcome == .error && refused.reason == .noCampaign)
         #expect(await station.scan(badge).message.contains("日常巡查"), "the badge after it opens an ordinary patrol")
     }
 
@@ -148,10 +148,10 @@ import YizhanWire
         ]
         let station = try StationHarness(at: "2027-01-30 09:00", rules: rules)
         let (_, badge) = try station.volunteer("甲")
-        #expect(await station.scan("YZ:K:SPECIAL").reason == "command_armed")
+        #expect(await station.scan("YZ:K:SPECIAL").reason == .commandArmed)
         #expect(await station.scan(badge).message.contains("专项巡查"))
         let nextYear = try StationHarness(at: "2028-01-30 09:00", rules: rules)
-        #expect(await nextYear.scan("YZ:K:SPECIAL").reason == "no_campaign")
+        #expect(await nextYear.scan("YZ:K:SPECIAL").reason == .noCampaign)
     }
 
     @Test func onARotaDayAnOffDutyVolunteersDailyPatrolEarnsNothingAndTheReportSaysSo() async throws {
@@ -165,10 +165,10 @@ import YizhanWire
         _ = try station.store.setRota(tomorrow, volunteers: [absent.id], maximum: 2, today: today, by: "manager", at: station.clock.now())
 
         let started = await station.scan(offDutyBadge)
-        #expect(started.reason == "not_on_duty" && started.outcome == .attention)
+        #expect(started.reason == .notOnDuty && started.outcome == .attention)
         await station.scan("YZ:C:extinguisher-1", after: 60)
         await station.scan("YZ:C:water-dispenser", after: 60)
-        #expect(await station.scan(offDutyBadge, after: 300).reason == "not_on_duty")
+        #expect(await station.scan(offDutyBadge, after: 300).reason == .notOnDuty)
         await station.dailyPatrol(onDutyBadge)
         #expect(try station.balance(offDuty.id) == 0)
         #expect(try station.balance(onDuty.id) == 2)
@@ -209,10 +209,10 @@ import YizhanWire
         _ = try station.store.updateCatalogItem("soap", stock: 0, active: nil, at: station.clock.now())
         for _ in 0..<2 {
             await station.scan("YZ:I:towel", after: 5)
-            #expect(await station.scan(badge).reason == "redeemed")
+            #expect(await station.scan(badge).reason == .redeemed)
         }
         await station.scan("YZ:K:BALANCE", after: 5)
-        #expect(await station.scan(badge).reason == "balance_printed")
+        #expect(await station.scan(badge).reason == .balancePrinted)
         let job = try #require(try station.store.printJobs().items.first { $0.slip == .balance })
         let slip = try station.store.printJobSlip(job.id)
         let text = slip.lines.map { "\($0)" }.joined(separator: "\n")

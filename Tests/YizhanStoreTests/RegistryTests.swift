@@ -23,10 +23,10 @@ import YizhanTestSupport
 
         // The card (found by its unkeyed hash) opens the patrol, the QR badge of the same
         // volunteer closes it.
-        #expect(await station.scan("04a1b2c3").reason == "patrol_started")
+        #expect(await station.scan("04a1b2c3").reason == .patrolStarted)
         await station.scan("YZ:C:extinguisher-1", after: 60)
         await station.scan("YZ:C:water-dispenser", after: 60)
-        #expect(await station.scan("YZ:B:" + token, after: 240).reason == "patrol_completed")
+        #expect(await station.scan("YZ:B:" + token, after: 240).reason == .patrolCompleted)
 
         // The same pull again changes nothing; a rename and a revocation do.
         _ = try station.store.apply(registry, at: station.clock.now())
@@ -35,7 +35,7 @@ import YizhanTestSupport
         later.badges = [.init(id: 90, volunteerID: 40, kind: "qr", credentialHash: Credentials.hash(qrToken: token), revoked: true)]
         let revoked = try station.store.apply(later, at: station.clock.now())
         #expect(revoked.revoked == 1 && revoked.badges == 0)
-        #expect(await station.scan("YZ:B:" + token, after: 60).reason == "unknown_badge")
+        #expect(await station.scan("YZ:B:" + token, after: 60).reason == .unknownBadge)
         let people = try station.store.volunteers().items.filter { $0.name.hasPrefix("周九") }
         #expect(people.map(\.name) == ["周九（组长）"], "one station volunteer for the district's one")
     }
@@ -68,11 +68,11 @@ import YizhanTestSupport
         #expect(campaigns.map(\.name) == ["冬季供暖"])
 
         let (_, badge) = try station.volunteer("李四")
-        #expect(await station.scan("YZ:K:SPECIAL").reason == "no_campaign", "not yet pulled into the rules")
+        #expect(await station.scan("YZ:K:SPECIAL").reason == .noCampaign, "not yet pulled into the rules")
         await station.station.useDistrictCampaigns(campaigns)
         let rules = await station.station.currentRules
         #expect(rules.campaigns.last?.checkpoints == ["heatstroke-kit"], "a checkpoint this station lacks is not required here")
-        #expect(await station.scan("YZ:K:SPECIAL").reason == "command_armed")
-        #expect(await station.scan(badge).reason == "patrol_started")
+        #expect(await station.scan("YZ:K:SPECIAL").reason == .commandArmed)
+        #expect(await station.scan(badge).reason == .patrolStarted)
     }
 }

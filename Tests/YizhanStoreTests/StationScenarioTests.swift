@@ -12,7 +12,7 @@ import YizhanWire
         let (volunteer, badge) = try station.volunteer("张三")
         let finished = await station.dailyPatrol(badge)
         #expect(finished.outcome == .accepted)
-        #expect(finished.reason == "patrol_completed")
+        #expect(finished.reason == .patrolCompleted)
         #expect(try station.balance(volunteer.id) == 2)
         let ledger = try station.store.ledger(volunteerID: volunteer.id).items
         #expect(ledger.map(\.kind) == [.patrolAward])
@@ -34,13 +34,13 @@ import YizhanWire
         await summer.scan("YZ:C:extinguisher-1", after: 60)
         await summer.scan("YZ:C:water-dispenser", after: 60)
         let missing = await summer.scan(badge2, after: 300)
-        #expect(missing.reason == "patrol_incomplete", "a special patrol also needs the campaign's checkpoint")
+        #expect(missing.reason == .patrolIncomplete, "a special patrol also needs the campaign's checkpoint")
         await summer.scan("YZ:K:SPECIAL", after: 60)
         await summer.scan(badge2)
         await summer.scan("YZ:C:extinguisher-1", after: 60)
         await summer.scan("YZ:C:water-dispenser", after: 60)
         await summer.scan("YZ:C:heatstroke-kit", after: 60)
-        #expect(await summer.scan(badge2, after: 300).reason == "patrol_completed")
+        #expect(await summer.scan(badge2, after: 300).reason == .patrolCompleted)
         #expect(try summer.balance(second.id) == 4)
     }
 
@@ -51,12 +51,12 @@ import YizhanWire
         let (third, badge3) = try station.volunteer("丙")
         await station.dailyPatrol(badge1)
         let again = await station.scan(badge1)
-        #expect(again.reason == "already_awarded")
+        #expect(again.reason == .alreadyAwarded)
         await station.scan(badge1, after: 10)  // closes the second patrol, incomplete
         await station.dailyPatrol(badge2)
         let capped = await station.scan(badge3)
         #expect(capped.outcome == .attention)
-        #expect(capped.reason == "daily_cap_reached")
+        #expect(capped.reason == .dailyCapReached)
         await station.scan("YZ:C:extinguisher-1", after: 60)
         await station.scan("YZ:C:water-dispenser", after: 60)
         let finished = await station.scan(badge3, after: 300)
@@ -71,7 +71,7 @@ import YizhanWire
         await station.scan(badge)
         await station.scan("YZ:K:HAZARD")
         let report = await station.scan("YZ:C:water-dispenser")
-        #expect(report.reason == "hazard_reported")
+        #expect(report.reason == .hazardReported)
         let hazard = try #require(try station.store.hazards().items.first)
         #expect(hazard.state == .reported && hazard.reporterID == volunteer.id)
         let rulebook = HazardRulebook(rules: station.rules)
@@ -106,7 +106,7 @@ import YizhanWire
         #expect(patrol.state == .expired)
         #expect(try station.balance(volunteer.id) == 0)
         #expect(try station.store.printJobs().items.isEmpty)
-        #expect(await station.scan(badge).reason == "patrol_started", "the badge opens a new patrol")
+        #expect(await station.scan(badge).reason == .patrolStarted, "the badge opens a new patrol")
     }
 
     @Test func theSameScanWithinThreeSecondsIsOneScan() async throws {
@@ -115,8 +115,8 @@ import YizhanWire
         await station.scan(badge)
         let first = await station.scan(badge, after: 4)
         let second = await station.scan(badge, after: 1)
-        #expect(first.reason == "patrol_incomplete")
-        #expect(second.reason == "debounced")
+        #expect(first.reason == .patrolIncomplete)
+        #expect(second.reason == .debounced)
         #expect(try station.store.printJobs().items.count == 1, "no second slip")
         #expect(try station.store.patrols().items.count == 1, "no second patrol")
         #expect(try station.store.scans().count == 3, "every scan is recorded")
@@ -127,12 +127,12 @@ import YizhanWire
         let (volunteer, badge) = try station.volunteer("张三", points: 50)
         #expect(await station.scan("YZ:I:towel").outcome == .attention)
         let redeemed = await station.scan(badge)
-        #expect(redeemed.reason == "redeemed")
+        #expect(redeemed.reason == .redeemed)
         #expect(try station.balance(volunteer.id) == 30)
         #expect(try station.store.catalog().first { $0.id == "towel" }?.stock == 29)
         let redemption = try #require(try station.store.redemptions().items.first)
-        #expect(await station.scan("YZ:R:\(redemption.code)").reason == "collected")
-        #expect(await station.scan("YZ:R:\(redemption.code)").reason == "already_collected")
+        #expect(await station.scan("YZ:R:\(redemption.code)").reason == .collected)
+        #expect(await station.scan("YZ:R:\(redemption.code)").reason == .alreadyCollected)
         #expect(throws: YizhanError.self) { try station.store.cancelRedemption(redemption.code, note: nil, at: station.clock.now()) }
 
         await station.scan("YZ:I:towel")
@@ -153,10 +153,10 @@ import YizhanWire
         for index in 0..<3 {
             badges.append(try station.volunteer("志愿者\(index)", points: 100).1)
         }
-        let replies = await withTaskGroup(of: [String].self) { group in
+        let replies = await withTaskGroup(of: [ScanReason].self) { group in
             for (index, badge) in badges.enumerated() {
                 group.addTask {
-                    var reasons: [String] = []
+                    var reasons: [ScanReason] = []
                     for _ in 0..<5 {
                         _ = await station.station.scan("YZ:I:towel", scanner: "s\(index)")
                         reasons.append(await station.station.scan(badge, scanner: "s\(index)").reason)
@@ -166,8 +166,8 @@ import YizhanWire
             }
             return await group.reduce(into: []) { $0 += $1 }
         }
-        #expect(replies.filter { $0 == "redeemed" }.count == 6, "two towels each, then the monthly limit")
-        #expect(replies.filter { $0 == "monthly_limit" }.count == 9)
+        #expect(replies.filter { $0 == .redeemed }.count == 6, "two towels each, then the monthly limit")
+        #expect(replies.filter { $0 == .monthlyLimit }.count == 9)
         #expect(try station.store.patrols().items.isEmpty, "no badge fell through to opening a patrol")
     }
 
@@ -175,19 +175,19 @@ import YizhanWire
         let station = try StationHarness()
         let (_, poor) = try station.volunteer("甲", points: 3)
         await station.scan("YZ:I:soap")
-        #expect(await station.scan(poor).reason == "insufficient_points")
+        #expect(await station.scan(poor).reason == .insufficientPoints)
 
         let (rich, richBadge) = try station.volunteer("乙", points: 100)
         await station.scan("YZ:I:soap")
-        #expect(await station.scan(richBadge).reason == "redeemed")
+        #expect(await station.scan(richBadge).reason == .redeemed)
         await station.scan("YZ:I:soap")
-        #expect(await station.scan(richBadge).reason == "out_of_stock")
+        #expect(await station.scan(richBadge).reason == .outOfStock)
         for _ in 0..<2 {
             await station.scan("YZ:I:towel")
-            #expect(await station.scan(richBadge).reason == "redeemed")
+            #expect(await station.scan(richBadge).reason == .redeemed)
         }
         await station.scan("YZ:I:towel")
-        #expect(await station.scan(richBadge).reason == "monthly_limit")
+        #expect(await station.scan(richBadge).reason == .monthlyLimit)
         #expect(try station.balance(rich.id) == 100 - 4 - 40)
         let refusals = try station.store.printJobs().items.filter { $0.slip == .refusal }
         #expect(refusals.count == 3)
@@ -214,7 +214,7 @@ import YizhanWire
         let (volunteer, badge) = try station.volunteer("张三")
         await station.dailyPatrol(badge)
         await station.scan("YZ:K:BALANCE")
-        #expect(await station.scan(badge).reason == "balance_printed")
+        #expect(await station.scan(badge).reason == .balancePrinted)
         #expect(try station.store.patrols().items.count == 1, "the badge did not open a patrol")
         #expect(try station.store.volunteer(volunteer.id).earned == 2)
     }
@@ -224,7 +224,7 @@ import YizhanWire
         for payload in ["https://snack.example/qr", String(repeating: "9", count: 600), "YZ:C:not-a-checkpoint", "YZ:C:extinguisher-1"] {
             #expect(await station.scan(payload).outcome == .error)
         }
-        #expect(await station.station.scan(bytes: [0xFF, 0x00, 0x41], scanner: "front").reason == "control_bytes")
+        #expect(await station.station.scan(bytes: [0xFF, 0x00, 0x41], scanner: "front").reason == .controlBytes)
         #expect(try station.store.scans().count == 5)
         #expect(try station.store.patrols().items.isEmpty)
     }

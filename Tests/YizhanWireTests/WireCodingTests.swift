@@ -21,14 +21,14 @@ import YizhanWire
         _ = try roundTrip(
             PatrolRecord(
                 id: 7, volunteerID: 3, kind: .weeklyFull, state: .completed, openedAt: moment, closedAt: later, points: 4,
-                missing: ["gate"], checkpoints: ["a", "b"], flaggedFast: true, clockSynced: false, noAwardReason: "not_on_duty",
+                missing: ["gate"], checkpoints: ["a", "b"], flaggedFast: true, clockSynced: false, noAwardReason: .notOnDuty,
                 joinedPatrolID: 6), calendar)
         _ = try roundTrip(
             HazardRecord(
                 id: 1, checkpointID: "gate", reporterID: 3, patrolID: 7, state: .rectifying, description: "电线裸露", deadline: "2026-12-03",
                 reportedAt: moment, updatedAt: later), calendar)
         _ = try roundTrip(
-            Page(items: [BadgeRecord(id: 1, volunteerID: 2, kind: "qr", code: "YZ:V:abc", createdAt: moment, revokedAt: later)], next: "9"),
+            Page(items: [BadgeRecord(id: 1, volunteerID: 2, kind: .qr, code: "YZ:V:abc", createdAt: moment, revokedAt: later)], next: "9"),
             calendar)
         _ = try roundTrip(
             LedgerVerification(
@@ -37,7 +37,7 @@ import YizhanWire
             calendar)
         _ = try roundTrip(RotaDay(day: "2026-12-01", volunteers: [.init(id: 2, name: "李四")], setBy: "manager", setAt: moment), calendar)
         _ = try roundTrip(CatalogItem(id: "soap", name: "肥皂", cost: 10, stock: 3, perVolunteerPerMonth: 2), calendar)
-        _ = try roundTrip(ScanResult(seq: 12, reply: ScanReply(.accepted, "patrol_started", "开始巡查")), calendar)
+        _ = try roundTrip(ScanResult(seq: 12, reply: ScanReply(.accepted, .patrolStarted, "开始巡查")), calendar)
         _ = try roundTrip(EncodedSlip(widthDots: 576, chinese: "raster", escpos: [0x1B, 0x40]), calendar)
         _ = try roundTrip(ErrorReply(code: "not_found", message: "no volunteer 42"), calendar)
         var summary = StationSummary(from: "2026-11-01", to: "2026-11-30")
@@ -51,7 +51,7 @@ import YizhanWire
         _ = try roundTrip(
             StationStatus(
                 version: "1.0.0", station: .init(id: "s1", name: "驿站"), uptimeSeconds: 5, clock: .init(now: moment, synchronised: true),
-                devices: [.init(id: "front", kind: "scanner", state: "present", detail: nil)], printQueue: 0, openPatrols: 1,
+                devices: [.init(id: "front", kind: "scanner", state: .present, detail: nil)], printQueue: 0, openPatrols: 1,
                 store: "ok", lastReload: .init(at: later, applied: false, problems: ["printer.usb: is required"]), district: district),
             calendar)
     }

@@ -80,7 +80,7 @@ public enum CommandCard: String, Sendable, Hashable, Codable {
 }
 
 /// Why a payload was not understood. Each is an error outcome with no state change.
-public enum ScanRejection: String, Sendable, Error {
+public enum ScanRejection: String, Sendable, CaseIterable, Error {
     case empty = "empty_scan"
     case tooLong = "scan_too_long"
     case controlBytes = "control_bytes"

@@ -20,11 +20,11 @@ public struct Kiosk: Sendable {
         switch code {
         case .badge, .card:
             guard let volunteer = facts.volunteer else {
-                let reason = if case .card = code { "unknown_card" } else { "unknown_badge" }
+                let reason: ScanReason = if case .card = code { .unknownCard } else { .unknownBadge }
                 return ScanDecision(reply: ScanReply(.error, reason, "未登记的胸卡"), session: session)
             }
             guard volunteer.active else {
-                return ScanDecision(reply: ScanReply(.error, "volunteer_inactive", "志愿者已停用"), session: session)
+                return ScanDecision(reply: ScanReply(.error, .volunteerInactive, "志愿者已停用"), session: session)
             }
             switch pending {
             case .item(let itemID, _): return redeem(itemID, by: volunteer, facts: facts, session: session, at: now)
@@ -39,30 +39,30 @@ public struct Kiosk: Sendable {
 
         case .item(let id):
             guard let item = facts.item?.item, item.id == id else {
-                return ScanDecision(reply: ScanReply(.error, "unknown_item", "无此物品"), session: session)
+                return ScanDecision(reply: ScanReply(.error, .unknownItem, "无此物品"), session: session)
             }
             session.pending[scanner] = .item(id: id, since: now)
-            return ScanDecision(reply: ScanReply(.attention, "item_selected", "已选择 \(item.name)（\(item.cost) 分），请刷胸卡"), session: session)
+            return ScanDecision(reply: ScanReply(.attention, .itemSelected, "已选择 \(item.name)（\(item.cost) 分），请刷胸卡"), session: session)
 
         case .redemption(let code):
             return collect(code, facts: facts, session: session)
 
         case .command(.cancel):
-            return ScanDecision(reply: ScanReply(.accepted, "selection_cancelled", "已取消"), session: session)
+            return ScanDecision(reply: ScanReply(.accepted, .selectionCancelled, "已取消"), session: session)
 
         case .command(.special):
             let campaigns = rules.activeCampaigns(at: now.wall).map(\.name)
             guard !campaigns.isEmpty else {
-                return ScanDecision(reply: ScanReply(.error, "no_campaign", "当前没有专项巡查活动"), session: session)
+                return ScanDecision(reply: ScanReply(.error, .noCampaign, "当前没有专项巡查活动"), session: session)
             }
             session.pending[scanner] = .command(.special, since: now)
             let message = "请刷胸卡开始专项巡查（\(campaigns.joined(separator: "、"))）"
-            return ScanDecision(reply: ScanReply(.attention, "command_armed", message), session: session)
+            return ScanDecision(reply: ScanReply(.attention, .commandArmed, message), session: session)
 
         case .command(let card):
             session.pending[scanner] = .command(card, since: now)
             let message = card == .hazard ? "请扫描发现隐患的点位" : "请刷胸卡查询积分"
-            return ScanDecision(reply: ScanReply(.attention, "command_armed", message), session: session)
+            return ScanDecision(reply: ScanReply(.attention, .commandArmed, message), session: session)
         }
     }
 
@@ -74,7 +74,7 @@ public struct Kiosk: Sendable {
             lastBadge: session.lastBadge, tally: facts.tally, at: now)
         let opens = if case .open = action { true } else { false }
         if special && !opens {
-            return ScanDecision(reply: ScanReply(.attention, "patrol_already_open", "已有进行中的巡查，请先刷胸卡结束"), session: session)
+            return ScanDecision(reply: ScanReply(.attention, .patrolAlreadyOpen, "已有进行中的巡查，请先刷胸卡结束"), session: session)
         }
         let slips = SlipBuilder(rules: rules)
         switch action {
@@ -83,13 +83,13 @@ public struct Kiosk: Sendable {
 
         case .resume(let unit):
             session.lastBadge = BadgeMark(patrolID: unit.id, volunteerID: volunteer.id, at: now)
-            return ScanDecision(reply: ScanReply(.accepted, "patrol_resumed", "继续巡查：\(unit.kind.displayName)"), session: session)
+            return ScanDecision(reply: ScanReply(.accepted, .patrolResumed, "继续巡查：\(unit.kind.displayName)"), session: session)
 
         case .leave(let member):
             let closing = patrols.leaving(member, at: now)
             let slip = slips.patrolFinished(member, closing, volunteer: volunteer, at: now)
             return ScanDecision(
-                reply: ScanReply(.attention, "left_group", "已退出\(member.kind.displayName)，本次不计分"),
+                reply: ScanReply(.attention, .leftGroup, "已退出\(member.kind.displayName)，本次不计分"),
                 effects: [.closePatrol(volunteerID: volunteer.id, closing), .print(slip)], session: session)
 
         case .close(let patrol, let members):
@@ -114,39 +114,40 @@ public struct Kiosk: Sendable {
         let reply: ScanReply
         switch opening.noAwardReason {
         case .dailyCapReached:
-            reply = ScanReply(.attention, "daily_cap_reached", "今日日常巡查名额已满，本次巡查不计分")
+            reply = ScanReply(.attention, .dailyCapReached, "今日日常巡查名额已满，本次巡查不计分")
         case .notOnDuty:
-            reply = ScanReply(.attention, "not_on_duty", "今日不是您的值班日，日常巡查不计分")
+            reply = ScanReply(.attention, .notOnDuty, "今日不是您的值班日，日常巡查不计分")
         case .alreadyAwarded:
-            reply = ScanReply(.attention, "already_awarded", "今日此类巡查已计分，本次不计分")
+            reply = ScanReply(.attention, .alreadyAwarded, "今日此类巡查已计分，本次不计分")
         case nil, .leftGroup:
             reply =
                 opening.joinedPatrolID == nil
-                ? ScanReply(.accepted, "patrol_started", "\(opening.kind.displayName)开始")
-                : ScanReply(.accepted, "patrol_joined", "已加入\(opening.kind.displayName)")
+                ? ScanReply(.accepted, .patrolStarted, "\(opening.kind.displayName)开始")
+                : ScanReply(.accepted, .patrolJoined, "已加入\(opening.kind.displayName)")
         }
         return ScanDecision(reply: reply, effects: effects, session: session)
     }
 
     private func finished(_ closing: PatrolRulebook.Closing, participants: Int = 1) -> ScanReply {
-        guard closing.state == .completed else { return ScanReply(.attention, "patrol_incomplete", "巡查未完成，不计分") }
+        guard closing.state == .completed else { return ScanReply(.attention, .patrolIncomplete, "巡查未完成，不计分") }
         if participants > 1 {
-            return ScanReply(.accepted, "patrol_completed", "集体巡查完成，\(participants) 人参加")
+            return ScanReply(.accepted, .patrolCompleted, "集体巡查完成，\(participants) 人参加")
         }
         let message = closing.points > 0 ? "巡查完成，获得 \(closing.points) 分" : "巡查完成，本次不计分"
-        return ScanReply(closing.points > 0 ? .accepted : .attention, closing.noAwardReason?.rawValue ?? "patrol_completed", message)
+        return ScanReply(
+            closing.points > 0 ? .accepted : .attention, closing.noAwardReason.map(ScanReason.init) ?? .patrolCompleted, message)
     }
 
     func check(_ checkpointID: String, reportsHazard: Bool, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
         guard let checkpoint = rules.checkpoint(checkpointID) else {
-            return ScanDecision(reply: ScanReply(.error, "unknown_checkpoint", "未登记的点位"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .unknownCheckpoint, "未登记的点位"), session: session)
         }
         let patrol: OpenPatrol
         switch patrols.routeCheckpoint(openPatrols: facts.openPatrols, lastBadge: session.lastBadge, at: now) {
         case .noOpenPatrol:
-            return ScanDecision(reply: ScanReply(.error, "no_open_patrol", "请先刷胸卡开始巡查"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .noOpenPatrol, "请先刷胸卡开始巡查"), session: session)
         case .ambiguous:
-            return ScanDecision(reply: ScanReply(.error, "ambiguous_patrol", "多人同时巡查，无法确定归属，请联系负责人"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .ambiguousPatrol, "多人同时巡查，无法确定归属，请联系负责人"), session: session)
         case .patrol(let routed):
             patrol = routed
         }
@@ -157,30 +158,30 @@ public struct Kiosk: Sendable {
             let reporter = session.lastBadge.flatMap { $0.patrolID == patrol.id ? $0.volunteerID : nil } ?? patrol.volunteerID
             effects.append(.reportHazard(checkpointID: checkpointID, reporterID: reporter, patrolID: patrol.id))
             return ScanDecision(
-                reply: ScanReply(.accepted, "hazard_reported", "已上报隐患：\(checkpoint.name)"), effects: effects, session: session)
+                reply: ScanReply(.accepted, .hazardReported, "已上报隐患：\(checkpoint.name)"), effects: effects, session: session)
         }
         if covered {
-            return ScanDecision(reply: ScanReply(.attention, "checkpoint_duplicate", "\(checkpoint.name) 已检查过"), session: session)
+            return ScanDecision(reply: ScanReply(.attention, .checkpointDuplicate, "\(checkpoint.name) 已检查过"), session: session)
         }
         return ScanDecision(
-            reply: ScanReply(.accepted, "checkpoint_recorded", "已检查：\(checkpoint.name)"), effects: effects, session: session)
+            reply: ScanReply(.accepted, .checkpointRecorded, "已检查：\(checkpoint.name)"), effects: effects, session: session)
     }
 
     func redeem(_ itemID: String, by volunteer: Volunteer, facts: ScanFacts, session: KioskSession, at now: Instant) -> ScanDecision {
         let builder = SlipBuilder(rules: rules)
         guard let item = facts.item, item.item.id == itemID else {
-            return ScanDecision(reply: ScanReply(.error, "unknown_item", "无此物品"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .unknownItem, "无此物品"), session: session)
         }
         if let refusal = redemptions.check(volunteer: volunteer, item: item) {
             let effects: [ScanEffect] =
                 rules.redemption.printRefusals ? [.print(builder.refusal(item.item, volunteer: volunteer, refusal: refusal, at: now))] : []
-            return ScanDecision(reply: ScanReply(.error, refusal.rawValue, refusal.message), effects: effects, session: session)
+            return ScanDecision(reply: ScanReply(.error, ScanReason(refusal), refusal.message), effects: effects, session: session)
         }
         let code = facts.freshRedemptionCode
         precondition(!code.isEmpty, "the store supplies a redemption code with every item fact")
         let slip = builder.redemption(code: code, item: item.item, volunteer: volunteer, at: now)
         return ScanDecision(
-            reply: ScanReply(.accepted, "redeemed", "兑换成功：\(item.item.name)，凭小票领取"),
+            reply: ScanReply(.accepted, .redeemed, "兑换成功：\(item.item.name)，凭小票领取"),
             effects: [.redeem(code: code, itemID: itemID, volunteerID: volunteer.id, cost: item.item.cost), .print(slip)],
             session: session
         )
@@ -190,23 +191,23 @@ public struct Kiosk: Sendable {
         let slip = SlipBuilder(rules: rules).balance(
             volunteer, patrolsThisMonth: facts.patrolsThisMonth, redeemable: facts.redeemableItems, at: now)
         return ScanDecision(
-            reply: ScanReply(.accepted, "balance_printed", "当前积分 \(volunteer.balance)"), effects: [.print(slip)], session: session
+            reply: ScanReply(.accepted, .balancePrinted, "当前积分 \(volunteer.balance)"), effects: [.print(slip)], session: session
         )
     }
 
     func collect(_ code: String, facts: ScanFacts, session: KioskSession) -> ScanDecision {
         guard let redemption = facts.redemption, redemption.code == code else {
-            return ScanDecision(reply: ScanReply(.error, "unknown_redemption", "无效的兑换小票"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .unknownRedemption, "无效的兑换小票"), session: session)
         }
         switch redemption.state {
         case .issued:
             return ScanDecision(
-                reply: ScanReply(.accepted, "collected", "已领取：\(redemption.itemName)"), effects: [.collect(code: code)], session: session
+                reply: ScanReply(.accepted, .collected, "已领取：\(redemption.itemName)"), effects: [.collect(code: code)], session: session
             )
         case .collected:
-            return ScanDecision(reply: ScanReply(.error, "already_collected", "此小票已领取过"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .alreadyCollected, "此小票已领取过"), session: session)
         case .cancelled:
-            return ScanDecision(reply: ScanReply(.error, "redemption_cancelled", "此兑换已取消"), session: session)
+            return ScanDecision(reply: ScanReply(.error, .redemptionCancelled, "此兑换已取消"), session: session)
         }
     }
 }

@@ -7,11 +7,11 @@ public enum ScanOutcome: String, Sendable, Hashable, Codable {
 public struct ScanReply: Sendable, Hashable, Codable {
     public var outcome: ScanOutcome
     /// Machine-readable, e.g. `patrol_started`, `insufficient_points`.
-    public var reason: String
+    public var reason: ScanReason
     /// For the person at the kiosk.
     public var message: String
 
-    public init(_ outcome: ScanOutcome, _ reason: String, _ message: String) {
+    public init(_ outcome: ScanOutcome, _ reason: ScanReason, _ message: String) {
         self.outcome = outcome
         self.reason = reason
         self.message = message
@@ -19,6 +19,6 @@ public struct ScanReply: Sendable, Hashable, Codable {
 
     /// The reply to a payload that is not a scan.
     public static func rejected(_ rejection: ScanRejection) -> ScanReply {
-        ScanReply(.error, rejection.rawValue, rejection == .unknown ? "无法识别的码" : "扫描内容无效")
+        ScanReply(.error, ScanReason(rejection), rejection == .unknown ? "无法识别的码" : "扫描内容无效")
     }
 }

@@ -20,7 +20,7 @@ public struct PatrolRulebook: Sendable {
     }
 
     /// Why a patrol earns nothing even if it completes.
-    public enum NoAwardReason: String, Sendable, Hashable {
+    public enum NoAwardReason: String, Sendable, Hashable, Codable, CaseIterable {
         case alreadyAwarded = "already_awarded"
         case dailyCapReached = "daily_cap_reached"
         /// The day has a duty rota and this volunteer is not on it (daily patrols only).

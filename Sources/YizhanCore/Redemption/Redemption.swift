@@ -24,7 +24,7 @@ public struct RedemptionRulebook: Sendable {
     }
 
     /// Why a redemption is refused.
-    public enum Refusal: String, Sendable, Hashable, Error {
+    public enum Refusal: String, Sendable, Hashable, CaseIterable, Error {
         case insufficientPoints = "insufficient_points"
         case outOfStock = "out_of_stock"
         case monthlyLimit = "monthly_limit"

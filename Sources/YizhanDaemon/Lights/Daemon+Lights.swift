@@ -6,6 +6,7 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+import YizhanWire
 
 /// The lights and buttons the config names, opened or reported missing or unsupported.
 extension Daemon {
@@ -19,7 +20,7 @@ extension Daemon {
             return nil
         case .sim:
             devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .present, detail: "simulated"))
-            return SimulatedLights(clock: clock) { change in events.publish("lights", LightsEvent(on: change.lines.names), held: false) }
+            return SimulatedLights(clock: clock) { change in events.publish(.lights, LightsEvent(on: change.lines.names), held: false) }
         case .gpiod:
             do {
                 let lines = config.gpio.outputs.compactMap { output in GPIOLineSpec(output.spec).map { (output.lines, $0) } }
@@ -33,11 +34,6 @@ extension Daemon {
                 return nil
             }
         }
-    }
-
-    /// The `lights` event of the simulated backend.
-    struct LightsEvent: Encodable {
-        var on: [String]
     }
 
     /// One service per configured button (real GPIO only).

@@ -42,7 +42,7 @@ final class SignalService: Service {
         let now = clock.now()
         state.withLock { state in
             state.storeUsable = scan.result.seq != nil
-            if scan.result.reason != "debounced" { state.player.show(scan.result.outcome, at: now) }
+            if scan.result.reason != .debounced { state.player.show(scan.result.outcome, at: now) }
             state.player.setHealth(health(storeUsable: state.storeUsable), at: now)
         }
         doorbell.ring()

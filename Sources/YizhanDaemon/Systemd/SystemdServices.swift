@@ -56,7 +56,7 @@ final class StatusReporter: Sendable {
 
     func scanCommitted(_ scan: CommittedScan) {
         let time = String(calendar.slipTime(scan.at.wall).suffix(5))
-        state.withLock { $0.lastScan = "\(time) \(scan.scanner) \(scan.result.outcome.rawValue) \(scan.result.reason)" }
+        state.withLock { $0.lastScan = "\(time) \(scan.scanner) \(scan.result.outcome.rawValue) \(scan.result.reason.rawValue)" }
         update()
     }
 
@@ -171,7 +171,7 @@ final class ReloadService: Service {
         }
         logger.info("config reloaded", metadata: ["path": "\(path)"])
         status.reloaded(.init(at: station.clock.now().wall, applied: true, problems: needRestart.map { "\($0) changes after a restart" }))
-        events.publish("config", ConfigEvent(reloaded: true, problems: needRestart.map { "\($0) changes after a restart" }))
+        events.publish(.config, ConfigEvent(reloaded: true, problems: needRestart.map { "\($0) changes after a restart" }))
     }
 }
 
@@ -181,14 +181,8 @@ extension ReloadService {
         logger.error(
             "config reload refused; the previous config stays in force", metadata: ["problems": "\(problems.joined(separator: "; "))"])
         status.reloaded(.init(at: station.clock.now().wall, applied: false, problems: problems))
-        events.publish("config", ConfigEvent(reloaded: false, problems: problems))
+        events.publish(.config, ConfigEvent(reloaded: false, problems: problems))
     }
-}
-
-/// The `config` event.
-struct ConfigEvent: Encodable {
-    var reloaded: Bool
-    var problems: [String]
 }
 
 extension DaemonConfig {
