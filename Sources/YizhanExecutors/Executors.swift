@@ -13,10 +13,21 @@ import Synchronization
 /// timers, its devices and its clients. The executable names them as its
 /// `DefaultExecutorFactory`.
 ///
+/// `YIZHAN_EXECUTORS=platform` in the environment switches back to the runtime's own
+/// (`PlatformExecutorFactory`) for that run: to tell whether a fault is in these executors,
+/// without a rebuild (README, "Switching back to Swift's own executors").
+///
 /// The runtime's factory protocol is still experimental SPI, so this is too.
 @_spi(ExperimentalCustomExecutors) public enum SleepingExecutors: ExecutorFactory {
-    @_spi(ExperimentalCustomExecutors) public static var mainExecutor: any MainExecutor { MainThreadExecutor.shared }
-    @_spi(ExperimentalCustomExecutors) public static var defaultExecutor: any TaskExecutor { WorkerPool.shared }
+    @_spi(ExperimentalCustomExecutors) public static var mainExecutor: any MainExecutor {
+        usePlatform ? PlatformExecutorFactory.mainExecutor : MainThreadExecutor.shared
+    }
+    @_spi(ExperimentalCustomExecutors) public static var defaultExecutor: any TaskExecutor {
+        usePlatform ? PlatformExecutorFactory.defaultExecutor : WorkerPool.shared
+    }
+
+    /// Read when the runtime asks for the executors, before `main` runs.
+    static var usePlatform: Bool { getenv("YIZHAN_EXECUTORS").map { String(cString: $0) } == "platform" }
 }
 
 /// A serial executor whose jobs run one at a time on the thread that calls `run()`.
@@ -52,16 +63,44 @@ final class WorkerPool: TaskExecutor, QueueingExecutor, @unchecked Sendable {
     static let shared = WorkerPool(threads: max(2, ProcessInfo.processInfo.activeProcessorCount))
 
     let queue = JobQueue()
+    private var threads: [pthread_t] = []
 
-    init(threads: Int) {
-        for index in 0..<threads {
-            Thread { [self] in
-                yizhan_name_this_thread("yizhan-pool-\(index)")
-                while let job = queue.next() {
-                    job.runSynchronously(on: asUnownedTaskExecutor())
-                }
-            }.start()
+    /// Threads are named `name-0`, `name-1`… (the kernel keeps 15 bytes of a name).
+    init(threads count: Int, name: String = "yizhan-pool") {
+        for index in 0..<count {
+            threads.append(
+                Self.start { [self] in
+                    yizhan_name_this_thread("\(name)-\(index)")
+                    while let job = queue.next() {
+                        job.runSynchronously(on: asUnownedTaskExecutor())
+                    }
+                })
         }
+    }
+
+    /// Stops taking jobs and returns once every thread has ended. The daemon's pool lives
+    /// as long as the process; a test's pool ends with its test.
+    func shutDown() {
+        queue.stop()
+        for thread in threads { pthread_join(thread, nil) }
+    }
+
+    /// A thread of our own rather than Foundation's `Thread`, so that it can be joined.
+    private static func start(_ body: @escaping () -> Void) -> pthread_t {
+        final class Body {
+            let run: () -> Void
+            init(_ run: @escaping () -> Void) { self.run = run }
+        }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        let result = pthread_create(
+            &thread, nil,
+            { context in
+                Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+                return nil
+            }, context)
+        precondition(result == 0, "cannot start a pool thread: \(String(cString: strerror(result)))")
+        return thread
     }
 }
 

@@ -114,9 +114,10 @@ import YizhanTestSupport
     /// second from its first use on. Its workers are named after their root queues
     /// (`com.apple.root.default-qos`, the kernel keeping the last 15 bytes) and linger for
     /// seconds after their last job, so they would still be there right after this work.
-    @Test func tasksRunOnTheDaemonsPoolNotLibdispatchs() throws {
+    /// `YIZHAN_EXECUTORS=platform` switches back to the runtime's own, libdispatch's.
+    @Test(arguments: [false, true]) func tasksRunOnTheDaemonsPoolNotLibdispatchs(platform: Bool) throws {
         let daemon = try DaemonProcess()
-        try daemon.start()
+        try daemon.start(environment: platform ? ["YIZHAN_EXECUTORS": "platform"] : [:])
         let pid = try #require(daemon.pid)
         let volunteer = try daemon.registerVolunteer("李四", points: 5)
         try scan(daemon, volunteer.badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", volunteer.badge)
@@ -126,8 +127,8 @@ import YizhanTestSupport
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")
         let threads = tasks.compactMap { try? String(contentsOfFile: "/proc/\(pid)/task/\($0)/comm", encoding: .utf8) }
             .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-        #expect(threads.contains("yizhan-pool-0"), "\(threads)")
-        #expect(!threads.contains { $0.hasSuffix("-qos") }, "\(threads)")
+        #expect(threads.contains("yizhan-pool-0") == !platform, "\(threads)")
+        #expect(threads.contains { $0.hasSuffix("-qos") } == platform, "\(threads)")
     }
 
     @Test func aBrokenConfigIsRefusedWithItsLineAndKey() throws {

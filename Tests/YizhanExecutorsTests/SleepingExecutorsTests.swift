@@ -7,9 +7,23 @@ import Testing
 /// The executors `yizhand` runs its tasks on, driven here as a task executor preference and
 /// as an actor's executor (only the executable can make them the process's defaults; the
 /// end-to-end tests check that it does).
-@Suite struct SleepingExecutorsTests {
+///
+/// A class, so that each test's pool is shut down when the test ends: no test leaves a
+/// thread running.
+@Suite final class SleepingExecutorsTests {
     /// A pool of its own for each test, so one test's jobs never delay another's timers.
     let pool = WorkerPool(threads: 2)
+
+    deinit {
+        pool.shutDown()
+    }
+
+    /// The threads of this process whose names start with `prefix`.
+    static func threads(named prefix: String) -> [String] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { $0.hasPrefix(prefix) }
+    }
 
     /// The kernel's name for the calling thread.
     static func threadName() -> String {
@@ -79,6 +93,17 @@ import Testing
             #expect(await sleeper.result.isFailure)
         }
         #expect(ContinuousClock.now - started < .seconds(600))
+    }
+
+    @Test func aPoolThatIsShutDownLeavesNoThread() async {
+        let name = "tp-\(UInt16.random(in: 0...UInt16.max))"
+        let other = WorkerPool(threads: 3, name: name)
+        let ran = await withTaskExecutorPreference(other) { Self.threadName() }
+        #expect(ran.hasPrefix(name + "-"))
+        // The threads name themselves as they start: wait for all three, then end them.
+        while Self.threads(named: name + "-").count < 3 { await Task.yield() }
+        other.shutDown()
+        #expect(Self.threads(named: name + "-").isEmpty)
     }
 
     /// The main executor's loop runs one job at a time on the thread that runs it, and
