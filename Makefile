@@ -35,8 +35,12 @@ VERSION ?= $(shell cat VERSION)
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
+# The executors' tests run first and alone: their sleeps are timed by the runtime's global
+# pool in the test process, which the end-to-end tests' blocking waits can hold up for
+# seconds, putting their deadlines out of order.
 test: test-deps lint build-tests
-	$(SWIFT) test --skip-build --parallel
+	$(SWIFT) test --skip-build --filter YizhanExecutorsTests
+	$(SWIFT) test --skip-build --parallel --skip YizhanExecutorsTests
 	$(MAKE) package-test
 	$(MAKE) fuzz FUZZ_SEED=1
 

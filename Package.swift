@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         // The station's rules: plain values and state machines, no I/O.
@@ -64,10 +65,15 @@ let package = Package(
             name: "YizhanStation",
             dependencies: ["YizhanCore", "YizhanStore", "YizhanWire", .product(name: "Logging", package: "swift-log")]
         ),
+        // The kernel calls swift-system's `FileDescriptor` does not make, in one file, each
+        // retried on `EINTR` and failing with an `Errno`.
+        .target(name: "YizhanSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
         // Scanners and printer transports, real and simulated.
         .target(
             name: "YizhanDevices",
-            dependencies: ["YizhanCore", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "YizhanCore", "YizhanSystem", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The district's PostgreSQL: its schema, a station's push, the district office's work.
         .target(
@@ -97,7 +103,7 @@ let package = Package(
         .target(
             name: "YizhanDaemon",
             dependencies: [
-                "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanDevices",
+                "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanDevices", "YizhanSystem",
                 "YizhanAPI", "YizhanDistrict", "ESCPOS", "ESCPOSRaster", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -170,7 +176,7 @@ let package = Package(
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
         // of the committed corpora.
         .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanWire"]),
-        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanWire", "YizhanDevices"]),
+        .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanWire", "YizhanDevices", "YizhanSystem"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanConfigTests", dependencies: ["YizhanConfig", "YizhanCore"]),
         .testTarget(name: "YizhanWireTests", dependencies: ["YizhanWire", "YizhanCore"]),

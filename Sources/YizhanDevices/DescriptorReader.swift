@@ -1,33 +1,24 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Reads a non-blocking descriptor without tying up a Swift concurrency thread and without
 /// waking up while nothing happens: waits in `poll(2)` on a thread of its own dispatch queue
 /// for data or for a pipe that cancellation writes to. (Not on a global queue: libdispatch's
 /// global pool, once used, wakes the process every second for good.)
 final class DescriptorReader: Sendable {
-    let descriptor: Int32
+    let descriptor: FileDescriptor
     /// Read end and write end of the cancellation pipe.
-    private let wakeup: (read: Int32, write: Int32)
+    private let wakeup: (read: FileDescriptor, write: FileDescriptor)
     private let waiter = DispatchQueue(label: "yizhan.descriptor-reader")
 
-    init(descriptor: Int32) throws {
+    init(descriptor: FileDescriptor) throws(DeviceError) {
         self.descriptor = descriptor
-        var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { throw DeviceError.system("pipe", errno) }
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, O_NONBLOCK)
-        }
-        wakeup = (ends[0], ends[1])
+        do { wakeup = try Kernel.nonBlockingPipe() } catch { throw .system("pipe", error) }
     }
 
     deinit {
-        close(wakeup.read)
-        close(wakeup.write)
+        try? wakeup.read.close()
+        try? wakeup.write.close()
     }
 
     /// The next bytes, or nil at end of file.
@@ -35,11 +26,14 @@ final class DescriptorReader: Sendable {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             try Task.checkCancellation()
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 { return Array(buffer.prefix(count)) }
-            if count == 0 { return nil }
-            guard errno == EAGAIN || errno == EINTR else { throw DeviceError.system("read", errno) }
-            await waitUntilReadable()
+            do {
+                let count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) }
+                return count > 0 ? Array(buffer.prefix(count)) : nil
+            } catch Errno.resourceTemporarilyUnavailable {
+                await waitUntilReadable()
+            } catch {
+                throw DeviceError.system("read", error as? Errno ?? .ioError)
+            }
         }
     }
 
@@ -50,7 +44,7 @@ final class DescriptorReader: Sendable {
         do {
             if let timeout { return try await read(timeout: timeout) }
             return try await read()
-        } catch DeviceError.system(_, let code) where code == ENODEV || code == EIO || code == ENXIO {
+        } catch DeviceError.system(_, let code) where [.operationNotSupportedByDevice, .ioError, .noSuchAddressOrDevice].contains(code) {
             return nil
         }
     }
@@ -84,20 +78,15 @@ final class DescriptorReader: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 waiter.async {
-                    var descriptors = [
-                        pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-                        pollfd(fd: wakeup.read, events: Int16(POLLIN), revents: 0),
-                    ]
-                    while poll(&descriptors, 2, -1) < 0 && errno == EINTR {}
+                    _ = Kernel.poll([(descriptor, .readable), (wakeup.read, .readable)], timeout: nil)
                     // A cancellation's byte is used up, so the next wait sleeps again.
-                    var drained: UInt8 = 0
-                    while Glibc.read(wakeup.read, &drained, 1) > 0 {}
+                    var drained = [UInt8](repeating: 0, count: 16)
+                    while ((try? drained.withUnsafeMutableBytes { try wakeup.read.read(into: $0) }) ?? 0) > 0 {}
                     continuation.resume()
                 }
             }
         } onCancel: {
-            var byte: UInt8 = 1
-            _ = Glibc.write(wakeup.write, &byte, 1)
+            _ = try? wakeup.write.writeAll([1])
         }
     }
 }

@@ -1,15 +1,13 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
-/// A device error with the failing call and errno, or a device that went away.
+/// A device error with the failing call and its errno, or a device that went away.
 public enum DeviceError: Error, CustomStringConvertible {
-    case system(String, Int32)
+    case system(String, Errno)
     case gone(String)
 
     public var description: String {
         switch self {
-        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .system(let call, let code): "\(call): \(code)"
         case .gone(let path): "\(path) went away"
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import YizhanDevices
+import YizhanSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -53,9 +54,11 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
     public func openChip(_ description: String) throws(GPIOError) -> GPIOHandle {
         log("openChip(\(description))")
         guard let index = chips.firstIndex(where: { [$0.name, "/dev/" + $0.name, $0.label].contains(description) }) else {
-            throw GPIOError("gpiod_chip_open_lookup(\(description))", ENOENT)
+            throw GPIOError("gpiod_chip_open_lookup(\(description))", .noSuchFileOrDirectory)
         }
-        guard !state.withLock({ $0.gone.contains(index) }) else { throw GPIOError("gpiod_chip_open_lookup(\(description))", ENODEV) }
+        guard !state.withLock({ $0.gone.contains(index) }) else {
+            throw GPIOError("gpiod_chip_open_lookup(\(description))", .operationNotSupportedByDevice)
+        }
         return GPIOHandle(raw: UInt(index + 1) << 20)
     }
 
@@ -69,13 +72,15 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
 
     public func findLine(_ chip: GPIOHandle, name: String) throws(GPIOError) -> GPIOHandle {
         let index = Int(chip.raw >> 20) - 1
-        guard let offset = chips[index].lines.firstIndex(of: name) else { throw GPIOError("gpiod_chip_find_line(\(name))", ENOENT) }
+        guard let offset = chips[index].lines.firstIndex(of: name) else {
+            throw GPIOError("gpiod_chip_find_line(\(name))", .noSuchFileOrDirectory)
+        }
         return GPIOHandle(raw: lineKey(chip: index, offset: offset))
     }
 
     public func line(_ chip: GPIOHandle, offset: UInt32) throws(GPIOError) -> GPIOHandle {
         let index = Int(chip.raw >> 20) - 1
-        guard Int(offset) < chips[index].lines.count else { throw GPIOError("gpiod_chip_get_line(\(offset))", EINVAL) }
+        guard Int(offset) < chips[index].lines.count else { throw GPIOError("gpiod_chip_get_line(\(offset))", .invalidArgument) }
         return GPIOHandle(raw: lineKey(chip: index, offset: Int(offset)))
     }
 
@@ -84,7 +89,7 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
         let offset = Int(handle.raw - 1) % 1000
         log("\(call)(\(chips[chip].lines[offset]))")
         return try state.withLock { state throws(GPIOError) -> T in
-            guard !state.gone.contains(chip) else { throw GPIOError(call, ENODEV) }
+            guard !state.gone.contains(chip) else { throw GPIOError(call, .operationNotSupportedByDevice) }
             var line = state.lines[handle.raw] ?? Line(chip: chip, offset: offset)
             defer { state.lines[handle.raw] = line }
             return try body(&line)
@@ -93,7 +98,7 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
 
     public func requestOutput(_ line: GPIOHandle, consumer: String, activeLow: Bool, value: Bool) throws(GPIOError) {
         try withLine(line, "requestOutput") { line throws(GPIOError) in
-            guard line.requested == nil else { throw GPIOError("gpiod_line_request_output_flags", EBUSY) }
+            guard line.requested == nil else { throw GPIOError("gpiod_line_request_output_flags", .resourceBusy) }
             line.requested = consumer
             line.activeLow = activeLow
             line.level = value != activeLow
@@ -102,9 +107,9 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
 
     public func requestEdges(_ line: GPIOHandle, consumer: String, activeLow: Bool) throws(GPIOError) {
         try withLine(line, "requestEdges") { line throws(GPIOError) in
-            guard line.requested == nil else { throw GPIOError("gpiod_line_request_both_edges_events_flags", EBUSY) }
+            guard line.requested == nil else { throw GPIOError("gpiod_line_request_both_edges_events_flags", .resourceBusy) }
             var ends: [Int32] = [-1, -1]
-            guard pipe(&ends) == 0 else { throw GPIOError("pipe", errno) }
+            guard pipe(&ends) == 0 else { throw GPIOError("pipe", Kernel.lastError) }
             line.requested = consumer
             line.activeLow = activeLow
             line.pipe = (ends[0], ends[1])
@@ -117,14 +122,16 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
 
     public func eventDescriptor(_ line: GPIOHandle) throws(GPIOError) -> Int32 {
         try withLine(line, "eventDescriptor") { line throws(GPIOError) in
-            guard let pipe = line.pipe else { throw GPIOError("gpiod_line_event_get_fd", EPERM) }
+            guard let pipe = line.pipe else { throw GPIOError("gpiod_line_event_get_fd", .notPermitted) }
             return pipe.read
         }
     }
 
     public func readEvent(_ line: GPIOHandle) throws(GPIOError) -> (rising: Bool, nanoseconds: Int64) {
         try withLine(line, "readEvent") { line throws(GPIOError) in
-            guard let pipe = line.pipe, !line.pendingEdges.isEmpty else { throw GPIOError("gpiod_line_event_read", EAGAIN) }
+            guard let pipe = line.pipe, !line.pendingEdges.isEmpty else {
+                throw GPIOError("gpiod_line_event_read", .resourceTemporarilyUnavailable)
+            }
             var byte: UInt8 = 0
             _ = read(pipe.read, &byte, 1)
             return (line.pendingEdges.removeFirst(), 0)

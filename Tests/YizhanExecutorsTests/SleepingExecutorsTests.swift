@@ -103,6 +103,9 @@ import Testing
         // The threads name themselves as they start: wait for all three, then end them.
         while Self.threads(named: name + "-").count < 3 { await Task.yield() }
         other.shutDown()
+        // Each thread has returned; the kernel takes it off the list a moment after.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !Self.threads(named: name + "-").isEmpty && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
         #expect(Self.threads(named: name + "-").isEmpty)
     }
 

@@ -5,6 +5,7 @@ import YizhanConfig
 import YizhanCore
 import YizhanDevices
 import YizhanStation
+import YizhanSystem
 
 /// Runs one configured scanner: hands every framed scan to the station in order, and
 /// reopens the device with backoff when it is missing or fails.
@@ -83,7 +84,9 @@ final class ScannerService: Service {
         case .path(let path):
             return path
         case .usb(let usb):
-            guard let found = find(usb) else { throw DeviceError.system("find the \(config.kind.name.rawValue) device \(usb)", ENODEV) }
+            guard let found = find(usb) else {
+                throw DeviceError.system("find the \(config.kind.name.rawValue) device \(usb)", .operationNotSupportedByDevice)
+            }
             return found
         }
     }

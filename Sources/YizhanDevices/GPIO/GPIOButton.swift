@@ -1,4 +1,5 @@
 import YizhanCore
+import YizhanSystem
 
 /// A button on a GPIO line, read through the line's event descriptor in the event loop:
 /// the task sleeps in poll(2) until an edge arrives.
@@ -15,7 +16,7 @@ public final class GPIOButton: Sendable {
         do {
             line = try spec.find(on: chip, driver: driver)
             try driver.requestEdges(line, consumer: "yizhand", activeLow: spec.activeLow)
-            reader = try DescriptorReader(descriptor: try driver.eventDescriptor(line))
+            reader = try DescriptorReader(descriptor: FileDescriptor(rawValue: try driver.eventDescriptor(line)))
         } catch {
             driver.closeChip(chip)
             throw error

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// An opaque libgpiod chip or line.
 public struct GPIOHandle: Hashable, Sendable {
@@ -14,17 +12,17 @@ public struct GPIOHandle: Hashable, Sendable {
 /// A failed libgpiod call, named, with its errno.
 public struct GPIOError: Error, Sendable, Hashable, CustomStringConvertible {
     public var call: String
-    public var code: Int32
+    public var code: Errno
 
-    public init(_ call: String, _ code: Int32) {
+    public init(_ call: String, _ code: Errno) {
         self.call = call
         self.code = code
     }
 
     /// The chip went away (unplugged expander, driver unbound).
-    public var isGone: Bool { code == ENODEV || code == ENXIO }
+    public var isGone: Bool { code == .operationNotSupportedByDevice || code == .noSuchAddressOrDevice }
 
-    public var description: String { "\(call): \(String(cString: strerror(code)))" }
+    public var description: String { "\(call): \(code)" }
 }
 
 /// Every libgpiod call the daemon makes goes through this funnel, so that tests drive a

@@ -1,8 +1,5 @@
 import CGPIOD
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// The real libgpiod, through the build's shim (`CGPIOD/shim.h`); each call names the C
 /// function it wraps in its errors.
@@ -16,12 +13,12 @@ public struct LibGPIOD: GPIODriver {
     }
 
     private func handle(_ pointer: UnsafeMutableRawPointer?, _ call: String) throws(GPIOError) -> GPIOHandle {
-        guard let pointer else { throw GPIOError(call, errno) }
+        guard let pointer else { throw GPIOError(call, Kernel.lastError) }
         return GPIOHandle(raw: UInt(bitPattern: pointer))
     }
 
     private func check(_ result: Int32, _ call: String) throws(GPIOError) {
-        if result < 0 { throw GPIOError(call, errno) }
+        if result < 0 { throw GPIOError(call, Kernel.lastError) }
     }
 
     public func openChip(_ description: String) throws(GPIOError) -> GPIOHandle {

@@ -1,8 +1,5 @@
 import ESCPOS
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A printer behind a character device: the kernel's USB printer driver (`/dev/usb/lp*`,
 /// which passes status requests and replies through when the printer is bidirectional) or
@@ -19,18 +16,20 @@ public struct DevicePrinter: PrinterTransport {
 
     public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
         let descriptor = try open()
-        defer { close(descriptor) }
+        defer { try? descriptor.close() }
         // A serial line carries ten bits a byte (start, eight data, stop).
         let link = DescriptorLink(descriptor: descriptor, name: path, isSocket: false, bytesPerSecond: baud.map { $0 / 10 } ?? .max)
         return try link.send(bytes)
     }
 
-    private func open() throws(PrinterSendError) -> Int32 {
+    private func open() throws(PrinterSendError) -> FileDescriptor {
         if let baud {
             do { return try SerialPort.open(path, baud: baud) } catch { throw .notReady(error.description) }
         }
-        let descriptor = Glibc.open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .notReady("open \(path): \(String(cString: strerror(errno)))") }
-        return descriptor
+        do {
+            return try Kernel.open(path, .readWrite, options: [.nonBlocking, .closeOnExec])
+        } catch {
+            throw .notReady("open \(path): \(error)")
+        }
     }
 }

@@ -1,9 +1,6 @@
 import ESCPOS
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Where slip bytes go: the file printer here, and its siblings for USB, `/dev/usb/lp*`,
 /// serial and TCP printers.
@@ -32,20 +29,24 @@ public struct FilePrinter: PrinterTransport {
     }
 
     public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else { throw .notReady("open \(path): \(String(cString: strerror(errno)))") }
-        defer { close(descriptor) }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try Kernel.open(
+                path, .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite, .groupRead])
+        } catch {
+            throw .notReady("open \(path): \(error)")
+        }
+        defer { try? descriptor.close() }
         var written = 0
         while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                let reason = "write \(path): \(String(cString: strerror(errno)))"
+            do {
+                written += try bytes[written...].withUnsafeBytes { try descriptor.write($0) }
+            } catch {
+                let reason = "write \(path): \(error)"
                 throw written == 0 ? .notReady(reason) : .brokeOff(reason)
             }
-            written += count
         }
-        guard fsync(descriptor) == 0 else { throw .brokeOff("fsync \(path): \(String(cString: strerror(errno)))") }
+        do { try Kernel.sync(descriptor) } catch { throw .brokeOff("fsync \(path): \(error)") }
         return .ready
     }
 }

@@ -1,8 +1,5 @@
 import ESCPOS
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// One job's connection to a printer that can talk back: bytes out, status bytes in. The
 /// TCP, serial, `/dev/usb/lp` and USB transports differ only in this; the status exchange
@@ -80,7 +77,7 @@ extension PrinterLink {
 
 /// A printer link over a file descriptor: a TCP socket, a serial port, `/dev/usb/lp*`.
 struct DescriptorLink: PrinterLink {
-    let descriptor: Int32
+    let descriptor: FileDescriptor
     let name: String
     /// Sockets are written with `send` so that a closed peer is an error, not SIGPIPE.
     let isSocket: Bool
@@ -88,38 +85,37 @@ struct DescriptorLink: PrinterLink {
 
     func write(_ bytes: ArraySlice<UInt8>, timeout: Duration) throws(PrinterLinkError) -> Int {
         while true {
-            guard wait(for: Int16(POLLOUT), timeout: timeout) else { throw PrinterLinkError(reason: "\(name) takes no data") }
-            let count = bytes.withUnsafeBytes { buffer in
-                isSocket
-                    ? Glibc.send(descriptor, buffer.baseAddress, buffer.count, Int32(MSG_NOSIGNAL))
-                    : Glibc.write(descriptor, buffer.baseAddress, buffer.count)
+            guard wait(for: .writable, timeout: timeout) else { throw PrinterLinkError(reason: "\(name) takes no data") }
+            do {
+                return try bytes.withUnsafeBytes { buffer in
+                    isSocket ? try Kernel.send(descriptor, buffer) : try descriptor.write(buffer)
+                }
+            } catch Errno.resourceTemporarilyUnavailable {
+                continue
+            } catch {
+                throw PrinterLinkError(reason: "write to \(name): \(error)")
             }
-            if count >= 0 { return count }
-            if errno == EINTR || errno == EAGAIN { continue }
-            throw PrinterLinkError(reason: "write to \(name): \(String(cString: strerror(errno)))")
         }
     }
 
     func readByte(timeout: Duration) -> UInt8? {
         let deadline = ContinuousClock.now + timeout
-        while wait(for: Int16(POLLIN), timeout: max(.zero, deadline - .now)) {
-            var byte: UInt8 = 0
-            let count = Glibc.read(descriptor, &byte, 1)
-            if count == 1 { return byte }
-            // A tty may say readable and then have nothing yet; anything else is the end.
-            guard count < 0 && (errno == EAGAIN || errno == EINTR) else { return nil }
+        while wait(for: .readable, timeout: max(.zero, deadline - .now)) {
+            var byte: [UInt8] = [0]
+            do {
+                if try byte.withUnsafeMutableBytes({ try descriptor.read(into: $0) }) == 1 { return byte[0] }
+                return nil
+            } catch Errno.resourceTemporarilyUnavailable {
+                // A tty may say readable and then have nothing yet; anything else is the end.
+            } catch {
+                return nil
+            }
         }
         return nil
     }
 
     /// `poll(2)` for `events`; false on timeout or a hung-up descriptor with nothing to read.
-    private func wait(for events: Int16, timeout: Duration) -> Bool {
-        var request = pollfd(fd: descriptor, events: events, revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        while true {
-            let ready = poll(&request, 1, milliseconds)
-            if ready < 0 && errno == EINTR { continue }
-            return ready > 0 && request.revents & events != 0
-        }
+    private func wait(for events: Kernel.Events, timeout: Duration) -> Bool {
+        !Kernel.poll([(descriptor, events)], timeout: timeout)[0].isDisjoint(with: events)
     }
 }

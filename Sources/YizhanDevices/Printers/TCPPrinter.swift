@@ -1,9 +1,5 @@
 import ESCPOS
-import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A network printer on TCP port 9100 (raw), one connection a job, with the status
 /// exchange of `PrinterLink` around it.
@@ -19,30 +15,17 @@ public struct TCPPrinter: PrinterTransport {
     }
 
     public func send(_ bytes: [UInt8]) throws(PrinterSendError) -> PrinterCondition {
-        let descriptor = try connect()
-        defer { close(descriptor) }
+        let descriptor: FileDescriptor
+        do {
+            descriptor = try Kernel.connectTCP(host: host, port: port, timeout: timeout)
+        } catch {
+            switch error {
+            case .unresolved: throw .notReady("cannot resolve \(host)")
+            case .failed(let call, let code):
+                throw .notReady(call == "connect" ? "connect to \(host):\(port): \(code)" : "\(call): \(code)")
+            }
+        }
+        defer { try? descriptor.close() }
         return try DescriptorLink(descriptor: descriptor, name: "\(host):\(port)", isSocket: true).send(bytes)
-    }
-
-    private func connect() throws(PrinterSendError) -> Int32 {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var results: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else {
-            throw .notReady("cannot resolve \(host)")
-        }
-        defer { freeaddrinfo(results) }
-        let descriptor = socket(
-            first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), first.pointee.ai_protocol)
-        guard descriptor >= 0 else { throw .notReady("socket: \(String(cString: strerror(errno)))") }
-        var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        guard Glibc.connect(descriptor, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            let reason = "connect to \(host):\(port): \(String(cString: strerror(errno)))"
-            close(descriptor)
-            throw .notReady(reason)
-        }
-        return descriptor
     }
 }

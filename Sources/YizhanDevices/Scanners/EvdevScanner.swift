@@ -1,9 +1,6 @@
 import Foundation
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A keyboard-wedge scanner or card reader through evdev: grabbed exclusively so scans never
 /// reach a console, key events turned into text by the scanner's layout, a scan ended by
@@ -28,18 +25,16 @@ public final class EvdevScanner: ScannerDevice {
         self.logger = logger
     }
 
-    /// `EVIOCGRAB`: `_IOW('E', 0x90, int)`.
-    static let grab: UInt = 0x4004_4590
-
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let decoder = try KeyboardDecoder(layout: layout, terminators: terminators)
         // Open the node a by-id link points to: the link is the stable name, the node is the device.
         let node = DeviceLocator.node(behind: path)
-        let descriptor = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { throw DeviceError.system("open \(node)", errno) }
-        defer { close(descriptor) }
-        var one: Int32 = 1
-        guard ioctl(descriptor, Self.grab, &one) == 0 else { throw DeviceError.system("EVIOCGRAB \(node)", errno) }
+        let descriptor: FileDescriptor
+        do { descriptor = try Kernel.open(node, .readOnly, options: [.nonBlocking, .closeOnExec]) } catch {
+            throw DeviceError.system("open \(node)", error)
+        }
+        defer { try? descriptor.close() }
+        do { try Kernel.grabInput(descriptor) } catch { throw DeviceError.system("EVIOCGRAB \(node)", error) }
         opened(path)
         logger.info("scanner grabbed", metadata: ["scanner": "\(id)", "path": "\(node)", "layout": "\(layout)"])
 

@@ -1,9 +1,6 @@
 import Foundation
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// The simulated scanner: a FIFO (created if missing) or standard input, one scan per line.
 /// `echo 'YZ:C:extinguisher-1' > var/scanner.fifo` is a scan.
@@ -21,7 +18,7 @@ public final class FIFOScanner: ScannerDevice {
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let descriptor = try openFIFO()
         opened(path)
-        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        defer { if descriptor != .standardInput { try? descriptor.close() } }
         var framer = LineFramer()
         let reader = try DescriptorReader(descriptor: descriptor)
         while !Task.isCancelled {
@@ -34,18 +31,18 @@ public final class FIFOScanner: ScannerDevice {
 
     /// Opens the FIFO read-write, so that it never reports end-of-file when a writer
     /// closes: every `echo` into it is one more writer.
-    private func openFIFO() throws -> Int32 {
-        if path == "-" { return STDIN_FILENO }
-        var info = stat()
-        if stat(path, &info) != 0 {
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            guard mkfifo(path, 0o620) == 0 || errno == EEXIST else { throw DeviceError.system("mkfifo \(path)", errno) }
-        } else if info.st_mode & S_IFMT != S_IFIFO {
-            throw DeviceError.system("\(path) is not a FIFO", ENOTSUP)
+    private func openFIFO() throws -> FileDescriptor {
+        if path == "-" { return .standardInput }
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do { try Kernel.makeFIFO(path, permissions: [.ownerReadWrite, .groupWrite]) } catch .notSupported {
+            throw DeviceError.system("\(path) is not a FIFO", .notSupported)
+        } catch {
+            throw DeviceError.system("mkfifo \(path)", error)
         }
-        let descriptor = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC)
-        guard descriptor >= 0 else { throw DeviceError.system("open \(path)", errno) }
+        let descriptor: FileDescriptor
+        do { descriptor = try Kernel.open(path, .readWrite, options: [.nonBlocking, .closeOnExec]) } catch {
+            throw DeviceError.system("open \(path)", error)
+        }
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)"])
         return descriptor
     }

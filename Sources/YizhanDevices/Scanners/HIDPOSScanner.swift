@@ -1,9 +1,6 @@
 import Foundation
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A HID POS barcode scanner through hidraw: the scanner sends its decoded data in reports
 /// of usage page 0x8C rather than typing it, so no keyboard layout is involved and nothing
@@ -28,12 +25,14 @@ public final class HIDPOSScanner: ScannerDevice {
         let node = named.hasPrefix("hidraw") ? path : DeviceLocator.node(behind: path)
         let name = (node as NSString).lastPathComponent
         guard let descriptor = FileManager.default.contents(atPath: "\(sysfs)/class/hidraw/\(name)/device/report_descriptor") else {
-            throw DeviceError.system("read the report descriptor of \(node)", errno == 0 ? ENOENT : errno)
+            throw DeviceError.system("read the report descriptor of \(node)", .noSuchFileOrDirectory)
         }
         var decoder = try HIDPOSDecoder(descriptor: Array(descriptor))
-        let file = open(node, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
-        guard file >= 0 else { throw DeviceError.system("open \(node)", errno) }
-        defer { close(file) }
+        let file: FileDescriptor
+        do { file = try Kernel.open(node, .readOnly, options: [.nonBlocking, .closeOnExec]) } catch {
+            throw DeviceError.system("open \(node)", error)
+        }
+        defer { try? file.close() }
         opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
         let reader = try DescriptorReader(descriptor: file)

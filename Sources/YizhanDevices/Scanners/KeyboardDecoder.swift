@@ -42,7 +42,7 @@ public final class KeyboardDecoder {
 
     /// Compiles the keymap for `layout` (and `variant`) from the system's xkb data.
     public init(layout: String, variant: String? = nil, terminators: Set<Terminator> = [.enter, .kpEnter]) throws(DeviceError) {
-        guard let context = xkb_context_new(XKB_CONTEXT_NO_FLAGS) else { throw .system("xkb_context_new", 0) }
+        guard let context = xkb_context_new(XKB_CONTEXT_NO_FLAGS) else { throw .system("xkb_context_new", .noMemory) }
         var names = xkb_rule_names()
         let keymap: OpaquePointer? = "evdev".withCString { rules in
             "pc105".withCString { model in
@@ -59,7 +59,7 @@ public final class KeyboardDecoder {
         }
         guard let keymap, let state = xkb_state_new(keymap) else {
             xkb_context_unref(context)
-            throw .system("xkb_keymap_new_from_names(\(layout))", 22)
+            throw .system("xkb_keymap_new_from_names(\(layout))", .invalidArgument)
         }
         self.context = context
         self.keymap = keymap

@@ -1,9 +1,6 @@
 import Foundation
 import Logging
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A serial scanner (USB CDC-ACM `/dev/ttyACM*`, RS-232): raw termios at the configured
 /// baud rate, scans framed by CR, LF or CRLF, bytes passed on untouched so UTF-8 payloads
@@ -26,7 +23,7 @@ public final class SerialScanner: ScannerDevice {
 
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let descriptor = try SerialPort.open(path, baud: baud)
-        defer { close(descriptor) }
+        defer { try? descriptor.close() }
         opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)", "baud": "\(baud)"])
         var framer = LineFramer()

@@ -1,0 +1,169 @@
+import Glibc
+@_exported import SystemPackage
+
+/// The calls to the kernel that swift-system's `FileDescriptor` does not make (terminals,
+/// `poll`, `ioctl`, inotify, sockets, FIFOs), in one place: each retried when a signal
+/// interrupts it and failing with an `Errno`, never with a bare number.
+///
+/// Device code imports this module, not Glibc. `FileDescriptor`'s own calls (open, read,
+/// write, close) already retry on `EINTR` and throw `Errno`.
+public enum Kernel {
+    /// Runs `call` until no signal interrupts it; its result, or the `errno` it failed with.
+    @discardableResult
+    public static func retrying<Result: FixedWidthInteger>(_ call: () -> Result) throws(Errno) -> Result {
+        while true {
+            let result = call()
+            if result >= 0 { return result }
+            let code = Errno(rawValue: Glibc.errno)
+            if code != .interrupted { throw code }
+        }
+    }
+
+    /// The `errno` a C library (libgpiod) left after a failed call.
+    public static var lastError: Errno { Errno(rawValue: Glibc.errno) }
+
+    // MARK: Waiting
+
+    /// What `poll` waits for on a descriptor.
+    public struct Events: OptionSet, Sendable {
+        public let rawValue: Int16
+        public init(rawValue: Int16) { self.rawValue = rawValue }
+        public static let readable = Events(rawValue: Int16(POLLIN))
+        public static let writable = Events(rawValue: Int16(POLLOUT))
+    }
+
+    /// Waits until one of `descriptors` has its events (or is hung up), or `timeout` passes
+    /// (nil: no limit); returns, for each, the events it has.
+    public static func poll(_ descriptors: [(FileDescriptor, Events)], timeout: Duration?) -> [Events] {
+        var requests = descriptors.map { pollfd(fd: $0.0.rawValue, events: $0.1.rawValue, revents: 0) }
+        let milliseconds = timeout.map { Int32($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
+        let ready = (try? retrying { Glibc.poll(&requests, nfds_t(requests.count), milliseconds) }) ?? 0
+        return requests.map { ready > 0 ? Events(rawValue: $0.revents) : [] }
+    }
+
+    /// A pipe whose ends do not block and are closed on exec.
+    public static func nonBlockingPipe() throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
+        var ends: [Int32] = [-1, -1]
+        try retrying { pipe(&ends) }
+        for end in ends {
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(end, F_SETFL, O_NONBLOCK)
+        }
+        return (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
+    }
+
+    // MARK: Devices
+
+    /// `FileDescriptor.open`, with its error typed.
+    public static func open(
+        _ path: String, _ access: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+        permissions: FilePermissions = []
+    ) throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retrying { Glibc.open(path, access.rawValue | options.rawValue, permissions.rawValue) })
+    }
+
+    /// Options `FileDescriptor.OpenOptions` lacks: a terminal that must not become ours.
+    public static let noControllingTerminal = FileDescriptor.OpenOptions(rawValue: O_NOCTTY)
+
+    /// Opens a serial line non-blocking in raw mode (no echo, no line editing, no CR/LF
+    /// translation, 8 bits) at `baud`, receiver on, modem control lines ignored; then raises
+    /// DTR and RTS for devices that wait for them, which a pty cannot do and need not.
+    public static func openSerial(_ path: String, baud: Int) throws(Errno) -> FileDescriptor {
+        let speeds: [Int: Int32] = [
+            1200: B1200, 2400: B2400, 4800: B4800, 9600: B9600, 19200: B19200, 38400: B38400, 57600: B57600, 115_200: B115200,
+            230_400: B230400, 460_800: B460800, 921_600: B921600,
+        ]
+        guard let speed = speeds[baud].map(speed_t.init) else { throw .invalidArgument }
+        let descriptor = try open(path, .readWrite, options: [.nonBlocking, .closeOnExec, noControllingTerminal])
+        do {
+            var settings = termios()
+            try retrying { tcgetattr(descriptor.rawValue, &settings) }
+            cfmakeraw(&settings)
+            settings.c_cflag |= tcflag_t(CLOCAL | CREAD)
+            cfsetispeed(&settings, speed)
+            cfsetospeed(&settings, speed)
+            try retrying { tcsetattr(descriptor.rawValue, TCSANOW, &settings) }
+        } catch {
+            try? descriptor.close()
+            throw error
+        }
+        tcflush(descriptor.rawValue, TCIFLUSH)
+        var lines = Int32(TIOCM_DTR | TIOCM_RTS)
+        _ = ioctl(descriptor.rawValue, UInt(TIOCMBIS), &lines)
+        return descriptor
+    }
+
+    /// `EVIOCGRAB`: takes an input device for this process alone, so its keys reach no console.
+    public static func grabInput(_ descriptor: FileDescriptor) throws(Errno) {
+        var one: Int32 = 1
+        try retrying { ioctl(descriptor.rawValue, 0x4004_4590, &one) }
+    }
+
+    /// Flushes a file's data to the disk.
+    public static func sync(_ descriptor: FileDescriptor) throws(Errno) {
+        try retrying { fsync(descriptor.rawValue) }
+    }
+
+    /// Makes a FIFO at `path` unless something is there; throws `.notSupported` when what
+    /// is there is not a FIFO.
+    public static func makeFIFO(_ path: String, permissions: FilePermissions) throws(Errno) {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            guard info.st_mode & S_IFMT == S_IFIFO else { throw .notSupported }
+            return
+        }
+        do { try retrying { mkfifo(path, permissions.rawValue) } } catch  where error == .fileExists {}
+    }
+
+    // MARK: Watching directories
+
+    /// An inotify instance, non-blocking and closed on exec.
+    public static func inotify() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retrying { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) })
+    }
+
+    /// Watches `path` for entries created, moved in or changed; returns the watch.
+    public static func watchForNewEntries(_ inotify: FileDescriptor, _ path: String) throws(Errno) -> Int32 {
+        try retrying { inotify_add_watch(inotify.rawValue, path, UInt32(IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) }
+    }
+
+    // MARK: Network
+
+    /// A TCP connection to `host`:`port`, reads and writes each limited to `timeout`.
+    public static func connectTCP(host: String, port: Int, timeout: Duration) throws(ConnectError) -> FileDescriptor {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var results: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &results) == 0, let first = results else { throw .unresolved }
+        defer { freeaddrinfo(results) }
+        let address = first.pointee
+        let socket: Int32
+        do {
+            socket = try retrying {
+                Glibc.socket(address.ai_family, address.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), address.ai_protocol)
+            }
+        } catch {
+            throw .failed("socket", error)
+        }
+        var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        // A connect a signal interrupts goes on in the background: it is not started again.
+        guard Glibc.connect(socket, address.ai_addr, address.ai_addrlen) == 0 else {
+            let code = lastError
+            close(socket)
+            throw .failed("connect", code)
+        }
+        return FileDescriptor(rawValue: socket)
+    }
+
+    public enum ConnectError: Error {
+        case unresolved
+        case failed(String, Errno)
+    }
+
+    /// Sends on a socket; a peer that closed is `EPIPE`, not a `SIGPIPE` that ends the process.
+    public static func send(_ socket: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try retrying { Glibc.send(socket.rawValue, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+    }
+}
