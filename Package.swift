@@ -131,7 +131,7 @@ let package = Package(
         // Linux calls that Glibc's Swift module does not expose.
         .target(name: "CLinux"),
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
-        .target(name: "YizhanClient", dependencies: ["YizhanWire"]),
+        .target(name: "YizhanClient", dependencies: ["YizhanWire", "YizhanSystem"]),
         // Swift concurrency's executors for a process that must sleep when idle.
         .target(name: "YizhanExecutors", dependencies: ["CLinux"]),
         .executableTarget(

@@ -1,9 +1,6 @@
 import Foundation
+import YizhanSystem
 import YizhanWire
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// A subscription to `GET /v1/events`: reads server-sent events one at a time as they
 /// arrive, decoding the chunked body as it goes.
@@ -23,7 +20,7 @@ public final class EventStream {
         }
     }
 
-    private let descriptor: Int32
+    private let descriptor: FileDescriptor
     private var buffer: [UInt8] = []
     private var body: [UInt8] = []
     private var chunkRemaining = 0
@@ -45,7 +42,7 @@ public final class EventStream {
     }
 
     deinit {
-        close(descriptor)
+        try? descriptor.close()
     }
 
     /// The next event, or nil when the daemon ends the stream.
@@ -104,15 +101,11 @@ public final class EventStream {
 
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count > 0 {
-                buffer += chunk.prefix(count)
-                return true
-            }
-            if count == 0 { return false }
-            if errno == EINTR { continue }
-            throw UnixHTTPClient.Failure.io("read", errno)
+        let count: Int
+        do { count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch {
+            throw UnixHTTPClient.Failure.io("read", error as? Errno ?? .ioError)
         }
+        buffer += chunk.prefix(count)
+        return count > 0
     }
 }

@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A small HTTP/1.1 client for the daemon's Unix sockets: one request per connection,
 /// blocking, with a timeout. Enough for `yizhanctl` and the tests; it is not a general
@@ -30,14 +27,14 @@ public struct UnixHTTPClient: Sendable {
 
     /// Why a request got no HTTP response.
     public enum Failure: Error, CustomStringConvertible {
-        case connect(String, Int32)
-        case io(String, Int32)
+        case connect(String, Errno)
+        case io(String, Errno)
         case malformedResponse
 
         public var description: String {
             switch self {
-            case .connect(let path, let code): "cannot connect to \(path): \(String(cString: strerror(code)))"
-            case .io(let call, let code): "\(call): \(String(cString: strerror(code)))"
+            case .connect(let path, let code): "cannot connect to \(path): \(code)"
+            case .io(let call, let code): "\(call): \(code)"
             case .malformedResponse: "the daemon's answer was not HTTP"
             }
         }
@@ -46,7 +43,7 @@ public struct UnixHTTPClient: Sendable {
     /// Sends one request and reads the whole response.
     public func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws -> Response {
         let descriptor = try connect()
-        defer { close(descriptor) }
+        defer { try? descriptor.close() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body {
@@ -63,10 +60,12 @@ public struct UnixHTTPClient: Sendable {
     /// the daemon closed the connection without one (for tests with malformed requests).
     public func sendRaw(_ bytes: [UInt8]) throws -> Response? {
         let descriptor = try connect()
-        defer { close(descriptor) }
+        defer { try? descriptor.close() }
         // The daemon may answer and close before reading all of a bad request.
-        do { try writeAll(descriptor, bytes) } catch Failure.io(_, let code) where code == EPIPE || code == ECONNRESET {}
-        shutdown(descriptor, Int32(SHUT_WR))
+        do { try writeAll(descriptor, bytes) } catch {
+            guard case .io(_, let code) = error, code == .brokenPipe || code == .connectionReset else { throw error }
+        }
+        Kernel.shutdownWriting(descriptor)
         let answer = (try? readAll(descriptor)) ?? []
         return answer.isEmpty ? nil : try parse(answer)
     }
@@ -78,53 +77,21 @@ public struct UnixHTTPClient: Sendable {
     }
 
     /// A new connection to the socket, with this client's timeouts on its reads and writes.
-    public func connect() throws -> Int32 {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { throw Failure.io("socket", errno) }
-        var seconds = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &seconds, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(socketPath.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-            close(descriptor)
-            throw Failure.connect(socketPath, ENAMETOOLONG)
-        }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-            }
-        }
-        guard result == 0 else {
-            let code = errno
-            close(descriptor)
-            throw Failure.connect(socketPath, code)
-        }
-        return descriptor
+    public func connect() throws(Failure) -> FileDescriptor {
+        do { return try Kernel.connectUnix(socketPath, timeout: timeout) } catch { throw .connect(socketPath, error) }
     }
 
-    func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) throws {
-        var sent = 0
-        while sent < bytes.count {
-            let count = bytes[sent...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Failure.io("write", errno)
-            }
-            sent += count
-        }
+    func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Failure) {
+        do { _ = try descriptor.writeAll(bytes) } catch { throw .io("write", error as? Errno ?? .ioError) }
     }
 
-    private func readAll(_ descriptor: Int32) throws -> [UInt8] {
+    private func readAll(_ descriptor: FileDescriptor) throws(Failure) -> [UInt8] {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw Failure.io("read", errno)
+            let count: Int
+            do { count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch {
+                throw .io("read", error as? Errno ?? .ioError)
             }
             if count == 0 { return data }
             data += buffer.prefix(count)

@@ -145,9 +145,7 @@ public enum Kernel {
         } catch {
             throw .failed("socket", error)
         }
-        var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
-        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        limit(socket, to: timeout)
         // A connect a signal interrupts goes on in the background: it is not started again.
         guard Glibc.connect(socket, address.ai_addr, address.ai_addrlen) == 0 else {
             let code = lastError
@@ -155,6 +153,38 @@ public enum Kernel {
             throw .failed("connect", code)
         }
         return FileDescriptor(rawValue: socket)
+    }
+
+    /// A connection to the Unix socket at `path`, reads and writes each limited to `timeout`.
+    public static func connectUnix(_ path: String, timeout: Duration) throws(Errno) -> FileDescriptor {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .fileNameTooLong }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let socket = try retrying { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        limit(socket, to: timeout)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard result == 0 else {
+            let code = lastError
+            close(socket)
+            throw code
+        }
+        return FileDescriptor(rawValue: socket)
+    }
+
+    /// Says no more is coming on `socket`; its replies can still be read.
+    public static func shutdownWriting(_ socket: FileDescriptor) {
+        shutdown(socket.rawValue, Int32(SHUT_WR))
+    }
+
+    /// Limits each read and write on `socket` to `timeout`.
+    private static func limit(_ socket: Int32, to timeout: Duration) {
+        var wait = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(socket, SOL_SOCKET, SO_SNDTIMEO, &wait, socklen_t(MemoryLayout<timeval>.size))
     }
 
     public enum ConnectError: Error {

@@ -56,7 +56,7 @@ struct HTTPLoad {
 
         func start(_ index: Int) {
             if connections[index].descriptor < 0 {
-                guard let descriptor = try? client.connect() else {
+                guard let descriptor = try? client.connect().rawValue else {
                     result.failures += 1
                     return
                 }
