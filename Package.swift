@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "YizhanStore",
             dependencies: [
-                "YizhanCore", "YizhanCredentials", "YizhanWire",
+                "YizhanCore", "YizhanCredentials", "YizhanWire", "YizhanSystem",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

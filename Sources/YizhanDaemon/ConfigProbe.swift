@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Parses a config in a child process (`yizhand --parse-config`) before the daemon parses it
 /// itself. The TOML parser underneath aborts on some malformed input instead of reporting it;
@@ -31,7 +28,7 @@ enum ConfigProbe {
         }
         let watchdog = Task {
             try await Task.sleep(for: limit)
-            kill(process.processIdentifier, SIGKILL)
+            Kernel.kill(process.processIdentifier)
         }
         for await _ in ended {}
         watchdog.cancel()

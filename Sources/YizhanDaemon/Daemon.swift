@@ -10,11 +10,8 @@ import YizhanCore
 import YizhanDevices
 import YizhanStation
 import YizhanStore
+import YizhanSystem
 import YizhanWire
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Puts the daemon together from a validated config and runs it until SIGTERM.
 public enum Daemon {
@@ -39,7 +36,7 @@ public enum Daemon {
     public static func run(config: DaemonConfig, configPath: String, clock: any StationClock = SystemClock()) async throws {
         // A file that may not grow (a size limit, like a full disk) must fail the write and
         // not kill the daemon: SQLite then refuses the transaction and the scan gets an error.
-        signal(SIGXFSZ, SIG_IGN)
+        Kernel.ignoreFileSizeSignal()
         let logger = Logger(label: "yizhand")
         let started = clock.now()
         let notifier = SystemdNotifier()
@@ -144,10 +141,12 @@ public enum Daemon {
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         let admin = try apiServer(
-            environment: environment, surface: .admin, path: config.api.adminSocket, mode: 0o660, group: config.api.adminGroup,
+            environment: environment, surface: .admin, path: config.api.adminSocket, mode: [.ownerReadWrite, .groupReadWrite],
+            group: config.api.adminGroup,
             limits: limits, readiness: readiness, logger: logger)
         let kiosk = try apiServer(
-            environment: environment, surface: .kiosk, path: config.api.kioskSocket, mode: 0o666, group: nil, limits: limits,
+            environment: environment, surface: .kiosk, path: config.api.kioskSocket,
+            mode: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], group: nil, limits: limits,
             readiness: readiness, logger: logger)
         let reload = ReloadService(
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
@@ -201,7 +200,7 @@ public enum Daemon {
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is
     /// announced ready.
     static func apiServer(
-        environment: APIEnvironment, surface: APISurface, path: String, mode: mode_t, group: String?, limits: APIServer.Limits,
+        environment: APIEnvironment, surface: APISurface, path: String, mode: FilePermissions, group: String?, limits: APIServer.Limits,
         readiness: Readiness, logger: Logger
     ) throws -> some Service {
         try SocketPath.prepare(path)

@@ -1,10 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Writes log events as JSON lines to `yizhand.log` in the log directory, rotating to
 /// `yizhand.log.1` … `.N` when the file reaches its size limit.
@@ -13,7 +10,8 @@ struct JSONFileLogHandler: LogHandler {
         let directory: String
         let maximumBytes: Int
         let keepFiles: Int
-        private let state: Mutex<(descriptor: Int32, size: Int)>
+        /// The log file, nil while it cannot be opened (lines are then dropped).
+        private let state: Mutex<(descriptor: FileDescriptor?, size: Int)>
 
         var path: String { directory + "/yizhand.log" }
 
@@ -23,33 +21,36 @@ struct JSONFileLogHandler: LogHandler {
             self.maximumBytes = maximumBytes
             self.keepFiles = keepFiles
             let path = directory + "/yizhand.log"
-            let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
-            guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
-            var info = stat()
-            fstat(descriptor, &info)
-            state = Mutex((descriptor, Int(info.st_size)))
+            guard let descriptor = Self.open(path) else {
+                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+            }
+            state = Mutex((descriptor, Kernel.size(of: descriptor)))
+        }
+
+        private static func open(_ path: String) -> FileDescriptor? {
+            try? Kernel.open(path, .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite, .groupRead])
         }
 
         func write(_ line: [UInt8]) {
             state.withLock { state in
                 if state.size + line.count > maximumBytes, state.size > 0 {
-                    close(state.descriptor)
+                    try? state.descriptor?.close()
                     rotate()
-                    state.descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+                    state.descriptor = Self.open(path)
                     state.size = 0
                 }
-                guard state.descriptor >= 0 else { return }
-                _ = line.withUnsafeBytes { Glibc.write(state.descriptor, $0.baseAddress, $0.count) }
+                guard let descriptor = state.descriptor else { return }
+                _ = try? descriptor.writeAll(line)
                 state.size += line.count
             }
         }
 
         private func rotate() {
-            unlink("\(path).\(keepFiles)")
+            try? Kernel.remove("\(path).\(keepFiles)")
             for index in stride(from: keepFiles - 1, through: 1, by: -1) {
-                rename("\(path).\(index)", "\(path).\(index + 1)")
+                try? Kernel.rename("\(path).\(index)", to: "\(path).\(index + 1)")
             }
-            rename(path, "\(path).1")
+            try? Kernel.rename(path, to: "\(path).1")
         }
     }
 

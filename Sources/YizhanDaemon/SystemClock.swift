@@ -1,10 +1,7 @@
 import CLinux
 import Foundation
 import YizhanCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// The board's clocks: the wall clock, `CLOCK_MONOTONIC`, this boot's id, and whether
 /// the kernel considers the wall clock synchronised (as `timedatectl` reports it).
@@ -17,10 +14,7 @@ public struct SystemClock: StationClock {
     }
 
     public func now() -> Instant {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        let monotonic = UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
-        return Instant(wall: Date(), monotonicNanoseconds: monotonic, boot: boot, synchronised: Self.isSynchronised())
+        Instant(wall: Date(), monotonicNanoseconds: Kernel.monotonicNanoseconds, boot: boot, synchronised: Self.isSynchronised())
     }
 
     static func isSynchronised() -> Bool {

@@ -2,10 +2,7 @@ import Crypto
 import Foundation
 import YizhanCore
 import YizhanCredentials
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// The station's own key for hashing what has little entropy: a card UID is 4 to 7 bytes,
 /// so an unkeyed hash of one is reversed by trying them all, and scan payloads include UIDs.
@@ -21,19 +18,29 @@ public struct CredentialKey: Sendable {
     /// The key in `path`, made (32 random bytes, mode 0600) when there is none yet and
     /// `create` allows: a database that has cards hashed under a key must get that key
     /// back, not a new one under which no card would be found.
+    /// Writes a new key to its file and flushes it to the disk; on failure the file is removed.
+    private static func write(_ key: SymmetricKey, to descriptor: FileDescriptor, path: String) throws(Errno) {
+        defer { try? descriptor.close() }
+        do {
+            _ = try key.withUnsafeBytes { try descriptor.writeAll($0) }
+            try Kernel.sync(descriptor)
+        } catch {
+            try? Kernel.remove(path)
+            throw error as? Errno ?? .ioError
+        }
+    }
+
     public static func load(path: String, create: Bool) throws -> CredentialKey {
-        let descriptor = create ? open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) : -1
-        if descriptor >= 0 {
-            let key = SymmetricKey(size: .bits256)
-            let written = key.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-            let synced = fsync(descriptor)
-            close(descriptor)
-            guard written == 32, synced == 0 else {
-                unlink(path)
-                throw YizhanError(.storeUnavailable, "cannot write the credential key \(path)")
+        if create {
+            do {
+                let descriptor = try Kernel.open(
+                    path, .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec], permissions: .ownerReadWrite)
+                try write(SymmetricKey(size: .bits256), to: descriptor, path: path)
+            } catch .fileExists {
+                // Made before: read below.
+            } catch {
+                throw YizhanError(.storeUnavailable, "cannot create the credential key \(path): \(error)")
             }
-        } else if create && errno != EEXIST {
-            throw YizhanError(.storeUnavailable, "cannot create the credential key \(path): \(String(cString: strerror(errno)))")
         }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw YizhanError(

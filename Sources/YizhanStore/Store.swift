@@ -2,10 +2,7 @@ import Foundation
 import GRDB
 import Synchronization
 import YizhanCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Counts the writer's commits. It observes no row changes, so SQLite is asked for no
 /// per-row callbacks; GRDB still tells it of each commit.
@@ -130,12 +127,15 @@ public final class Store: Sendable {
 
     static func copy(_ pool: DatabasePool, to destination: String) throws {
         // O_EXCL with O_CREAT fails on anything already there, dangling links included.
-        let descriptor = open(destination, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
-        guard descriptor >= 0 else {
-            let reason = errno == EEXIST ? "already exists" : String(cString: strerror(errno))
+        do {
+            let created = try Kernel.open(
+                destination, .writeOnly, options: [.create, .exclusiveCreate, .noFollow, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead])
+            try? created.close()
+        } catch {
+            let reason = error == .fileExists ? "already exists" : "\(error)"
             throw YizhanError(.conflict, "cannot write a backup to \(destination): \(reason)")
         }
-        close(descriptor)
         do {
             let copy = try DatabaseQueue(path: destination)
             try pool.backup(to: copy)

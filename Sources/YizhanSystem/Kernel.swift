@@ -115,6 +115,91 @@ public enum Kernel {
         do { try retrying { mkfifo(path, permissions.rawValue) } } catch  where error == .fileExists {}
     }
 
+    // MARK: Files
+
+    public enum FileType: Sendable {
+        case regular, directory, socket, fifo, other
+    }
+
+    /// What is at `path` (a link itself, unless `followingLinks`), or nil when nothing is.
+    public static func fileType(_ path: String, followingLinks: Bool = true) -> FileType? {
+        var info = stat()
+        guard (followingLinks ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFSOCK: return .socket
+        case S_IFIFO: return .fifo
+        default: return .other
+        }
+    }
+
+    /// The size of an open file.
+    public static func size(of descriptor: FileDescriptor) -> Int {
+        var info = stat()
+        return fstat(descriptor.rawValue, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    /// Removes the file at `path`; nothing there is not an error.
+    public static func remove(_ path: String) throws(Errno) {
+        do { try retrying { unlink(path) } } catch  where error == .noSuchFileOrDirectory {}
+    }
+
+    /// Renames `path`, replacing what `newPath` names.
+    public static func rename(_ path: String, to newPath: String) throws(Errno) {
+        try retrying { Glibc.rename(path, newPath) }
+    }
+
+    public static func setPermissions(_ path: String, _ permissions: FilePermissions) throws(Errno) {
+        try retrying { chmod(path, permissions.rawValue) }
+    }
+
+    /// Gives `path` to `group` when the group exists and the file is not in it yet.
+    public static func setGroup(_ path: String, _ group: String) throws(Errno) {
+        var info = stat()
+        guard let entry = getgrnam(group), stat(path, &info) == 0, info.st_gid != entry.pointee.gr_gid else { return }
+        try retrying { chown(path, getuid(), entry.pointee.gr_gid) }
+    }
+
+    /// Takes an exclusive `flock(2)` at once, or fails with `.wouldBlock` when another holds it.
+    public static func lockExclusively(_ descriptor: FileDescriptor) throws(Errno) {
+        try retrying { flock(descriptor.rawValue, LOCK_EX | LOCK_NB) }
+    }
+
+    // MARK: The process
+
+    public static var processID: Int32 { getpid() }
+
+    /// Ends a process at once (`SIGKILL`).
+    public static func kill(_ process: Int32) {
+        _ = Glibc.kill(process, SIGKILL)
+    }
+
+    /// A write past the file size limit fails with `EFBIG` instead of ending the process.
+    public static func ignoreFileSizeSignal() {
+        signal(SIGXFSZ, SIG_IGN)
+    }
+
+    /// `CLOCK_MONOTONIC` in nanoseconds: it does not jump when the wall clock is set.
+    public static var monotonicNanoseconds: UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    /// The current second since 1970 (`time(2)`).
+    public static var currentSecond: Int { time(nil) }
+
+    /// A second as an HTTP date, `Sun, 29 Nov 2026 11:56:58 GMT` (RFC 9110, IMF-fixdate).
+    public static func httpDate(at second: Int) -> String {
+        var second = second
+        var parts = tm()
+        gmtime_r(&second, &parts)
+        var buffer = [CChar](repeating: 0, count: 40)
+        let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
+        return String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     // MARK: Watching directories
 
     /// An inotify instance, non-blocking and closed on exec.
@@ -157,15 +242,11 @@ public enum Kernel {
 
     /// A connection to the Unix socket at `path`, reads and writes each limited to `timeout`.
     public static func connectUnix(_ path: String, timeout: Duration) throws(Errno) -> FileDescriptor {
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw .fileNameTooLong }
-        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
         let socket = try retrying { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         limit(socket, to: timeout)
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(socket, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        guard let result = withUnixAddress(path, { Glibc.connect(socket, $0, $1) }) else {
+            close(socket)
+            throw .fileNameTooLong
         }
         guard result == 0 else {
             let code = lastError
@@ -173,6 +254,40 @@ public enum Kernel {
             throw code
         }
         return FileDescriptor(rawValue: socket)
+    }
+
+    /// Whether a process accepts connections on the Unix socket at `path`.
+    public static func isServed(_ path: String) -> Bool {
+        guard let socket = try? connectUnix(path, timeout: .seconds(1)) else { return false }
+        try? socket.close()
+        return true
+    }
+
+    /// Sends one datagram to the Unix socket at `path` (a leading `@` names the abstract
+    /// namespace) without waiting: when the receiver's queue is full, it is dropped.
+    public static func sendDatagram(_ bytes: [UInt8], toUnixSocket path: String) {
+        let socket = Glibc.socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard socket >= 0 else { return }
+        defer { close(socket) }
+        _ = withUnixAddress(path) { address, length in
+            bytes.withUnsafeBytes { sendto(socket, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL), address, length) }
+        }
+    }
+
+    /// A Unix socket address (`sockaddr_un`) for `path`; a leading `@` names the abstract
+    /// namespace. Calls `body` with the address and its length, or returns nil when the path
+    /// does not fit in `sun_path`.
+    private static func withUnixAddress<Result>(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Result) -> Result? {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        var bytes = Array(path.utf8)
+        if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return nil }
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, length) }
+        }
     }
 
     /// Says no more is coming on `socket`; its replies can still be read.

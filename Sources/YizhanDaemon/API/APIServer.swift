@@ -8,10 +8,7 @@ import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import YizhanAPI
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// The API's HTTP server on one Unix socket. Hummingbird's `Application` would serve the
 /// router as well, but it also refreshes a cached `Date` header every second, a wake-up an
@@ -88,18 +85,14 @@ struct APIServer: Service {
     }
 
     /// The `Date` header last formatted, and the second it is for.
-    private static let lastDate = Mutex<(second: time_t, text: String)>((0, ""))
+    private static let lastDate = Mutex<(second: Int, text: String)>((0, ""))
 
     /// `Sun, 29 Nov 2026 11:56:58 GMT` (RFC 9110, IMF-fixdate), formatted once a second at
     /// most, and only when a response is sent in it.
     static func httpDate() -> String {
-        var now = time(nil)
+        let now = Kernel.currentSecond
         if let kept = lastDate.withLock({ $0.second == now ? $0.text : nil }) { return kept }
-        var parts = tm()
-        gmtime_r(&now, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        let length = strftime(&buffer, buffer.count, "%a, %d %b %Y %H:%M:%S GMT", &parts)
-        let text = String(decoding: buffer.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let text = Kernel.httpDate(at: now)
         lastDate.withLock { $0 = (now, text) }
         return text
     }

@@ -1,8 +1,5 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Makes a Unix socket path ready to bind, without ever removing what is not ours to
 /// remove: a regular file (a mistyped path that names the database) is refused, a socket
@@ -11,41 +8,26 @@ import Foundation
 enum SocketPath {
     static func prepare(_ path: String) throws {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return }  // nothing there
-        guard info.st_mode & S_IFMT == S_IFSOCK else {
+        guard let type = Kernel.fileType(path, followingLinks: false) else { return }  // nothing there
+        guard type == .socket else {
             throw StartupError("\(path) exists and is not a socket; refusing to replace it")
         }
-        if isServed(path) {
+        if Kernel.isServed(path) {
             throw StartupError("\(path) is served by another process (is another yizhand running?)")
         }
-        guard unlink(path) == 0 || errno == ENOENT else {
-            throw StartupError("cannot remove the stale socket \(path): \(String(cString: strerror(errno)))")
+        do { try Kernel.remove(path) } catch {
+            throw StartupError("cannot remove the stale socket \(path): \(error)")
         }
-    }
-
-    /// Whether a connection to `path` is accepted (`connect(2)`).
-    static func isServed(_ path: String) -> Bool {
-        let descriptor = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return false }
-        defer { close(descriptor) }
-        return withUnixAddress(path) { connect(descriptor, $0, $1) == 0 } ?? false
     }
 
     /// Gives the bound socket its mode and, when `group` exists and the socket is not in it
     /// yet, its group. Under the shipped unit the socket's directory is setgid
     /// `yizhan-admin`, so the group is already right and `chown(2)` (which the unit's
     /// system call filter forbids) is never called.
-    static func setPermissions(_ path: String, mode: mode_t, group: String?) throws {
-        guard chmod(path, mode) == 0 else {
-            throw StartupError("chmod \(path): \(String(cString: strerror(errno)))")
-        }
-        guard let group, let entry = getgrnam(group) else { return }
-        var info = stat()
-        guard stat(path, &info) == 0, info.st_gid != entry.pointee.gr_gid else { return }
-        guard chown(path, getuid(), entry.pointee.gr_gid) == 0 else {
-            throw StartupError("cannot give \(path) to the group \(group): \(String(cString: strerror(errno)))")
-        }
+    static func setPermissions(_ path: String, mode: FilePermissions, group: String?) throws {
+        do { try Kernel.setPermissions(path, mode) } catch { throw StartupError("chmod \(path): \(error)") }
+        guard let group else { return }
+        do { try Kernel.setGroup(path, group) } catch { throw StartupError("cannot give \(path) to the group \(group): \(error)") }
     }
 }
 

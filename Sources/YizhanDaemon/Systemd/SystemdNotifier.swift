@@ -1,9 +1,6 @@
 import Foundation
 import Synchronization
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// The sd_notify protocol in a few lines: datagrams like `READY=1` to the Unix socket
 /// named by `$NOTIFY_SOCKET` (an `@` prefix means the abstract namespace). Without the
@@ -18,15 +15,7 @@ struct SystemdNotifier: Sendable {
 
     func send(_ message: String) {
         guard let path, !path.isEmpty else { return }
-        let descriptor = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard descriptor >= 0 else { return }
-        defer { close(descriptor) }
-        let payload = Array(message.utf8)
-        _ = withUnixAddress(path) { address, length in
-            payload.withUnsafeBytes {
-                sendto(descriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT | MSG_NOSIGNAL), address, length)
-            }
-        }
+        Kernel.sendDatagram(Array(message.utf8), toUnixSocket: path)
     }
 }
 
