@@ -5,7 +5,7 @@ import Glibc
 /// `poll`, `ioctl`, inotify, sockets, FIFOs), in one place: each retried when a signal
 /// interrupts it and failing with an `Errno`, never with a bare number.
 ///
-/// Device code imports this module, not Glibc. `FileDescriptor`'s own calls (open, read,
+/// The station's code imports this module, not Glibc. `FileDescriptor`'s own calls (open, read,
 /// write, close) already retry on `EINTR` and throw `Errno`.
 public enum Kernel {
     /// Runs `call` until no signal interrupts it; its result, or the `errno` it failed with.
