@@ -23,7 +23,7 @@ public final class PathWatcher: Sendable {
         var ancestor = (directory as NSString).deletingLastPathComponent
         while true {
             do {
-                try Kernel.watchForNewEntries(descriptor, ancestor)
+                _ = try Kernel.watchForNewEntries(descriptor, ancestor)
                 break
             } catch  where error == .noSuchFileOrDirectory && ancestor != "/" && !ancestor.isEmpty {
                 ancestor = (ancestor as NSString).deletingLastPathComponent
