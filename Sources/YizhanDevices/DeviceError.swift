@@ -12,3 +12,9 @@ public enum DeviceError: Error, CustomStringConvertible {
         }
     }
 }
+
+/// Opens a device node (or a FIFO) without blocking and closed on exec, as every scanner
+/// reads its device; a failure names the path.
+func openDevice(_ path: String, _ access: FileDescriptor.AccessMode) throws(DeviceError) -> FileDescriptor {
+    do { return try Kernel.open(path, access, options: [.nonBlocking, .closeOnExec]) } catch { throw .system("open \(path)", error) }
+}

@@ -14,12 +14,12 @@ public enum Kernel {
         while true {
             let result = call()
             if result >= 0 { return result }
-            let code = Errno(rawValue: Glibc.errno)
+            let code = lastError
             if code != .interrupted { throw code }
         }
     }
 
-    /// The `errno` a C library (libgpiod) left after a failed call.
+    /// The `errno` the last failed call left (ours, or a C library's such as libgpiod).
     public static var lastError: Errno { Errno(rawValue: Glibc.errno) }
 
     // MARK: Waiting

@@ -29,10 +29,7 @@ public final class EvdevScanner: ScannerDevice {
         let decoder = try KeyboardDecoder(layout: layout, terminators: terminators)
         // Open the node a by-id link points to: the link is the stable name, the node is the device.
         let node = DeviceLocator.node(behind: path)
-        let descriptor: FileDescriptor
-        do { descriptor = try Kernel.open(node, .readOnly, options: [.nonBlocking, .closeOnExec]) } catch {
-            throw DeviceError.system("open \(node)", error)
-        }
+        let descriptor = try openDevice(node, .readOnly)
         defer { try? descriptor.close() }
         do { try Kernel.grabInput(descriptor) } catch { throw DeviceError.system("EVIOCGRAB \(node)", error) }
         opened(path)

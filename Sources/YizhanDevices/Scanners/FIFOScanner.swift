@@ -39,10 +39,7 @@ public final class FIFOScanner: ScannerDevice {
         } catch {
             throw DeviceError.system("mkfifo \(path)", error)
         }
-        let descriptor: FileDescriptor
-        do { descriptor = try Kernel.open(path, .readWrite, options: [.nonBlocking, .closeOnExec]) } catch {
-            throw DeviceError.system("open \(path)", error)
-        }
+        let descriptor = try openDevice(path, .readWrite)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)"])
         return descriptor
     }

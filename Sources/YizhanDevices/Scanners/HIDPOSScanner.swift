@@ -28,10 +28,7 @@ public final class HIDPOSScanner: ScannerDevice {
             throw DeviceError.system("read the report descriptor of \(node)", .noSuchFileOrDirectory)
         }
         var decoder = try HIDPOSDecoder(descriptor: Array(descriptor))
-        let file: FileDescriptor
-        do { file = try Kernel.open(node, .readOnly, options: [.nonBlocking, .closeOnExec]) } catch {
-            throw DeviceError.system("open \(node)", error)
-        }
+        let file = try openDevice(node, .readOnly)
         defer { try? file.close() }
         opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
