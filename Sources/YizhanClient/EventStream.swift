@@ -47,10 +47,20 @@ public final class EventStream {
 
     /// The next event, or nil when the daemon ends the stream.
     public func next() throws -> Event? {
+        try next(before: nil)
+    }
+
+    /// The next event, or nil when the daemon ends the stream or none has come by
+    /// `deadline`.
+    public func next(before deadline: ContinuousClock.Instant?) throws -> Event? {
         while true {
             try decodeChunks()
             if let event = takeEvent() { return event }
             if ended { return nil }
+            if let deadline {
+                let left = deadline - .now
+                guard left > .zero, !Kernel.poll([(descriptor, .readable)], timeout: left)[0].isEmpty else { return nil }
+            }
             if try !fill() { ended = true }
         }
     }

@@ -102,7 +102,10 @@ public enum Daemon {
         let districtSync = config.district.map {
             DistrictSync(
                 config: $0, stationID: config.station.id, store: store, clock: clock, logger: logger,
-                reported: { status.districtChanged($0) }, campaignsPulled: { await station.useDistrictCampaigns($0) })
+                reported: {
+                    status.districtChanged($0)
+                    events.publish(.district, $0, held: false)
+                }, campaignsPulled: { await station.useDistrictCampaigns($0) })
         }
         let environment = APIEnvironment(
             station: station, calendar: config.rules.calendar,

@@ -168,8 +168,9 @@ public final class DaemonProcess: @unchecked Sendable {
         try scanThroughFIFO(Array(lines.map { $0 + "\n" }.joined().utf8))
     }
 
-    /// Re-checks `condition` until it holds or `timeout` passes: for effects of FIFO scans,
-    /// which have no reply to wait for.
+    /// Re-checks `condition` until it holds or `timeout` passes: only for what no event
+    /// announces (the district's own database, the kernel's count of the daemon's
+    /// descriptors). Whatever the daemon does is awaited on its event stream (`events()`).
     public func waitUntil(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {

@@ -18,6 +18,9 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case config
     /// `OverdueHazard`: a hazard past its rectification deadline.
     case hazardOverdue = "hazard_overdue"
+    /// `StationStatus.District`: the district sync after each round (live only, never
+    /// replayed: a round every 30 s would push the station's own events out of the replay).
+    case district
 }
 
 /// A scan as the kiosk answered it: never who scanned.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import YizhanClient
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -82,7 +83,8 @@ import YizhanTestSupport
         #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true, "the ledger verifies — \(context)")
 
         // One slip a redemption; each printed at most once, and a printed one exactly once.
-        #expect(try daemon.waitUntil { try daemon.get("/v1/status")["print_queue"] as? Int == 0 }, "\(context)")
+        let finished = try daemon.events(from: .held)
+        #expect(try finished.until(.printJob) { try daemon.api.call(API.status).printQueue == 0 }, "\(context)")
         let jobs = try daemon.get("/v1/print-jobs?limit=1000")["items"] as? [[String: Any]] ?? []
         #expect(jobs.filter { $0["slip"] as? String == "redemption" }.count == redemptions.count, "\(context)")
         #expect(!jobs.contains { $0["state"] as? String == "printing" }, "a job cut off is uncertain after a restart — \(context)")

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
 import YizhanClient
+import YizhanCore
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -9,20 +11,14 @@ import YizhanTestSupport
 
 /// The built `yizhand` driven through its FIFO scanner and its admin socket.
 @Suite(.serialized) struct DaemonEndToEndTests {
-    /// Scans through the FIFO and waits until the scan log has grown by their number.
-    func scan(_ daemon: DaemonProcess, _ lines: String...) throws {
-        let before = try scanCount(daemon)
+    /// Scans through the FIFO and returns the reasons the daemon gave, once it has answered
+    /// them all.
+    func scan(_ daemon: DaemonProcess, _ lines: String...) throws -> [ScanReason] {
+        let events = try daemon.events()
         for line in lines { try daemon.scanThroughFIFO(line) }
-        let arrived = try daemon.waitUntil { try scanCount(daemon) >= before + lines.count }
-        #expect(arrived, "the daemon did not record \(lines)")
-    }
-
-    func scanCount(_ daemon: DaemonProcess) throws -> Int {
-        ((try daemon.get("/v1/scans?limit=1000")["items"] as? [Any]) ?? []).count
-    }
-
-    func lastScan(_ daemon: DaemonProcess) throws -> [String: Any] {
-        ((try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]]) ?? []).first ?? [:]
+        let answered = try events.next(lines.count, .scan)
+        #expect(answered.count == lines.count, "the daemon did not answer \(lines)")
+        return answered.map(\.reason)
     }
 
     func volunteer(_ daemon: DaemonProcess, _ id: Int) throws -> [String: Any] {
@@ -39,16 +35,15 @@ import YizhanTestSupport
     @Test func aVolunteerPatrolsReportsAHazardRedeemsAndCollects() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
+        let jobs = try daemon.events()
 
         let created = try daemon.post("/v1/volunteers", ["name": "张三"])
         #expect(created.status == 201)
         let id = try #require(created.json?["id"] as? Int)
         let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
 
-        try scan(daemon, badge)
-        #expect(try lastScan(daemon)["reason"] as? String == "patrol_started")
-        try scan(daemon, "YZ:C:extinguisher-1", "YZ:K:HAZARD", "YZ:C:water-dispenser", badge)
-        #expect(try lastScan(daemon)["reason"] as? String == "patrol_completed")
+        #expect(try scan(daemon, badge) == [.patrolStarted])
+        #expect(try scan(daemon, "YZ:C:extinguisher-1", "YZ:K:HAZARD", "YZ:C:water-dispenser", badge).last == .patrolCompleted)
         #expect(try volunteer(daemon, id)["balance"] as? Int == 2)
 
         let hazards = try daemon.get("/v1/hazards")["items"] as? [[String: Any]] ?? []
@@ -59,22 +54,16 @@ import YizhanTestSupport
         #expect(try volunteer(daemon, id)["balance"] as? Int == 4)
         #expect(try volunteer(daemon, id)["earned"] as? Int == 4)
 
-        try scan(daemon, "YZ:I:soap", badge)
-        #expect(try lastScan(daemon)["reason"] as? String == "redeemed")
+        #expect(try scan(daemon, "YZ:I:soap", badge) == [.itemSelected, .redeemed])
         #expect(try volunteer(daemon, id)["balance"] as? Int == 0)
         let redemption = try #require((try daemon.get("/v1/redemptions")["items"] as? [[String: Any]])?.first)
         let code = try #require(redemption["code"] as? String)
-        try scan(daemon, "YZ:R:\(code)")
-        #expect(try lastScan(daemon)["reason"] as? String == "collected")
-        try scan(daemon, "YZ:R:\(code)")
-        #expect(try lastScan(daemon)["reason"] as? String == "already_collected")
+        #expect(try scan(daemon, "YZ:R:\(code)") == [.collected])
+        #expect(try scan(daemon, "YZ:R:\(code)") == [.alreadyCollected])
 
         // Slips: the patrol slip and the redemption slip, in the printer's GBK.
-        let printed = try daemon.waitUntil {
-            let jobs = try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]] ?? []
-            return jobs.count == 2 && jobs.allSatisfy { $0["state"] as? String == "printed" }
-        }
-        #expect(printed)
+        #expect(try jobs.next(2, .printJob).map(\.state) == [.printed, .printed])
+        #expect(try daemon.api.call(API.printJobs()).items.count == 2)
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: daemon.slips)))
         for text in ["巡查记录", "积分兑换", "端到端测试驿站", "肥皂"] {
             let encoded = try gbk(text)
@@ -90,9 +79,9 @@ import YizhanTestSupport
     @Test func garbageOnTheScannerAndTheSocketChangesNothing() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
-        let before = try scanCount(daemon)
+        let events = try daemon.events()
         try daemon.scanThroughFIFO([0xFF, 0xFE, 0x00, 0x01, 0x0A] + Array(repeating: 0x41, count: 2000) + [0x0A] + Array("hello\n".utf8))
-        #expect(try daemon.waitUntil { try scanCount(daemon) == before + 3 })
+        #expect(try events.next(3, .scan).count == 3)
         let scans = try daemon.get("/v1/scans?limit=3")["items"] as? [[String: Any]] ?? []
         #expect(Set(scans.compactMap { $0["reason"] as? String }) == ["control_bytes", "scan_too_long", "unknown_code"])
         #expect(scans.allSatisfy { $0["outcome"] as? String == "error" })
@@ -120,8 +109,7 @@ import YizhanTestSupport
         try daemon.start(environment: platform ? ["YIZHAN_EXECUTORS": "platform"] : [:])
         let pid = try #require(daemon.pid)
         let volunteer = try daemon.registerVolunteer("李四", points: 5)
-        try scan(daemon, volunteer.badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", volunteer.badge)
-        #expect(try lastScan(daemon)["reason"] as? String == "patrol_completed")
+        #expect(try scan(daemon, volunteer.badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", volunteer.badge).last == .patrolCompleted)
         #expect(try daemon.get("/v1/health")["status"] as? String == "ok")
 
         let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")

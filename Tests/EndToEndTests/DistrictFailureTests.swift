@@ -12,8 +12,8 @@ import YizhanTestSupport
 /// district exactly once, with no gap in `seq`.
 @Suite(.serialized, .enabled(if: PostgresCluster.available, "needs PostgreSQL's server (apt: postgresql)"))
 struct DistrictFailureTests {
-    func failing(_ daemon: DaemonProcess, with text: String) -> Bool {
-        daemon.waitUntil(timeout: .seconds(30)) { (daemon.districtStatus["last_error"] as? String)?.contains(text) == true }
+    func failing(_ daemon: DaemonProcess, with text: String) throws -> Bool {
+        try daemon.afterSyncRounds(within: .seconds(30)) { daemon.district.lastError?.contains(text) == true }
     }
 
     @Test func aWrongCAAWrongPasswordAndASchemaTooNewAreEachSaidAndNothingIsLost() throws {
@@ -34,8 +34,8 @@ struct DistrictFailureTests {
 
         let (id, badge) = try daemon.registerVolunteer("钱七", points: 10)
         #expect(try daemon.patrol(badge).last == "patrol_completed")
-        #expect(failing(daemon, with: "untrusted_certificate"), "\(daemon.districtStatus)")
-        #expect((daemon.districtStatus["backlog"] as? Int ?? 0) > 0)
+        #expect(try failing(daemon, with: "untrusted_certificate"), "\(daemon.district)")
+        #expect(daemon.district.backlog > 0)
 
         // The right CA (read each round); then a wrong password; then a schema too new.
         try FileManager.default.removeItem(atPath: trusted)
@@ -43,17 +43,17 @@ struct DistrictFailureTests {
         let passwordFile = cluster.directory.file("e2e-station.password")
         let password = try String(contentsOfFile: passwordFile, encoding: .utf8)
         try "not-the-password\n".write(toFile: passwordFile, atomically: true, encoding: .utf8)
-        #expect(failing(daemon, with: "authentication: the district refused station_e2e_station's password"), "\(daemon.districtStatus)")
+        #expect(try failing(daemon, with: "authentication: the district refused station_e2e_station's password"), "\(daemon.district)")
         let (_, later) = try daemon.registerVolunteer("孙八", points: 1)
         #expect(try daemon.scan(later) == "patrol_started", "scans go on")
         try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
         try cluster.sql("INSERT INTO yizhan_schema VALUES (99)")
-        #expect(failing(daemon, with: "schema_too_new"), "\(daemon.districtStatus)")
+        #expect(try failing(daemon, with: "schema_too_new"), "\(daemon.district)")
         #expect(try daemon.scan(later) == "patrol_incomplete", "scans go on")
 
         try cluster.sql("DELETE FROM yizhan_schema WHERE version = 99")
-        #expect(daemon.waitUntil(timeout: .seconds(30)) { daemon.drained }, "\(daemon.districtStatus)")
-        #expect(daemon.districtStatus["last_error"] == nil)
+        #expect(try daemon.afterSyncRounds(within: .seconds(30)) { daemon.drained }, "\(daemon.district)")
+        #expect(daemon.district.lastError == nil)
         #expect(try DistrictSyncTests.seqs(cluster, "e2e-station").gapless)
         let balance = try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int
         let summed = try cluster.sql("SELECT sum(delta) FROM district_ledger WHERE volunteer_id = \(id)")
@@ -73,16 +73,16 @@ struct DistrictFailureTests {
 
         let (_, badge) = try daemon.registerVolunteer("钱七", points: 10)
         #expect(try daemon.patrol(badge).last == "patrol_completed", "scans are answered while the district hangs")
-        #expect(failing(daemon, with: "timeout: the district did not answer within 2"), "\(daemon.districtStatus)")
+        #expect(try failing(daemon, with: "timeout: the district did not answer within 2"), "\(daemon.district)")
         #expect(listener.connections > 0, "the station reached the listener")
-        let before = daemon.districtStatus["backlog"] as? Int ?? 0
+        let before = daemon.district.backlog
         let (_, other) = try daemon.registerVolunteer("孙八", points: 5)
         #expect(try daemon.patrol(other).last == "patrol_completed")
-        #expect((daemon.districtStatus["backlog"] as? Int ?? 0) > before, "the backlog grows")
+        #expect(daemon.district.backlog > before, "the backlog grows")
 
         listener.close()
         try cluster.start()
-        #expect(daemon.waitUntil(timeout: .seconds(60)) { daemon.drained }, "\(daemon.districtStatus)")
+        #expect(try daemon.afterSyncRounds(within: .seconds(60)) { daemon.drained }, "\(daemon.district)")
         #expect(try DistrictSyncTests.seqs(cluster, "e2e-station").gapless)
         let order = try cluster.sql(
             "SELECT bool_and(received_at >= previous) FROM (SELECT received_at, lag(received_at) OVER (ORDER BY seq) AS previous FROM station_record) r"
@@ -100,7 +100,7 @@ struct DistrictFailureTests {
         // straight into the database: 60,000 volunteers, one record each.
         cluster.stop(keepData: true)
         try daemon.start()
-        #expect(failing(daemon, with: "cannot reach"))
+        #expect(try failing(daemon, with: "cannot reach"))
         #expect(daemon.stop() == 0)
         let database = daemon.directory.file("state/yizhan.sqlite")
         let written = try Command.run(
@@ -147,10 +147,10 @@ struct DistrictFailureTests {
         #expect(resending, "the resend went on past what was there")
         cluster.stop(keepData: true)
         // The push in flight ends with the connection or, at the latest, at timeout_seconds.
-        #expect(daemon.waitUntil(timeout: .seconds(30)) { daemon.districtStatus["last_error"] != nil }, "\(daemon.districtStatus)")
-        #expect((daemon.districtStatus["backlog"] as? Int ?? 0) > 0, "stopped mid-push")
+        #expect(try daemon.afterSyncRounds(within: .seconds(30)) { daemon.district.lastError != nil }, "\(daemon.district)")
+        #expect(daemon.district.backlog > 0, "stopped mid-push")
         try cluster.start()
-        #expect(daemon.waitUntil(timeout: .seconds(120)) { daemon.drained }, "\(daemon.districtStatus)")
+        #expect(try daemon.afterSyncRounds(within: .seconds(120)) { daemon.drained }, "\(daemon.district)")
         let seqs = try DistrictSyncTests.seqs(cluster, "e2e-station")
         #expect(seqs.gapless && seqs.count == total, "\(seqs.count) of \(total)")
         #expect(try cluster.sql("SELECT count(*) FROM district_volunteers").output == "\(60000)\n")

@@ -1,5 +1,6 @@
 import Foundation
 import YizhanTestSupport
+import YizhanWire
 
 /// A throwaway district: a PostgreSQL cluster of the test's own, migrated and run with the
 /// built `yizhan-district` as the district office would.
@@ -38,15 +39,21 @@ final class DistrictOffice {
 }
 
 extension DaemonProcess {
-    /// The `district` object of `GET /v1/status`.
-    var districtStatus: [String: Any] { ((try? get("/v1/status"))?["district"] as? [String: Any]) ?? [:] }
+    /// The district sync's figures from `GET /v1/status`.
+    var district: StationStatus.District { (try? api.call(API.status).district) ?? StationStatus.District() }
 
     /// Every record pushed and the last round ended well. The backlog reaches 0 while a
     /// round is still reporting to the district; the error of the round before is cleared
-    /// only when this one ends, so both are waited for.
+    /// only when this one ends, so both are checked.
     var drained: Bool {
-        let status = districtStatus
-        return status["backlog"] as? Int == 0 && status["last_push"] != nil && status["last_error"] == nil
+        let district = self.district
+        return district.backlog == 0 && district.lastPush != nil && district.lastError == nil
+    }
+
+    /// Whether `condition` holds now or after one of the sync rounds that end within
+    /// `timeout`: each round's event is when what the station knows of the district changes.
+    func afterSyncRounds(within timeout: Duration = .seconds(20), until condition: () throws -> Bool) throws -> Bool {
+        try events().until(.district, within: timeout, condition)
     }
 
     /// The scan's reason.

@@ -15,16 +15,16 @@ struct DistrictSyncTests {
 
         let (id, badge) = try daemon.registerVolunteer("钱七", points: 10)
         #expect(try daemon.patrol(badge).last == "patrol_completed")
-        #expect(daemon.waitUntil { daemon.drained }, "\(daemon.districtStatus)")
+        #expect(try daemon.afterSyncRounds { daemon.drained }, "\(daemon.district)")
 
         // The district goes away: scans go on, the backlog grows and the status says why.
         cluster.stop(keepData: true)
         let (other, otherBadge) = try daemon.registerVolunteer("孙八", points: 5)
         #expect(try daemon.patrol(otherBadge).last == "patrol_completed")
         #expect(
-            daemon.waitUntil { (daemon.districtStatus["last_error"] as? String)?.contains("cannot reach") == true },
-            "\(daemon.districtStatus)")
-        #expect((daemon.districtStatus["backlog"] as? Int ?? 0) > 0)
+            try daemon.afterSyncRounds { daemon.district.lastError?.contains("cannot reach") == true },
+            "\(daemon.district)")
+        #expect(daemon.district.backlog > 0)
         let status = try Command.run(
             Command.product("yizhanctl"), ["--socket", daemon.adminSocket, "status"], environment: ProcessInfo.processInfo.environment)
         #expect(
@@ -35,8 +35,8 @@ struct DistrictSyncTests {
         #expect(daemon.notify.wait { $0.contains("STATUS=") && $0.contains("district failing (unreachable") })
 
         try cluster.start()
-        #expect(daemon.waitUntil(timeout: .seconds(60)) { daemon.drained }, "\(daemon.districtStatus)")
-        #expect(daemon.districtStatus["last_error"] == nil)
+        #expect(try daemon.afterSyncRounds(within: .seconds(60)) { daemon.drained }, "\(daemon.district)")
+        #expect(daemon.district.lastError == nil)
 
         // Every record there exactly once, with no gap, and the district's sums are the station's.
         #expect(try Self.seqs(cluster, "e2e-station").gapless)
@@ -85,7 +85,7 @@ struct DistrictSyncTests {
             return Set(items.compactMap { $0["name"] as? String }).isSuperset(of: ["周九", "吴十"])
         }
         for station in [north, south] {
-            #expect(station.waitUntil { pulled(station) }, "\(station.stationID): \(station.districtStatus)")
+            #expect(try station.afterSyncRounds { pulled(station) }, "\(station.stationID): \(station.district)")
             let changes = try station.get("/v1/changes")["items"] as? [[String: Any]] ?? []
             #expect(
                 changes.contains { ($0["subject"] as? String)?.hasPrefix("2 volunteers, 2 badges, 0 revoked, 1 campaigns") == true },
@@ -109,14 +109,14 @@ struct DistrictSyncTests {
         #expect(try office.run("badge", "revoke", "\(revokedID)").status == 0)
         for station in [north, south] {
             #expect(
-                station.waitUntil {
+                try station.afterSyncRounds {
                     let changes = (try? station.get("/v1/changes"))?["items"] as? [[String: Any]] ?? []
                     return changes.contains {
                         $0["actor"] as? String == "district" && ($0["subject"] as? String)?.contains("1 revoked") == true
                     }
                 }, "\(station.stationID)")
             #expect(try station.scan(revokedCode) == "unknown_badge")
-            #expect(station.waitUntil { station.drained }, "\(station.stationID): \(station.districtStatus)")
+            #expect(try station.afterSyncRounds { station.drained }, "\(station.stationID): \(station.district)")
         }
 
         // The district's report is each station's own report, number for number.

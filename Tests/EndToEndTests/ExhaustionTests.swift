@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import YizhanClient
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -74,8 +75,10 @@ import YizhanTestSupport
 
         // Meanwhile the scanner and the admin socket are served.
         let volunteer = try daemon.registerVolunteer("甲", points: 10)
+        let scans = try daemon.events()
         try daemon.scanThroughFIFO(volunteer.badge)
-        #expect(daemon.waitUntil { (try? daemon.get("/v1/patrols?state=open"))?["items"].map { ($0 as? [Any])?.count == 1 } == true })
+        #expect(try scans.next(.scan)?.reason == .patrolStarted)
+        #expect(try daemon.api.call(API.patrols(state: .open)).items.count == 1)
         let during = Self.usage(of: pid)
         #expect(during.descriptors - before.descriptors <= 64 + 8, "descriptors: \(before.descriptors) → \(during.descriptors)")
         print("daemon descriptors under attack: \(before.descriptors) → \(during.descriptors) (limit 1,024)")
@@ -165,17 +168,16 @@ import YizhanTestSupport
             try daemon.client.send(
                 "POST", "/v1/volunteers/\(id)/badges", json: ["kind": "qr", "print": true], headers: ["Idempotency-Key": "b-1"])
         }
+        let jobs = try daemon.events()
         let badge = try issue()
         let code = try #require(badge.json?["code"] as? String)
         let again = try issue()
         #expect(again.status == 201 && !(again.json?["code"] is String) && again.json?["id"] as? Int == badge.json?["id"] as? Int)
         // Its slip printed once; the stored copy then forgets the code, and is not reprinted.
-        #expect(
-            daemon.waitUntil {
-                ((try? daemon.get("/v1/print-jobs"))?["items"] as? [[String: Any]])?.map { $0["state"] as? String } == ["printed"]
-            })
-        let job = try #require((try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first?["id"] as? Int)
-        #expect(try daemon.post("/v1/print-jobs/\(job)/reprint").status == 409)
+        let job = try #require(try jobs.next(.printJob))
+        #expect(job.state == .printed)
+        #expect(try daemon.api.call(API.printJobs()).items.map(\.id) == [job.id])
+        #expect(try daemon.post("/v1/print-jobs/\(job.id)/reprint").status == 409)
         #expect(daemon.stop() == 0)
         #expect(
             !Self.stateFiles(daemon).contains { $0.range(of: Data(code.dropFirst(5).utf8)) != nil }, "the token is nowhere in the state")
@@ -195,8 +197,10 @@ import YizhanTestSupport
         let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
         let armed = try kiosk.send("POST", "/v1/scans", json: ["code": "YZ:I:towel", "scanner": "front"])
         #expect(armed.json?["outcome"] as? String == "attention")
+        let scans = try daemon.events()
         try daemon.scanThroughFIFO(volunteer.badge)
-        #expect(daemon.waitUntil { (try? daemon.get("/v1/patrols?state=open"))?["items"].map { ($0 as? [Any])?.count == 1 } == true })
+        #expect(try scans.next(.scan)?.reason == .patrolStarted)
+        #expect(try daemon.api.call(API.patrols(state: .open)).items.count == 1)
         #expect(try daemon.get("/v1/volunteers/\(volunteer.id)")["balance"] as? Int == 100, "no towel redeemed")
         #expect(try daemon.get("/v1/redemptions")["items"].map { ($0 as? [Any])?.isEmpty == true } == true)
     }
@@ -226,8 +230,9 @@ import YizhanTestSupport
         let reply = try daemon.post("/v1/volunteers", ["name": "甲\u{1D}V\u{1B}@乙"])
         #expect(reply.json?["name"] as? String == "甲V@乙")
         let id = try #require(reply.json?["id"] as? Int)
+        let jobs = try daemon.events()
         #expect(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr", "print": true]).status == 201)
-        #expect(daemon.waitUntil { ((try? Data(contentsOf: URL(fileURLWithPath: daemon.slips))) ?? Data()).count > 0 })
+        #expect(try jobs.next(.printJob)?.state == .printed)
         #expect(daemon.stop() == 0)
         // In GBK 甲 is BC D7 and 乙 is D2 D2: the cleaned name is printed, the raw one never.
         let printed = try Data(contentsOf: URL(fileURLWithPath: daemon.slips))
@@ -241,14 +246,12 @@ import YizhanTestSupport
         let volunteer = try daemon.registerVolunteer("甲", points: 10)
         let token = String(volunteer.badge.dropFirst(5))
         // A keyboard layout typing ';' for ':', caps lock, a stray suffix: each rejected.
+        let scans = try daemon.events()
         try daemon.scanThroughFIFO("YZ;B;" + token, "yz:b:" + token, volunteer.badge + "!")
-        #expect(
-            daemon.waitUntil {
-                ((try? String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)) ?? "")
-                    .components(separatedBy: "scan rejected").count == 4
-            })
+        #expect(try scans.next(3, .scan).map(\.outcome) == [.error, .error, .error])
         #expect(daemon.stop() == 0)
         let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
+        #expect(log.components(separatedBy: "scan rejected").count == 4, "each logged")
         #expect(!log.contains(token.dropFirst(3).prefix(8)), "no part of the token past a safe prefix is logged")
     }
 

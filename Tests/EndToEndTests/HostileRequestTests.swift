@@ -63,11 +63,9 @@ import YizhanTestSupport
         let volunteers = try daemon.get("/v1/volunteers?limit=1000")["items"] as? [[String: Any]] ?? []
         #expect(volunteers.count == 1 + created.count, "a volunteer for each one the daemon said it created, no more")
         #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 10 + added.withLock { $0 }, "points only as acknowledged")
+        let scans = try daemon.events()
         try daemon.scanThroughFIFO("YZ:K:CANCEL")
-        #expect(
-            try daemon.waitUntil {
-                (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["scanner"] as? String == "front"
-            })
+        #expect(try scans.next(.scan)?.scanner == "front")
         #expect(daemon.stop() == 0, "and stops cleanly")
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YizhanTestSupport
+import YizhanWire
 
 /// The lights through the built daemon: simulated in development, and a missing GPIO chip
 /// that leaves the station serving.
@@ -8,14 +9,12 @@ import YizhanTestSupport
     @Test func theSimulatedLightsShowEachOutcomeOnTheStatusAndTheEventStream() throws {
         let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         try daemon.start()
-        #expect(try daemon.post("/v1/scans", ["code": "not a code"]).json?["outcome"] as? String == "error")
-        let red = try daemon.waitUntil {
-            let lights = try daemon.get("/v1/status")["lights"] as? [String: Any]
-            return (lights?["on"] as? [String])?.contains("red") == true
-        }
-        #expect(red, "the error shows red")
-        let events = try daemon.get("/v1/status")
-        #expect((events["lights"] as? [String: Any])?["backend"] as? String == "sim")
+        let lights = try daemon.events()
+        #expect(try daemon.api.call(API.scan(ScanBody(code: "not a code"))).outcome == .error)
+        #expect(try lights.next(.lights) { $0.on.contains("red") } != nil, "the error shows red")
+        let status = try daemon.api.call(API.status).lights
+        #expect(status.backend == "sim")
+        #expect(status.on.contains("red"), "\(status.on)")
     }
 
     /// A board without its GPIO chip (or a container) still starts: the check names the

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YizhanTestSupport
+import YizhanWire
 
 /// A week of the scheme walked as a station manager would, through the built daemon: scans
 /// on its socket, the manager's work through `yizhanctl`, and the board's clock moved from
@@ -193,15 +194,13 @@ import YizhanTestSupport
         // Wednesday passes with no patrol. Thursday morning the hazard is overdue: the status
         // says so, the log has it once, and the report lists it with the uncovered days.
         try station.set("2026-12-03 09:00")
+        let announced = try station.daemon.events()
         #expect(try station.scan(leaver.badge) == "patrol_started")  // any patrol opening wakes the daemon's timer
-        #expect(
-            station.daemon.waitUntil { (try? station.daemon.get("/v1/status")["overdue_hazards"] as? Int) == 1 },
-            "status shows the overdue hazard")
+        #expect(try announced.next(.hazardOverdue)?.deadline == "2026-12-01", "announced on the event stream")
+        #expect(try station.daemon.api.call(API.status).overdueHazards == 1, "status shows the overdue hazard")
         let log = station.daemon.directory.file("log/yizhand.log")
-        #expect(
-            station.daemon.waitUntil {
-                (try? station.ctl("logs", "--file", log, "--level", "warning").output.contains("hazard overdue")) == true
-            })
+        let warnings = try station.ctl("logs", "--file", log, "--level", "warning").output
+        #expect(warnings.components(separatedBy: "hazard overdue").count == 2, "logged once: \(warnings)")
         let report = try Self.json(try station.ctl("--json", "report", "--from", "2026-11-28", "--to", "2026-12-03"))
         let uncovered = (report["uncovered_days"] as? [[String: Any]] ?? []).compactMap { $0["day"] as? String }
         #expect(uncovered == ["2026-11-28", "2026-11-29", "2026-12-02", "2026-12-03"], "\(report)")

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import YizhanCore
 import YizhanTestSupport
+import YizhanWire
 
 /// The built daemon with a network printer that runs out of paper.
 @Suite(.serialized) struct PrinterEndToEndTests {
@@ -13,32 +15,28 @@ import YizhanTestSupport
         let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules, printer: printer.config)
         defer { daemon.directory.remove() }
         try daemon.start()
-        let job = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        let events = try daemon.events(from: .held)
+        let job = try daemon.api.call(API.printTestPage).id
 
-        func printerDevice() throws -> [String: Any]? {
-            (try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "printer" }
+        func printerDevice() throws -> StationStatus.Device? {
+            try daemon.api.call(API.status).devices.first { $0.kind == "printer" }
         }
-        let waiting = try daemon.waitUntil { try printerDevice()?["detail"] as? String == "paper_out" }
-        #expect(waiting, "status says paper out")
-        #expect(try printerDevice()?["state"] as? String == "fault")
-        let queued = (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == job }
-        #expect(queued?["state"] as? String == "queued", "the job waits, durably")
+        let waiting = try events.next(.device) { $0.kind == "printer" && $0.detail == "paper_out" }
+        #expect(waiting?.state == .fault, "status says paper out")
+        #expect(try printerDevice() == waiting)
+        #expect(try daemon.api.call(API.printJobs()).items.first { $0.id == job }?.state == .queued, "the job waits, durably")
         #expect(printer.jobs.isEmpty)
         for (condition, detail) in [(FakePrinterCondition.coverOpen, "cover_open"), (.offline, "offline")] {
             printer.condition = condition
-            #expect(try daemon.waitUntil { try printerDevice()?["detail"] as? String == detail }, "status says \(detail)")
+            #expect(try events.next(.device) { $0.kind == "printer" && $0.detail == detail } != nil, "status says \(detail)")
             #expect(printer.jobs.isEmpty)
         }
 
         printer.condition = .ready
-        let printed = try daemon.waitUntil {
-            (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == job }?["state"] as? String
-                == "printed"
-        }
-        #expect(printed)
+        #expect(try events.next(.printJob)?.state == .printed)
         #expect(printer.jobs.count == 1, "printed exactly once")
         #expect(printer.jobs.first?.starts(with: [0x1B, 0x40]) == true)
-        #expect(try printerDevice()?["state"] as? String == "present")
+        #expect(try printerDevice()?.state == .present)
     }
 
     /// The printer is switched off in the middle of a job: the job is uncertain (it may be
@@ -51,18 +49,18 @@ import YizhanTestSupport
             extra: DaemonProcess.defaultRules, printer: "[printer]\ntransport = \"tcp\"\nhost = \"127.0.0.1\"\nport = \(printer.port)\n")
         defer { daemon.directory.remove() }
         try daemon.start()
-        let job = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
-        func state(of id: Int) throws -> String? {
-            (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == id }?["state"] as? String
+        let jobs = try daemon.events()
+        let job = try daemon.api.call(API.printTestPage).id
+        func state(of id: Int64) throws -> PrintJobState? {
+            try daemon.api.call(API.printJobs()).items.first { $0.id == id }?.state
         }
-        #expect(try daemon.waitUntil { try state(of: job) == "uncertain" }, "a job cut off is uncertain")
-        #expect(try daemon.client.send("GET", "/v1/status").status == 200)
-        #expect(try daemon.get("/v1/status")["print_queue"] as? Int == 0, "and not queued again")
+        #expect(try jobs.next(.printJob) == PrintJobEvent(id: job, state: .uncertain), "a job cut off is uncertain")
+        #expect(try daemon.api.call(API.status).printQueue == 0, "and not queued again")
         #expect(printer.jobs.count == 1)
 
-        let reprint = try #require(try daemon.post("/v1/print-jobs/\(job)/reprint").json?["id"] as? Int)
-        #expect(try daemon.waitUntil { try state(of: reprint) == "printed" })
-        #expect(try state(of: job) == "uncertain", "the original stays as it was")
+        let reprint = try daemon.api.call(API.reprint(job)).id
+        #expect(try jobs.next(.printJob) == PrintJobEvent(id: reprint, state: .printed))
+        #expect(try state(of: job) == .uncertain, "the original stays as it was")
         #expect(printer.jobs.count == 2, "the reprint, once")
         // 补打 in GBK, from Python's codec.
         let python = try Command.run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.argv[1].encode('gbk').hex())", "补打"])

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import YizhanCore
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -69,46 +71,42 @@ import YizhanTestSupport
             "/dev/input/event5=" + daemon.directory.file("card.events"),
             "--",
         ])
+        // READY=1 came once both scanners were open.
+        #expect(try Self.state(of: "serial", daemon) == .present)
+        #expect(try Self.state(of: "card", daemon) == .present)
         // The card reader types the card as soon as it is opened: the patrol opens.
-        let opened = try daemon.waitUntil {
-            ((try daemon.get("/v1/patrols?state=open")["items"] as? [[String: Any]]) ?? []).first?["volunteer_id"] as? Int == id
-        }
-        #expect(opened, "the card opened a patrol")
-        let serialPresent = try daemon.waitUntil {
-            (try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []).contains {
-                $0["id"] as? String == "serial" && $0["state"] as? String == "present"
-            }
-        }
-        #expect(serialPresent)
+        let scans = try daemon.events(from: .held)
+        let first = try scans.next(.scan) { $0.scanner == "card" }
+        #expect(first?.reason == .patrolStarted, "the card opened a patrol")
+        #expect(try daemon.api.call(API.patrols(state: .open)).items.map(\.volunteerID) == [Int64(id)])
         pty.send("YZ:C:extinguisher-1\r\nYZ:C:water-dispenser\r\n\(badge)\r\n")
-        let finished = try daemon.waitUntil { try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2 }
-        #expect(finished, "the patrol closed completed with its points")
+        #expect(try scans.next(3, .scan).map(\.reason) == [.checkpointRecorded, .checkpointRecorded, .patrolCompleted])
+        #expect(try daemon.api.call(API.volunteer(Int64(id))).balance == 2, "the patrol closed completed with its points")
 
-        let scans = try daemon.get("/v1/scans?limit=10")["items"] as? [[String: Any]] ?? []
-        #expect(scans.contains { $0["scanner"] as? String == "card" && $0["reason"] as? String == "patrol_started" })
+        let recorded = try daemon.api.call(API.scans(limit: 10)).items
+        #expect(recorded.contains { $0.scanner == "card" && $0.reason == ScanReason.patrolStarted.rawValue })
         #expect(
-            scans.filter { $0["scanner"] as? String == "serial" }.map { $0["reason"] as? String } == [
+            recorded.filter { $0.scanner == "serial" }.map(\.reason) == [
                 "patrol_completed", "checkpoint_recorded", "checkpoint_recorded",
             ])
         let ledger = try daemon.get("/v1/volunteers/\(id)/ledger")["items"] as? [[String: Any]] ?? []
         #expect(ledger.map { $0["kind"] as? String } == ["patrol_award"])
 
         // Unplug the serial scanner: reported missing; plug a new one in at the same link: back.
+        let devices = try daemon.events()
         pty.close()
-        #expect(try daemon.waitUntil { try Self.state(of: "serial", daemon) == "missing" })
+        // Reported missing as it goes, and again at each retry that does not find it.
+        #expect(try devices.next(.device) { $0.id == "serial" }?.state == .missing)
         let replugged = try PseudoTerminal()
         unlink(link)
         symlink(replugged.path, link)
-        #expect(try daemon.waitUntil { try Self.state(of: "serial", daemon) == "present" }, "picked up again when it returns")
+        #expect(try devices.next(.device) { $0.id == "serial" && $0.state == .present } != nil, "picked up again when it returns")
         replugged.send("YZ:K:CANCEL\n")
-        #expect(
-            try daemon.waitUntil {
-                (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first?["reason"] as? String == "selection_cancelled"
-            })
+        #expect(try scans.next(.scan)?.reason == .selectionCancelled)
     }
 
-    static func state(of device: String, _ daemon: DaemonProcess) throws -> String? {
-        (try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []).first { $0["id"] as? String == device }?["state"] as? String
+    static func state(of device: String, _ daemon: DaemonProcess) throws -> DeviceState? {
+        try daemon.api.call(API.status).devices.first { $0.id == device }?.state
     }
 
     /// A keyboard-wedge scanner (HID keyboard, serial SN42) and a HID POS scanner (serial
@@ -201,47 +199,51 @@ import YizhanTestSupport
         // The board's own input device: /dev/input exists before any scanner is plugged in.
         try testbed.add(Self.powerButton)
         try daemon.start(wrapper: testbed.wrapper)
-        #expect(try Self.state(of: "wedge", daemon) == "missing", "not plugged in yet")
-        #expect(try Self.state(of: "pos", daemon) == "missing")
+        #expect(try Self.state(of: "wedge", daemon) == .missing, "not plugged in yet")
+        #expect(try Self.state(of: "pos", daemon) == .missing)
+        let devices = try daemon.events()
+        let scans = try daemon.events()
 
         try testbed.add(Self.wedge(5))
-        #expect(try daemon.waitUntil { try Self.state(of: "wedge", daemon) == "present" }, "found by VID:PID:serial when plugged in")
+        #expect(try devices.next(.device) { $0.id == "wedge" && $0.state == .present } != nil, "found by VID:PID:serial when plugged in")
         testbed.write("/dev/input/event5", ScannerInput.inputEvents("04A1B2C3", enter: true))
-        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["reason"] as? String == "patrol_started" })
+        #expect(try scans.next(.scan)?.reason == .patrolStarted)
         // Half a card and no Enter: rejected when the characters stop, not read as a card.
         testbed.write("/dev/input/event5", ScannerInput.inputEvents("04A1", enter: false))
-        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["reason"] as? String == "scan_too_slow" })
+        #expect(try scans.next(.scan)?.reason == .scanTooSlow)
 
         try testbed.add(Self.posScanner)
-        #expect(try daemon.waitUntil { try Self.state(of: "pos", daemon) == "present" })
+        #expect(try devices.next(.device) { $0.id == "pos" && $0.state == .present } != nil)
         // Long enough to take two reports, the first marked as continued.
         let checkpoint = "YZ:C:extinguisher-1"
         for report in ScannerInput.hidPOSReports(checkpoint, chunk: 12) { testbed.write("/dev/hidraw0", report) }
-        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["reason"] as? String == "checkpoint_recorded" })
-        #expect(try Self.lastScan(daemon)?["scanner"] as? String == "pos")
+        let read = try scans.next(.scan)
+        #expect(read?.reason == .checkpointRecorded)
+        #expect(read?.scanner == "pos")
 
         // Unplugged in the middle of a scan: what it had typed never becomes a scan (here it
         // would read as another card), though the pause may reject it as too slow first.
         testbed.write("/dev/input/event5", ScannerInput.inputEvents("04A1B2", enter: false))
         testbed.unplug(node: "/dev/input/event5", "/sys" + Self.wedgeInput(5) + "/event5", "/sys" + Self.wedgeInput(5))
-        #expect(try daemon.waitUntil { try Self.state(of: "wedge", daemon) == "missing" }, "an unplugged scanner is missing")
-        #expect(try Self.state(of: "pos", daemon) == "present", "the other scanner is untouched")
+        #expect(try devices.next(.device) { $0.state == .missing }?.id == "wedge", "an unplugged scanner is missing")
+        #expect(try Self.state(of: "pos", daemon) == .present, "the other scanner is untouched")
         try testbed.add(Self.wedge(6))
         // Back through the inotify watch on /dev/input, well inside the first retry.
         #expect(
-            try daemon.waitUntil(timeout: .milliseconds(900)) { try Self.state(of: "wedge", daemon) == "present" },
+            try devices.next(.device, within: .milliseconds(900)) { $0.id == "wedge" && $0.state == .present } != nil,
             "picked up again when it returns")
         testbed.write("/dev/input/event6", ScannerInput.inputEvents("YZ:C:water-dispenser", enter: true))
-        #expect(try daemon.waitUntil { try Self.lastScan(daemon)?["scanner"] as? String == "wedge" })
+        #expect(try scans.next(.scan) { $0.reason != .scanTooSlow }?.scanner == "wedge")
         testbed.write("/dev/input/event6", ScannerInput.inputEvents("04A1B2C3", enter: true))
-        #expect(try daemon.waitUntil { try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2 }, "the patrol completed")
+        #expect(try scans.next(.scan)?.reason == .patrolCompleted)
+        #expect(try daemon.api.call(API.volunteer(Int64(id))).balance == 2, "the patrol completed")
 
-        let scans = try daemon.get("/v1/scans?limit=10")["items"] as? [[String: Any]] ?? []
-        let whole = scans.filter { $0["reason"] as? String != "scan_too_slow" }
-        #expect(whole.map { $0["scanner"] as? String ?? "" } == ["wedge", "wedge", "pos", "wedge"])
-        #expect((1...2).contains(scans.count - whole.count))
-        #expect(!scans.contains { $0["reason"] as? String == "unknown_card" }, "no half card read as a card")
-        #expect(scans.filter { $0["reason"] as? String == "checkpoint_recorded" }.count == 2)
+        let recorded = try daemon.api.call(API.scans(limit: 10)).items
+        let whole = recorded.filter { $0.reason != ScanReason.scanTooSlow.rawValue }
+        #expect(whole.map(\.scanner) == ["wedge", "wedge", "pos", "wedge"])
+        #expect((1...2).contains(recorded.count - whole.count))
+        #expect(!recorded.contains { $0.reason == ScanReason.unknownCard.rawValue }, "no half card read as a card")
+        #expect(recorded.filter { $0.reason == ScanReason.checkpointRecorded.rawValue }.count == 2)
         #expect(daemon.stop() == 0)
     }
 
@@ -265,15 +267,12 @@ import YizhanTestSupport
             try daemon.start()
             var info = stat()
             #expect(stat(daemon.fifo, &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO is there at READY=1")
-            #expect(try Self.state(of: "front", daemon) == "present")
-            #expect(try Self.state(of: "door", daemon) == "missing")
+            #expect(try Self.state(of: "front", daemon) == .present)
+            #expect(try Self.state(of: "door", daemon) == .missing)
+            let scans = try daemon.events()
             try daemon.scanThroughFIFO("YZ:K:CANCEL")
-            #expect(daemon.waitUntil { (try? Self.lastScan(daemon)?["scanner"] as? String) == "front" })
+            #expect(try scans.next(.scan)?.scanner == "front")
             #expect(daemon.stop() == 0)
         }
-    }
-
-    static func lastScan(_ daemon: DaemonProcess) throws -> [String: Any]? {
-        (try daemon.get("/v1/scans?limit=1")["items"] as? [[String: Any]])?.first
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+import YizhanCore
 import YizhanTestSupport
+import YizhanWire
 
 /// The built daemon printing through libusb to an emulated USB printer-class device
 /// (umockdev answering usbdevfs): the bytes arrive exactly, status comes back on bulk IN,
@@ -70,39 +72,36 @@ import YizhanTestSupport
         try daemon.start(wrapper: testbed.wrapper)
         #expect(testbed.sync())
 
-        func state(of id: Int) throws -> String? {
-            (try daemon.get("/v1/print-jobs")["items"] as? [[String: Any]])?.first { $0["id"] as? Int == id }?["state"] as? String
+        func state(of id: Int64) throws -> PrintJobState? {
+            try daemon.api.call(API.printJobs()).items.first { $0.id == id }?.state
         }
-        func printer() throws -> [String: Any]? {
-            (try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []).first { $0["kind"] as? String == "printer" }
-        }
-        func bytes(of id: Int) throws -> [UInt8] {
-            let encoded = try #require(try daemon.get("/v1/print-jobs/\(id)/escpos")["escpos"] as? String)
-            return Array(try #require(Data(base64Encoded: encoded)))
+        func bytes(of id: Int64) throws -> [UInt8] {
+            Array(try #require(Data(base64Encoded: try daemon.api.call(API.printJobBytes(id)).escpos)))
         }
         func paper() -> [UInt8] { Array(FileManager.default.contents(atPath: received) ?? Data()) }
+        let events = try daemon.events()
 
         // Ready: the job arrives byte for byte.
-        let first = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
-        #expect(try daemon.waitUntil { try state(of: first) == "printed" })
+        let first = try daemon.api.call(API.printTestPage).id
+        #expect(try events.next(.printJob) == PrintJobEvent(id: first, state: .printed))
         let firstBytes = try bytes(of: first)
         #expect(paper() == firstBytes, "the job, exactly, status requests apart")
 
         // Paper out, read back on bulk IN: the job waits and goes once the paper is back.
         testbed.printerCondition(node: Self.node, "paper_out")
         #expect(testbed.sync())
-        let second = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
-        #expect(try daemon.waitUntil { try printer()?["detail"] as? String == "paper_out" })
-        #expect(try state(of: second) == "queued")
+        let second = try daemon.api.call(API.printTestPage).id
+        #expect(try events.next(.device) { $0.kind == "printer" && $0.detail == "paper_out" } != nil)
+        #expect(try state(of: second) == .queued)
         testbed.printerCondition(node: Self.node, "ready")
-        #expect(try daemon.waitUntil { try state(of: second) == "printed" })
+        #expect(try events.next(.printJob) == PrintJobEvent(id: second, state: .printed))
         #expect(paper() == firstBytes + (try bytes(of: second)))
 
         // The cable is pulled 200 bytes into a job: uncertain, not resent, the daemon serves on.
         testbed.vanish(node: Self.node, after: 200)
         #expect(testbed.sync())
-        let third = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
-        #expect(try daemon.waitUntil { try state(of: third) == "uncertain" })
+        let third = try daemon.api.call(API.printTestPage).id
+        #expect(try events.next(.printJob) == PrintJobEvent(id: third, state: .uncertain))
         let cutOff = paper().dropFirst(2 * firstBytes.count)
         let thirdBytes = try bytes(of: third)
         #expect(!cutOff.isEmpty && cutOff.count < 200 && thirdBytes.starts(with: cutOff), "the start of the job, no more")
@@ -110,15 +109,15 @@ import YizhanTestSupport
         #expect(testbed.sync())
 
         // The reprint waits for the printer, which is found again when it is plugged back in.
-        let reprint = try #require(try daemon.post("/v1/print-jobs/\(third)/reprint").json?["id"] as? Int)
-        #expect(try daemon.waitUntil { try printer()?["state"] as? String == "missing" })
-        #expect(try state(of: reprint) == "queued")
+        let reprint = try daemon.api.call(API.reprint(third)).id
+        #expect(try events.next(.device) { $0.kind == "printer" && $0.state == .missing } != nil)
+        #expect(try state(of: reprint) == .queued)
         testbed.vanish(node: Self.node, after: nil)
         try testbed.add(Self.printer)
-        #expect(try daemon.waitUntil { try state(of: reprint) == "printed" })
+        #expect(try events.next(.printJob) == PrintJobEvent(id: reprint, state: .printed))
         #expect(
             paper().suffix(try bytes(of: reprint).count) == ArraySlice(try bytes(of: reprint)), "the reprint, once, after the cut-off job")
-        #expect(try state(of: third) == "uncertain")
+        #expect(try state(of: third) == .uncertain)
         #expect(daemon.stop() == 0)
     }
 }
