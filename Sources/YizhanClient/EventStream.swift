@@ -112,9 +112,7 @@ public final class EventStream {
     private func fill() throws -> Bool {
         var chunk = [UInt8](repeating: 0, count: 16384)
         let count: Int
-        do { count = try chunk.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch {
-            throw UnixHTTPClient.Failure.io("read", error as? Errno ?? .ioError)
-        }
+        do { count = try Kernel.read(descriptor, into: &chunk) } catch { throw UnixHTTPClient.Failure.io("read", error) }
         buffer += chunk.prefix(count)
         return count > 0
     }

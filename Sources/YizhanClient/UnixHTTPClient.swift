@@ -82,7 +82,7 @@ public struct UnixHTTPClient: Sendable {
     }
 
     func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Failure) {
-        do { _ = try descriptor.writeAll(bytes) } catch { throw .io("write", error as? Errno ?? .ioError) }
+        do { try Kernel.writeAll(descriptor, bytes) } catch { throw .io("write", error) }
     }
 
     private func readAll(_ descriptor: FileDescriptor) throws(Failure) -> [UInt8] {
@@ -90,9 +90,7 @@ public struct UnixHTTPClient: Sendable {
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
             let count: Int
-            do { count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) } } catch {
-                throw .io("read", error as? Errno ?? .ioError)
-            }
+            do { count = try Kernel.read(descriptor, into: &buffer) } catch { throw .io("read", error) }
             if count == 0 { return data }
             data += buffer.prefix(count)
         }

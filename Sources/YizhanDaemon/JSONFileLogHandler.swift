@@ -40,7 +40,7 @@ struct JSONFileLogHandler: LogHandler {
                     state.size = 0
                 }
                 guard let descriptor = state.descriptor else { return }
-                _ = try? descriptor.writeAll(line)
+                try? Kernel.writeAll(descriptor, line)
                 state.size += line.count
             }
         }

@@ -27,12 +27,12 @@ final class DescriptorReader: Sendable {
         while true {
             try Task.checkCancellation()
             do {
-                let count = try buffer.withUnsafeMutableBytes { try descriptor.read(into: $0) }
+                let count = try Kernel.read(descriptor, into: &buffer)
                 return count > 0 ? Array(buffer.prefix(count)) : nil
-            } catch Errno.resourceTemporarilyUnavailable {
+            } catch .resourceTemporarilyUnavailable {
                 await waitUntilReadable()
             } catch {
-                throw DeviceError.system("read", error as? Errno ?? .ioError)
+                throw DeviceError.system("read", error)
             }
         }
     }
@@ -81,12 +81,12 @@ final class DescriptorReader: Sendable {
                     _ = Kernel.poll([(descriptor, .readable), (wakeup.read, .readable)], timeout: nil)
                     // A cancellation's byte is used up, so the next wait sleeps again.
                     var drained = [UInt8](repeating: 0, count: 16)
-                    while ((try? drained.withUnsafeMutableBytes { try wakeup.read.read(into: $0) }) ?? 0) > 0 {}
+                    while ((try? Kernel.read(wakeup.read, into: &drained)) ?? 0) > 0 {}
                     continuation.resume()
                 }
             }
         } onCancel: {
-            _ = try? wakeup.write.writeAll([1])
+            try? Kernel.writeAll(wakeup.write, [1])
         }
     }
 }

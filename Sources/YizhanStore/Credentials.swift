@@ -22,11 +22,11 @@ public struct CredentialKey: Sendable {
     private static func write(_ key: SymmetricKey, to descriptor: FileDescriptor, path: String) throws(Errno) {
         defer { try? descriptor.close() }
         do {
-            _ = try key.withUnsafeBytes { try descriptor.writeAll($0) }
+            try Kernel.writeAll(descriptor, key.withUnsafeBytes { Array($0) })
             try Kernel.sync(descriptor)
         } catch {
             try? Kernel.remove(path)
-            throw error as? Errno ?? .ioError
+            throw error
         }
     }
 

@@ -5,8 +5,9 @@ import Glibc
 /// `poll`, `ioctl`, inotify, sockets, FIFOs), in one place: each retried when a signal
 /// interrupts it and failing with an `Errno`, never with a bare number.
 ///
-/// The station's code imports this module, not Glibc. `FileDescriptor`'s own calls (open, read,
-/// write, close) already retry on `EINTR` and throw `Errno`.
+/// The station's code imports this module, not Glibc, and reads, writes, opens and syncs
+/// through it (not through `FileDescriptor`'s own calls), so a test can inject a fault in
+/// any of them (`KernelFault`). `FileDescriptor` is still the descriptor, and closes it.
 public enum Kernel {
     /// Runs `call` until no signal interrupts it; its result, or the `errno` it failed with.
     @discardableResult
@@ -52,15 +53,50 @@ public enum Kernel {
         return (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
     }
 
-    // MARK: Devices
+    // MARK: Reading and writing
 
-    /// `FileDescriptor.open`, with its error typed.
+    /// `open(2)`.
     public static func open(
         _ path: String, _ access: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
         permissions: FilePermissions = []
     ) throws(Errno) -> FileDescriptor {
-        FileDescriptor(rawValue: try retrying { Glibc.open(path, access.rawValue | options.rawValue, permissions.rawValue) })
+        try admit(.open)
+        return FileDescriptor(rawValue: try retrying { Glibc.open(path, access.rawValue | options.rawValue, permissions.rawValue) })
     }
+
+    /// `read(2)`: how many bytes were read into `buffer`, 0 at end of file.
+    public static func read(_ descriptor: FileDescriptor, into buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int {
+        try transfer(.read, buffer.count) { Glibc.read(descriptor.rawValue, buffer.baseAddress, $0) }
+    }
+
+    /// `read(2)` into `buffer` from its start.
+    public static func read(_ descriptor: FileDescriptor, into buffer: inout [UInt8]) throws(Errno) -> Int {
+        try buffer.withUnsafeMutableBytes { bytes in Result { () throws(Errno) in try read(descriptor, into: bytes) } }.get()
+    }
+
+    /// `write(2)`: how many of the bytes went, which may be fewer than all.
+    public static func write(_ descriptor: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+        try transfer(.write, bytes.count) { Glibc.write(descriptor.rawValue, bytes.baseAddress, $0) }
+    }
+
+    /// `write(2)` of `bytes`.
+    public static func write(_ descriptor: FileDescriptor, _ bytes: ArraySlice<UInt8>) throws(Errno) -> Int {
+        try bytes.withUnsafeBytes { buffer in Result { () throws(Errno) in try write(descriptor, buffer) } }.get()
+    }
+
+    /// Writes every byte, as many `write(2)`s as it takes.
+    public static func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Errno) {
+        var offset = 0
+        while offset < bytes.count { offset += try write(descriptor, bytes[offset...]) }
+    }
+
+    /// Flushes a file's data to the disk.
+    public static func sync(_ descriptor: FileDescriptor) throws(Errno) {
+        try admit(.sync)
+        try retrying { fsync(descriptor.rawValue) }
+    }
+
+    // MARK: Devices
 
     /// Options `FileDescriptor.OpenOptions` lacks: a terminal that must not become ours.
     public static let noControllingTerminal = FileDescriptor.OpenOptions(rawValue: O_NOCTTY)
@@ -97,11 +133,6 @@ public enum Kernel {
     public static func grabInput(_ descriptor: FileDescriptor) throws(Errno) {
         var one: Int32 = 1
         try retrying { ioctl(descriptor.rawValue, 0x4004_4590, &one) }
-    }
-
-    /// Flushes a file's data to the disk.
-    public static func sync(_ descriptor: FileDescriptor) throws(Errno) {
-        try retrying { fsync(descriptor.rawValue) }
     }
 
     /// Makes a FIFO at `path` unless something is there; throws `.notSupported` when what
@@ -309,6 +340,6 @@ public enum Kernel {
 
     /// Sends on a socket; a peer that closed is `EPIPE`, not a `SIGPIPE` that ends the process.
     public static func send(_ socket: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
-        try retrying { Glibc.send(socket.rawValue, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }
+        try transfer(.write, bytes.count) { Glibc.send(socket.rawValue, bytes.baseAddress, $0, Int32(MSG_NOSIGNAL)) }
     }
 }

@@ -40,7 +40,7 @@ public struct FilePrinter: PrinterTransport {
         var written = 0
         while written < bytes.count {
             do {
-                written += try bytes[written...].withUnsafeBytes { try descriptor.write($0) }
+                written += try Kernel.write(descriptor, bytes[written...])
             } catch {
                 let reason = "write \(path): \(error)"
                 throw written == 0 ? .notReady(reason) : .brokeOff(reason)

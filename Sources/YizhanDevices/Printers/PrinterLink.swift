@@ -88,7 +88,7 @@ struct DescriptorLink: PrinterLink {
             guard wait(for: .writable, timeout: timeout) else { throw PrinterLinkError(reason: "\(name) takes no data") }
             do {
                 return try bytes.withUnsafeBytes { buffer in
-                    isSocket ? try Kernel.send(descriptor, buffer) : try descriptor.write(buffer)
+                    isSocket ? try Kernel.send(descriptor, buffer) : try Kernel.write(descriptor, buffer)
                 }
             } catch Errno.resourceTemporarilyUnavailable {
                 continue
@@ -103,7 +103,7 @@ struct DescriptorLink: PrinterLink {
         while wait(for: .readable, timeout: max(.zero, deadline - .now)) {
             var byte: [UInt8] = [0]
             do {
-                if try byte.withUnsafeMutableBytes({ try descriptor.read(into: $0) }) == 1 { return byte[0] }
+                if try Kernel.read(descriptor, into: &byte) == 1 { return byte[0] }
                 return nil
             } catch Errno.resourceTemporarilyUnavailable {
                 // A tty may say readable and then have nothing yet; anything else is the end.
