@@ -92,7 +92,7 @@ let package = Package(
         .target(
             name: "YizhanAPI",
             dependencies: [
-                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanWire", "CLinux",
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanSystem", "CLinux",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -187,10 +187,22 @@ let package = Package(
         .testTarget(
             name: "YizhanStoreTests",
             dependencies: [
-                "YizhanCore", "YizhanCredentials", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanTestSupport",
+                "YizhanCore", "YizhanCredentials", "YizhanStore", "YizhanWire", "YizhanTestSupport", "StationTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // A station on real SQLite with a manual clock, for the station's tests and the store's.
+        .target(
+            name: "StationTestSupport",
+            dependencies: [
+                "YizhanCore", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/StationTestSupport"
+        ),
+        .testTarget(
+            name: "YizhanStationTests",
+            dependencies: ["YizhanCore", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanTestSupport", "StationTestSupport"]
         ),
         .testTarget(
             name: "YizhanAPITests",

@@ -1,10 +1,7 @@
 import CLinux
 import Hummingbird
 import NIOCore
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// A request's context with the connection it came on, so that a change made through the
 /// admin socket records the local user who made it (SPEC 3.2, "Who did it"). The kernel
@@ -28,24 +25,15 @@ public struct StationRequestContext: RequestContext {
         guard let provider = channel as? SocketOptionProvider,
             let credentials = try? await PeerCredentials.read(provider).get()
         else { return nil }
-        return PeerCredentials.name(ofUser: credentials.uid)
+        return Kernel.userName(credentials.uid) ?? "uid \(credentials.uid)"
     }
 }
 
-/// `getsockopt(SO_PEERCRED)` and `getpwuid_r`, kept apart from public code: NIO asks that
-/// its unsafe socket-option calls be made from non-public, non-inlinable functions.
+/// `getsockopt(SO_PEERCRED)`, kept apart from public code: NIO asks that its unsafe
+/// socket-option calls be made from non-public, non-inlinable functions.
 enum PeerCredentials {
     static func read(_ provider: SocketOptionProvider) -> EventLoopFuture<yizhan_peer_credentials> {
-        provider.unsafeGetSocketOption(level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-    }
-
-    static func name(ofUser uid: uid_t) -> String {
-        var entry = passwd()
-        var found: UnsafeMutablePointer<passwd>?
-        var buffer = [CChar](repeating: 0, count: 1024)
-        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else {
-            return "uid \(uid)"
-        }
-        return String(cString: name)
+        let option = Kernel.peerCredentialsOption
+        return provider.unsafeGetSocketOption(level: SocketOptionLevel(option.level), name: SocketOptionName(option.name))
     }
 }

@@ -338,6 +338,19 @@ public enum Kernel {
         case failed(String, Errno)
     }
 
+    /// The socket option that reads a Unix socket peer's process, user and group
+    /// (`SOL_SOCKET`, `SO_PEERCRED`), for a caller that makes the call itself (NIO).
+    public static let peerCredentialsOption = (level: SOL_SOCKET, name: SO_PEERCRED)
+
+    /// The name of user `uid` in the password database; nil when it has none.
+    public static func userName(_ uid: UInt32) -> String? {
+        var entry = passwd()
+        var found: UnsafeMutablePointer<passwd>?
+        var buffer = [CChar](repeating: 0, count: 1024)
+        guard getpwuid_r(uid, &entry, &buffer, buffer.count, &found) == 0, found != nil, let name = entry.pw_name else { return nil }
+        return String(cString: name)
+    }
+
     /// Sends on a socket; a peer that closed is `EPIPE`, not a `SIGPIPE` that ends the process.
     public static func send(_ socket: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
         try transfer(.write, bytes.count) { Glibc.send(socket.rawValue, bytes.baseAddress, $0, Int32(MSG_NOSIGNAL)) }

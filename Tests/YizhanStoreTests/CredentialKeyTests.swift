@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import StationTestSupport
 import Testing
 import YizhanCore
 import YizhanCredentials

@@ -1,4 +1,5 @@
 import Foundation
+import StationTestSupport
 import Testing
 import YizhanCore
 import YizhanStore
