@@ -192,6 +192,16 @@ public final class DaemonProcess: @unchecked Sendable {
         return (Int(volunteer.id), badge)
     }
 
+    /// A volunteer's balance, as the API reports it.
+    public func balance(_ id: some BinaryInteger) throws -> Int {
+        try api.call(API.volunteer(Int64(id))).balance
+    }
+
+    /// Whether every volunteer's cached balance and earnings are the sums of their ledger.
+    public func ledgerVerifies() throws -> Bool {
+        try api.call(API.verifyLedger(VerifyBody())).mismatches.isEmpty
+    }
+
     /// GET a JSON object from the admin socket.
     public func get(_ path: String) throws -> [String: Any] {
         try client.send("GET", path).json ?? [:]

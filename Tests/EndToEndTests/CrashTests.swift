@@ -80,7 +80,7 @@ import YizhanWire
                 #expect(notes.filter { $0 == key }.count == 1, "adjustment \(key) once — \(context)")
             }
         }
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true, "the ledger verifies — \(context)")
+        #expect(try daemon.ledgerVerifies(), "the ledger verifies — \(context)")
 
         // One slip a redemption; each printed at most once, and a printed one exactly once.
         let finished = try daemon.events(from: .held)

@@ -21,10 +21,6 @@ import YizhanWire
         return answered.map(\.reason)
     }
 
-    func volunteer(_ daemon: DaemonProcess, _ id: Int) throws -> [String: Any] {
-        try daemon.get("/v1/volunteers/\(id)")
-    }
-
     /// Bytes of `text` in GBK, from Python's codec rather than our own encoder.
     func gbk(_ text: String) throws -> [UInt8] {
         let python = try Command.run("/usr/bin/env", ["python3", "-c", "import sys; print(sys.argv[1].encode('gbk').hex())", text])
@@ -37,27 +33,23 @@ import YizhanWire
         try daemon.start()
         let jobs = try daemon.events()
 
-        let created = try daemon.post("/v1/volunteers", ["name": "张三"])
-        #expect(created.status == 201)
-        let id = try #require(created.json?["id"] as? Int)
-        let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
+        let api = daemon.api
+        let id = try api.call(API.registerVolunteer(NewVolunteerBody(name: "张三"))).id
+        let badge = try #require(try api.call(API.issueBadge(volunteer: id, NewBadgeBody(kind: .qr))).code)
 
         #expect(try scan(daemon, badge) == [.patrolStarted])
         #expect(try scan(daemon, "YZ:C:extinguisher-1", "YZ:K:HAZARD", "YZ:C:water-dispenser", badge).last == .patrolCompleted)
-        #expect(try volunteer(daemon, id)["balance"] as? Int == 2)
+        #expect(try daemon.balance(id) == 2)
 
-        let hazards = try daemon.get("/v1/hazards")["items"] as? [[String: Any]] ?? []
-        let hazard = try #require(hazards.first)
-        #expect(hazard["checkpoint_id"] as? String == "water-dispenser" && hazard["reporter_id"] as? Int == id)
-        let confirmed = try daemon.post("/v1/hazards/\(hazard["id"]!)/transitions", ["to": "confirmed"])
-        #expect(confirmed.status == 200)
-        #expect(try volunteer(daemon, id)["balance"] as? Int == 4)
-        #expect(try volunteer(daemon, id)["earned"] as? Int == 4)
+        let hazard = try #require(try api.call(API.hazards()).items.first)
+        #expect(hazard.checkpointID == "water-dispenser" && hazard.reporterID == id)
+        #expect(try api.call(API.moveHazard(hazard.id, TransitionBody(to: .confirmed))).state == .confirmed)
+        let confirmed = try api.call(API.volunteer(id))
+        #expect(confirmed.balance == 4 && confirmed.earned == 4)
 
         #expect(try scan(daemon, "YZ:I:soap", badge) == [.itemSelected, .redeemed])
-        #expect(try volunteer(daemon, id)["balance"] as? Int == 0)
-        let redemption = try #require((try daemon.get("/v1/redemptions")["items"] as? [[String: Any]])?.first)
-        let code = try #require(redemption["code"] as? String)
+        #expect(try daemon.balance(id) == 0)
+        let code = try #require(try api.call(API.redemptions()).items.first).code
         #expect(try scan(daemon, "YZ:R:\(code)") == [.collected])
         #expect(try scan(daemon, "YZ:R:\(code)") == [.alreadyCollected])
 
@@ -72,8 +64,7 @@ import YizhanWire
         #expect(bytes.firstRange(of: Array("YZ:R:\(code)".utf8)) != nil, "the redemption slip carries its QR payload")
         #expect(bytes.starts(with: [0x1B, 0x40]), "every job starts with ESC @")
 
-        let verify = try daemon.post("/v1/ledger/verify").json
-        #expect((verify?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try daemon.ledgerVerifies())
     }
 
     @Test func garbageOnTheScannerAndTheSocketChangesNothing() throws {
@@ -168,10 +159,10 @@ import YizhanWire
                 Set(debits.compactMap { ($0["source"] as? String)?.replacingOccurrences(of: "redemption:", with: "") })
                     == Set(mine.compactMap { $0["code"] as? String }))
             spent += debits.count * 4
-            #expect(try volunteer(daemon, index)["balance"] as? Int == 1000 - debits.count * 4)
+            #expect(try daemon.balance(index) == 1000 - debits.count * 4)
         }
         #expect(spent == redemptions.count * 4)
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try daemon.ledgerVerifies())
         let jobs = try daemon.get("/v1/print-jobs?limit=1000")["items"] as? [[String: Any]] ?? []
         #expect(jobs.count == redemptions.count, "one slip per redemption, none lost, none doubled")
         #expect(jobs.allSatisfy { $0["slip"] as? String == "redemption" })

@@ -55,7 +55,7 @@ struct DistrictFailureTests {
         #expect(try daemon.afterSyncRounds(within: .seconds(30)) { daemon.drained }, "\(daemon.district)")
         #expect(daemon.district.lastError == nil)
         #expect(try DistrictSyncTests.seqs(cluster, "e2e-station").gapless)
-        let balance = try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int
+        let balance = try daemon.balance(id)
         let summed = try cluster.sql("SELECT sum(delta) FROM district_ledger WHERE volunteer_id = \(id)")
         #expect(Int(summed.output.trimmingCharacters(in: .newlines)) == balance)
         #expect(daemon.stop() == 0)

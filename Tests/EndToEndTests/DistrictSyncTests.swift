@@ -41,7 +41,7 @@ struct DistrictSyncTests {
         // Every record there exactly once, with no gap, and the district's sums are the station's.
         #expect(try Self.seqs(cluster, "e2e-station").gapless)
         for volunteer in [id, other] {
-            let balance = try daemon.get("/v1/volunteers/\(volunteer)")["balance"] as? Int
+            let balance = try daemon.balance(volunteer)
             let summed = try cluster.sql(
                 "SELECT sum(delta) FROM district_ledger WHERE station_id = 'e2e-station' AND volunteer_id = \(volunteer)")
             #expect(Int(summed.output.trimmingCharacters(in: .newlines)) == balance, "volunteer \(volunteer): \(summed.errors)")

@@ -40,17 +40,17 @@ import YizhanTestSupport
         #expect(reply.status == 503)
         #expect((reply.json?["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
         #expect(try daemon.client.send("GET", "/v1/status").status == 200, "the daemon goes on")
-        let before = try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int
+        let before = try daemon.balance(id)
 
         try limitFileSize("unlimited")
         // Each scan is a transaction of its own: the first after the disk has room is served.
         #expect(try scan("YZ:K:CANCEL").json?["reason"] as? String == "selection_cancelled", "served again")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before, "the refused scans changed nothing")
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try daemon.balance(id) == before, "the refused scans changed nothing")
+        #expect(try daemon.ledgerVerifies())
         #expect(daemon.stop() == 0)
         try daemon.start()
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true, "and after a restart")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before)
+        #expect(try daemon.ledgerVerifies(), "and after a restart")
+        #expect(try daemon.balance(id) == before)
         #expect(daemon.stop() == 0)
     }
 
@@ -93,7 +93,7 @@ import YizhanTestSupport
             #expect(reply.status == 200)
             acknowledged += [reply.json?["seq"] as? Int].compactMap { $0 }
         }
-        let before = try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int
+        let before = try daemon.balance(id)
 
         try immutable(true)
         for code in ["YZ:I:soap", badge] {
@@ -102,17 +102,17 @@ import YizhanTestSupport
             #expect((reply.json?["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
         }
         #expect(try daemon.client.send("GET", "/v1/status").status == 200, "the daemon goes on")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before, "reads still answer, unchanged")
+        #expect(try daemon.balance(id) == before, "reads still answer, unchanged")
 
         try immutable(false)
         #expect(try scan("YZ:K:CANCEL").status == 200, "served again")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before, "the refused scans changed nothing")
+        #expect(try daemon.balance(id) == before, "the refused scans changed nothing")
         #expect(daemon.stop() == 0)
         try daemon.start()
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try daemon.ledgerVerifies())
         let logged = Set((try daemon.get("/v1/scans?limit=100")["items"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int })
         #expect(Set(acknowledged).isSubset(of: logged) && acknowledged.count == 3, "every acknowledged scan is kept")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == before)
+        #expect(try daemon.balance(id) == before)
         #expect(daemon.stop() == 0)
     }
 
@@ -181,9 +181,9 @@ import YizhanTestSupport
         for volunteer in [id, other] {
             let patrols = try daemon.get("/v1/patrols?volunteer_id=\(volunteer)")["items"] as? [[String: Any]] ?? []
             #expect(patrols.count == 1 && patrols.first?["state"] as? String == "completed")
-            #expect(try daemon.get("/v1/volunteers/\(volunteer)")["balance"] as? Int == 3, "the daily award, once")
+            #expect(try daemon.balance(volunteer) == 3, "the daily award, once")
         }
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try daemon.ledgerVerifies())
         #expect(daemon.stop() == 0)
     }
 }

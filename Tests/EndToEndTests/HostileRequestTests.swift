@@ -59,10 +59,10 @@ import YizhanTestSupport
         for client in [daemon.client, UnixHTTPClient(socketPath: daemon.kioskSocket)] {
             #expect(try client.send("GET", "/v1/status").status == 200, "still serving")
         }
-        #expect((try daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try daemon.ledgerVerifies())
         let volunteers = try daemon.get("/v1/volunteers?limit=1000")["items"] as? [[String: Any]] ?? []
         #expect(volunteers.count == 1 + created.count, "a volunteer for each one the daemon said it created, no more")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 10 + added.withLock { $0 }, "points only as acknowledged")
+        #expect(try daemon.balance(id) == 10 + added.withLock { $0 }, "points only as acknowledged")
         let scans = try daemon.events()
         try daemon.scanThroughFIFO("YZ:K:CANCEL")
         #expect(try scans.next(.scan)?.scanner == "front")

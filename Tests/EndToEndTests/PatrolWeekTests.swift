@@ -103,7 +103,7 @@ import YizhanWire
         }
 
         func balance(_ id: Int) throws -> Int? {
-            try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int
+            try daemon.balance(id)
         }
     }
 
@@ -209,7 +209,7 @@ import YizhanWire
         let table = try station.ctl("report", "--from", "2026-11-28", "--to", "2026-12-03")
         #expect(table.output.contains("2026-12-02  on duty: 骑手小李（\(first.id)）"), "\(table.output)")
         #expect(table.output.contains("duty        kept 1  missed 1"))
-        #expect((try station.daemon.post("/v1/ledger/verify").json?["mismatches"] as? [Any])?.isEmpty == true)
+        #expect(try station.daemon.ledgerVerifies())
         #expect(station.daemon.stop() == 0)
     }
 

@@ -63,7 +63,7 @@ import YizhanWire
         for code in [badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
             #expect(try daemon.post("/v1/scans", ["code": code]).json?["outcome"] as? String == "accepted")
         }
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 2, "the old rules stay in force")
+        #expect(try daemon.balance(id) == 2, "the old rules stay in force")
 
         try daemon.writeConfig(
             extra: DaemonProcess.defaultRules + "\n[points]\nspecial = 7\n\n[[campaign]]\nname = \"全年\"\nfrom = \"01-01\"\nto = \"12-31\"\n"
@@ -73,7 +73,7 @@ import YizhanWire
         for code in ["YZ:K:SPECIAL", badge, "YZ:C:extinguisher-1", "YZ:C:water-dispenser", badge] {
             _ = try daemon.post("/v1/scans", ["code": code])
         }
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 9, "the reloaded campaign's special patrol is worth 7")
+        #expect(try daemon.balance(id) == 9, "the reloaded campaign's special patrol is worth 7")
         #expect((try daemon.get("/v1/status")["last_reload"] as? [String: Any])?["applied"] as? Bool == true)
     }
 
@@ -95,7 +95,7 @@ import YizhanWire
         let failed = try #require(try daemon.get("/v1/status")["last_reload"] as? [String: Any])
         #expect(failed["applied"] as? Bool == false && (failed["problems"] as? [String])?.first?.contains(reason) == true, "\(failed)")
         #expect(try daemon.patrol(badge).last == "patrol_completed", "the station serves on")
-        #expect(try daemon.get("/v1/volunteers/\(id)")["balance"] as? Int == 3)
+        #expect(try daemon.balance(id) == 3)
         #expect(daemon.stop() == 0)
     }
 
