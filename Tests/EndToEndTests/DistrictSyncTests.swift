@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YizhanTestSupport
+import YizhanWire
 
 /// Station daemons with a `[district]` pushing into and pulling from a real PostgreSQL that
 /// the test starts, set up with `yizhan-district` as a district office would.
@@ -81,14 +82,14 @@ struct DistrictSyncTests {
         let south = try DaemonProcess(stationID: "south", extra: rules + office.addStation("south"))
         for station in [north, south] { try station.start() }
         func pulled(_ station: DaemonProcess) -> Bool {
-            let items = (try? station.get("/v1/volunteers"))?["items"] as? [[String: Any]] ?? []
-            return Set(items.compactMap { $0["name"] as? String }).isSuperset(of: ["周九", "吴十"])
+            let volunteers = (try? station.api.call(API.volunteers()))?.items ?? []
+            return Set(volunteers.map(\.name)).isSuperset(of: ["周九", "吴十"])
         }
         for station in [north, south] {
             #expect(try station.afterSyncRounds { pulled(station) }, "\(station.stationID): \(station.district)")
-            let changes = try station.get("/v1/changes")["items"] as? [[String: Any]] ?? []
+            let changes = try station.api.call(API.changes()).items
             #expect(
-                changes.contains { ($0["subject"] as? String)?.hasPrefix("2 volunteers, 2 badges, 0 revoked, 1 campaigns") == true },
+                changes.contains { $0.subject.hasPrefix("2 volunteers, 2 badges, 0 revoked, 1 campaigns") },
                 "the pull is in the change log, by the district: \(changes)")
             // Registered once at the district, patrolling at both stations.
             #expect(try station.patrol(code) == ["patrol_started", "checkpoint_recorded", "checkpoint_recorded", "patrol_completed"])
@@ -110,10 +111,8 @@ struct DistrictSyncTests {
         for station in [north, south] {
             #expect(
                 try station.afterSyncRounds {
-                    let changes = (try? station.get("/v1/changes"))?["items"] as? [[String: Any]] ?? []
-                    return changes.contains {
-                        $0["actor"] as? String == "district" && ($0["subject"] as? String)?.contains("1 revoked") == true
-                    }
+                    let changes = (try? station.api.call(API.changes()))?.items ?? []
+                    return changes.contains { $0.actor == "district" && $0.subject.contains("1 revoked") }
                 }, "\(station.stationID)")
             #expect(try station.scan(revokedCode) == "unknown_badge")
             #expect(try station.afterSyncRounds { station.drained }, "\(station.stationID): \(station.district)")

@@ -30,8 +30,7 @@ import YizhanWire
         #expect(message.contains("the lights will be reported missing"), "\(message)")
 
         try daemon.start()
-        #expect(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"]).json?["outcome"] as? String == "accepted")
-        let devices = try daemon.get("/v1/status")["devices"] as? [[String: Any]] ?? []
-        #expect(devices.first { $0["kind"] as? String == "gpio" }?["state"] as? String == "missing")
+        #expect(try daemon.api.call(API.scan(ScanBody(code: "YZ:K:CANCEL"))).outcome == .accepted)
+        #expect(try daemon.api.call(API.status).devices.first { $0.kind == "gpio" }?.state == .missing)
     }
 }

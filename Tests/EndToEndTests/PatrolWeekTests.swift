@@ -163,9 +163,8 @@ import YizhanWire
         for checkpoint in ["extinguisher-1", "water-dispenser"] { _ = try station.scan("YZ:C:\(checkpoint)") }
         #expect(try station.scan(leaver.badge) == "daily_cap_reached")
         #expect(try [first, second, leaver].map { try station.balance($0.id) } == [3 + 2 + 4 + 3, 3 + 2, 0])
-        let kinds = (try station.daemon.get("/v1/patrols?volunteer_id=\(first.id)")["items"] as? [[String: Any]] ?? [])
-            .compactMap { $0["kind"] as? String }
-        #expect(kinds == ["key_period", "special", "daily", "weekly_full"])
+        let kinds = try station.daemon.api.call(API.patrols(volunteer: Int64(first.id))).items.map(\.kind)
+        #expect(kinds == [.keyPeriod, .special, .daily, .weeklyFull])
 
         // The manager confirms the hazard (+2 for its reporter) and issues the notice; a
         // deadline that is no day is refused before anything is sent.
@@ -241,11 +240,11 @@ import YizhanWire
             ])
         #expect(taken.status == 0, "\(taken.errors)")
         #expect(taken.output.split(separator: "\n").contains { $0.hasPrefix("actor ") && $0.hasSuffix(" nobody") }, "\(taken.output)")
-        let entries = try daemon.get("/v1/volunteers/\(id)/ledger")["items"] as? [[String: Any]] ?? []
-        #expect(entries.first?["delta"] as? Int == -20 && entries.first?["actor"] as? String == "nobody")
-        #expect(entries.last?["actor"] as? String == "root", "the opening balance, made by this test as root")
-        let changes = try daemon.get("/v1/changes")["items"] as? [[String: Any]] ?? []
-        #expect(changes.first?["actor"] as? String == "nobody" && changes.first?["action"] as? String == "ledger.adjust")
+        let entries = try daemon.api.call(API.ledger(volunteer: Int64(id))).items
+        #expect(entries.first?.delta == -20 && entries.first?.actor == "nobody")
+        #expect(entries.last?.actor == "root", "the opening balance, made by this test as root")
+        let change = try daemon.api.call(API.changes()).items.first
+        #expect(change?.actor == "nobody" && change?.action == "ledger.adjust")
         let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
         #expect(log.contains("\"actor\":\"nobody\""))
         #expect(daemon.stop() == 0)

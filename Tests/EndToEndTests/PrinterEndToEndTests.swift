@@ -81,7 +81,7 @@ import YizhanWire
             printer: "[printer]\ntransport = \"tcp\"\nport = 9\nwidth_dots = \(width)\nchinese = \"\(chinese)\"\nqr = \"\(qr)\"\n")
         defer { daemon.directory.remove() }
         try daemon.start()
-        let job = try #require(try daemon.post("/v1/printer/test").json?["id"] as? Int)
+        let job = try daemon.api.call(API.printTestPage).id
         let ctl = Command.product("yizhanctl")
         for (arguments, payload) in [(["\(job)"], "YZ:K:CANCEL"), (["--slip", "redemption"], "YZ:R:K7Q2M9")] {
             let image = daemon.directory.file("preview.png")

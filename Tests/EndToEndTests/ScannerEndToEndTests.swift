@@ -57,9 +57,9 @@ import YizhanWire
 
         // Register the volunteer's card and QR badge before the card reader is plugged in.
         try daemon.start()
-        let id = try #require(try daemon.post("/v1/volunteers", ["name": "张三"]).json?["id"] as? Int)
-        #expect(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "card", "uid": "04A1B2C3"]).status == 201)
-        let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
+        let id = try daemon.api.call(API.registerVolunteer(NewVolunteerBody(name: "张三"))).id
+        _ = try daemon.api.call(API.issueBadge(volunteer: id, NewBadgeBody(kind: .card, uid: "04A1B2C3")))
+        let badge = try #require(try daemon.api.call(API.issueBadge(volunteer: id, NewBadgeBody(kind: .qr))).code)
         daemon.stop()
 
         try Self.cardReader.write(toFile: daemon.directory.file("reader.umockdev"), atomically: true, encoding: .utf8)
@@ -78,10 +78,10 @@ import YizhanWire
         let scans = try daemon.events(from: .held)
         let first = try scans.next(.scan) { $0.scanner == "card" }
         #expect(first?.reason == .patrolStarted, "the card opened a patrol")
-        #expect(try daemon.api.call(API.patrols(state: .open)).items.map(\.volunteerID) == [Int64(id)])
+        #expect(try daemon.api.call(API.patrols(state: .open)).items.map(\.volunteerID) == [id])
         pty.send("YZ:C:extinguisher-1\r\nYZ:C:water-dispenser\r\n\(badge)\r\n")
         #expect(try scans.next(3, .scan).map(\.reason) == [.checkpointRecorded, .checkpointRecorded, .patrolCompleted])
-        #expect(try daemon.api.call(API.volunteer(Int64(id))).balance == 2, "the patrol closed completed with its points")
+        #expect(try daemon.balance(id) == 2, "the patrol closed completed with its points")
 
         let recorded = try daemon.api.call(API.scans(limit: 10)).items
         #expect(recorded.contains { $0.scanner == "card" && $0.reason == ScanReason.patrolStarted.rawValue })
@@ -89,8 +89,7 @@ import YizhanWire
             recorded.filter { $0.scanner == "serial" }.map(\.reason) == [
                 "patrol_completed", "checkpoint_recorded", "checkpoint_recorded",
             ])
-        let ledger = try daemon.get("/v1/volunteers/\(id)/ledger")["items"] as? [[String: Any]] ?? []
-        #expect(ledger.map { $0["kind"] as? String } == ["patrol_award"])
+        #expect(try daemon.api.call(API.ledger(volunteer: id)).items.map(\.kind) == [.patrolAward])
 
         // Unplug the serial scanner: reported missing; plug a new one in at the same link: back.
         let devices = try daemon.events()
@@ -191,8 +190,8 @@ import YizhanWire
                 usb = "0c2e:0b61:SN77"
                 """)
         try daemon.start()
-        let id = try #require(try daemon.post("/v1/volunteers", ["name": "李四"]).json?["id"] as? Int)
-        #expect(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "card", "uid": "04A1B2C3"]).status == 201)
+        let id = try daemon.api.call(API.registerVolunteer(NewVolunteerBody(name: "李四"))).id
+        _ = try daemon.api.call(API.issueBadge(volunteer: id, NewBadgeBody(kind: .card, uid: "04A1B2C3")))
         daemon.stop()
 
         let testbed = try DeviceTestbed()
@@ -236,7 +235,7 @@ import YizhanWire
         #expect(try scans.next(.scan) { $0.reason != .scanTooSlow }?.scanner == "wedge")
         testbed.write("/dev/input/event6", ScannerInput.inputEvents("04A1B2C3", enter: true))
         #expect(try scans.next(.scan)?.reason == .patrolCompleted)
-        #expect(try daemon.api.call(API.volunteer(Int64(id))).balance == 2, "the patrol completed")
+        #expect(try daemon.balance(id) == 2, "the patrol completed")
 
         let recorded = try daemon.api.call(API.scans(limit: 10)).items
         let whole = recorded.filter { $0.reason != ScanReason.scanTooSlow.rawValue }

@@ -51,9 +51,9 @@ import YizhanWire
         // The refused reload ends with its own READY=1, after that status: take it now, so
         // the wait below hears the second reload's.
         #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
-        let failed = try #require(try daemon.get("/v1/status")["last_reload"] as? [String: Any])
-        #expect(failed["applied"] as? Bool == false)
-        #expect((failed["problems"] as? [String])?.first?.contains("points.daily") == true, "\(failed)")
+        let failed = try #require(try daemon.api.call(API.status).lastReload)
+        #expect(!failed.applied)
+        #expect(failed.problems.first?.contains("points.daily") == true, "\(failed)")
         let status = try Command.run(
             Command.product("yizhanctl"), ["--socket", daemon.adminSocket, "status"], environment: ProcessInfo.processInfo.environment)
         #expect(status.output.contains("REFUSED, running on the previous config: "), "\(status.output)")
@@ -74,7 +74,7 @@ import YizhanWire
             _ = try daemon.post("/v1/scans", ["code": code])
         }
         #expect(try daemon.balance(id) == 9, "the reloaded campaign's special patrol is worth 7")
-        #expect((try daemon.get("/v1/status")["last_reload"] as? [String: Any])?["applied"] as? Bool == true)
+        #expect(try daemon.api.call(API.status).lastReload?.applied == true)
     }
 
     /// A fuzzer-found line the TOML parser aborts on (`a = [}`), sent as a reload: refused
@@ -92,8 +92,8 @@ import YizhanWire
         let reason = unguarded ? "the config parser crashed on this file (signal 6)" : "a list is missing a value before `}`"
         #expect(refused?.contains(reason) == true, "\(refused ?? "no status")")
         #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
-        let failed = try #require(try daemon.get("/v1/status")["last_reload"] as? [String: Any])
-        #expect(failed["applied"] as? Bool == false && (failed["problems"] as? [String])?.first?.contains(reason) == true, "\(failed)")
+        let failed = try #require(try daemon.api.call(API.status).lastReload)
+        #expect(!failed.applied && failed.problems.first?.contains(reason) == true, "\(failed)")
         #expect(try daemon.patrol(badge).last == "patrol_completed", "the station serves on")
         #expect(try daemon.balance(id) == 3)
         #expect(daemon.stop() == 0)
@@ -115,14 +115,14 @@ import YizhanWire
         #expect(try daemon.post("/v1/scans", ["code": badge]).json?["reason"] as? String == "patrol_started")
         try "@2026-11-30 02:30:00".write(toFile: clock, atomically: true, encoding: .utf8)
         #expect(try daemon.post("/v1/scans", ["code": other]).json?["reason"] as? String == "patrol_started")
-        #expect(try daemon.get("/v1/status")["open_patrols"] as? Int == 2, "90 minutes is within the 120 configured")
+        #expect(try daemon.api.call(API.status).openPatrols == 2, "90 minutes is within the 120 configured")
 
         try daemon.writeConfig(
             extra: DaemonProcess.defaultRules.replacingOccurrences(of: "min_minutes = 0", with: "min_minutes = 0\nmax_minutes = 60"))
         daemon.signal(SIGHUP)
         #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
-        let patrols = try daemon.get("/v1/patrols")["items"] as? [[String: Any]] ?? []
-        #expect(patrols.compactMap { $0["state"] as? String } == ["open", "expired"], "\(patrols)")
+        let patrols = try daemon.api.call(API.patrols()).items
+        #expect(patrols.map(\.state) == [.open, .expired], "\(patrols)")
         #expect(daemon.stop() == 0)
     }
 

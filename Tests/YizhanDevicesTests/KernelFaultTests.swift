@@ -76,9 +76,11 @@ import YizhanTestSupport
         let pty = try PseudoTerminal()
         let scanner = SerialScanner(id: "serial", path: pty.path, baud: 115_200, logger: Logger(label: "test"))
         let frames = SerialScannerTests.Frames()
+        let serial = SerialScannerTests()
         let line = "YZ:K:CANCEL\r\n"
+        // The reading task is started inside the fault's scope, and so carries it.
         let reading = await Kernel.$fault.withValue(KernelFault(.read, fails: error, after: line.utf8.count + 4)) {
-            await SerialScannerTests().start(scanner, frames: frames)
+            await serial.start(scanner, frames: frames)
         }
         pty.send(line + "04A1B2C3\r\n")
         do {
@@ -87,6 +89,6 @@ import YizhanTestSupport
         } catch let failure as DeviceError {
             #expect("\(failure)".contains(error == .operationNotSupportedByDevice ? "went away" : "\(error)"), "\(failure)")
         }
-        #expect(SerialScannerTests().lines(await frames.wait(for: 1)) == ["YZ:K:CANCEL"])
+        #expect(serial.lines(await frames.wait(for: 1)) == ["YZ:K:CANCEL"])
     }
 }
