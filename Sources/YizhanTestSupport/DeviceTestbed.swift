@@ -1,15 +1,15 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
+import YizhanSystem
 
 /// Emulated USB devices that come and go while the daemon runs: the daemon is started
 /// inside `Tests/Testbed/testbed.py` under `umockdev-wrapper`, which takes commands from
-/// a FIFO. Devices are described in umockdev's format.
+/// a FIFO and answers `sync` on another. Devices are described in umockdev's format.
 public final class DeviceTestbed: Sendable {
     public let directory: TemporaryDirectory
-    private let control: Int32
+    /// The two FIFOs, held read-write, so opening does not wait for the testbed and reads
+    /// never see an end.
+    private let control: FileDescriptor
+    private let done: FileDescriptor
 
     public static var isAvailable: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/umockdev-wrapper")
@@ -25,15 +25,14 @@ public final class DeviceTestbed: Sendable {
 
     public init() throws {
         directory = try TemporaryDirectory()
-        let path = directory.file("control")
-        guard mkfifo(path, 0o600) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        // Read-write, so opening does not wait for the testbed and its reads never see an end.
-        control = open(path, O_RDWR | O_CLOEXEC)
-        guard control >= 0 else { throw CocoaError(.fileWriteUnknown) }
+        for name in ["control", "control.done"] { try Kernel.makeFIFO(directory.file(name), permissions: .ownerReadWrite) }
+        control = try Kernel.open(directory.file("control"), .readWrite, options: .closeOnExec)
+        done = try Kernel.open(directory.file("control.done"), .readWrite, options: [.closeOnExec, .nonBlocking])
     }
 
     deinit {
-        close(control)
+        try? control.close()
+        try? done.close()
         directory.remove()
     }
 
@@ -85,15 +84,19 @@ public final class DeviceTestbed: Sendable {
         let token = UUID().uuidString
         send("sync \(token)")
         let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let done = try? String(contentsOfFile: directory.file("control.done"), encoding: .utf8), done.contains(token) { return true }
-            usleep(10_000)
+        var answers: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 256)
+        while !String(decoding: answers, as: UTF8.self).contains(token) {
+            let left = deadline - .now
+            guard left > .zero, !Kernel.poll([(done, .readable)], timeout: left)[0].isEmpty,
+                let count = try? Kernel.read(done, into: &buffer)
+            else { return false }
+            answers += buffer.prefix(count)
         }
-        return false
+        return true
     }
 
     private func send(_ command: String) {
-        let line = Array((command + "\n").utf8)
-        _ = line.withUnsafeBytes { Glibc.write(control, $0.baseAddress, $0.count) }
+        try? Kernel.writeAll(control, Array((command + "\n").utf8))
     }
 }

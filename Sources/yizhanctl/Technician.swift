@@ -62,7 +62,7 @@ struct Logs: ParsableCommand {
 
 struct Events: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Follow the daemon's event stream: scans, devices, print jobs, reloads.",
+        abstract: "Follow the daemon's event stream: scans, devices, print jobs, reloads, district sync rounds.",
         discussion: "With --after ID it first replays every event after ID that the daemon still holds.")
     @OptionGroup var options: GlobalOptions
     @Option(help: "Replay events after this id.") var after: Int64?

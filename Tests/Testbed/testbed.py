@@ -17,7 +17,7 @@ Commands arrive one per line on the FIFO CONTROL:
     vanish NODE BYTES     the printer goes away after taking BYTES more bytes: every later
                           transfer fails with ENODEV, as on a pulled cable ("never": back)
     remove SYSPATH…       remove devices without hanging up a node (USB nodes are not ptys)
-    sync N                append N to CONTROL.done once every earlier command is done
+    sync N                write N to the FIFO CONTROL.done once every earlier command is done
 
 The program inherits the testbed, so it sees only the emulated sysfs and /dev. The script
 exits with the program's status.
@@ -79,8 +79,9 @@ def run(testbed, words):
     elif command == "vanish":
         PRINTERS[arguments[0]].vanish_after = None if arguments[1] == "never" else int(arguments[1])
     elif command == "sync":
-        with open(testbed_control + ".done", "a") as done:
-            done.write(arguments[0] + "\n")
+        answers = os.open(testbed_control + ".done", os.O_WRONLY)
+        os.write(answers, (arguments[0] + "\n").encode())
+        os.close(answers)
     elif command == "remove":
         for syspath in arguments:
             testbed.remove_device(syspath)
