@@ -57,10 +57,7 @@ public final class EventStream {
             try decodeChunks()
             if let event = takeEvent() { return event }
             if ended { return nil }
-            if let deadline {
-                let left = deadline - .now
-                guard left > .zero, !Kernel.poll([(descriptor, .readable)], timeout: left)[0].isEmpty else { return nil }
-            }
+            if let deadline, !Kernel.waitUntilReadable(descriptor, before: deadline) { return nil }
             if try !fill() { ended = true }
         }
     }

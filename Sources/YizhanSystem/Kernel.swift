@@ -42,6 +42,12 @@ public enum Kernel {
         return requests.map { ready > 0 ? Events(rawValue: $0.revents) : [] }
     }
 
+    /// Waits until `descriptor` is readable (or hung up); false when `deadline` comes first.
+    public static func waitUntilReadable(_ descriptor: FileDescriptor, before deadline: ContinuousClock.Instant) -> Bool {
+        let left = deadline - .now
+        return left > .zero && !poll([(descriptor, .readable)], timeout: left)[0].isEmpty
+    }
+
     /// A pipe whose ends do not block and are closed on exec.
     public static func nonBlockingPipe() throws(Errno) -> (read: FileDescriptor, write: FileDescriptor) {
         var ends: [Int32] = [-1, -1]

@@ -87,10 +87,7 @@ public final class DeviceTestbed: Sendable {
         var answers: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 256)
         while !String(decoding: answers, as: UTF8.self).contains(token) {
-            let left = deadline - .now
-            guard left > .zero, !Kernel.poll([(done, .readable)], timeout: left)[0].isEmpty,
-                let count = try? Kernel.read(done, into: &buffer)
-            else { return false }
+            guard Kernel.waitUntilReadable(done, before: deadline), let count = try? Kernel.read(done, into: &buffer) else { return false }
             answers += buffer.prefix(count)
         }
         return true
