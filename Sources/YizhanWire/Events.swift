@@ -42,25 +42,19 @@ public struct ScanEvent: Sendable, Hashable, Codable {
     }
 }
 
-public struct PatrolEvent: Sendable, Hashable, Codable {
+/// A patrol or a print job that changed state: `PatrolEvent` or `PrintJobEvent`.
+public struct StateChange<State: Sendable & Hashable & Codable>: Sendable, Hashable, Codable {
     public var id: Int64
-    public var state: PatrolState
+    public var state: State
 
-    public init(id: Int64, state: PatrolState) {
+    public init(id: Int64, state: State) {
         self.id = id
         self.state = state
     }
 }
 
-public struct PrintJobEvent: Sendable, Hashable, Codable {
-    public var id: Int64
-    public var state: PrintJobState
-
-    public init(id: Int64, state: PrintJobState) {
-        self.id = id
-        self.state = state
-    }
-}
+public typealias PatrolEvent = StateChange<PatrolState>
+public typealias PrintJobEvent = StateChange<PrintJobState>
 
 public struct LightsEvent: Sendable, Hashable, Codable {
     /// The lines lit, by name.

@@ -52,37 +52,18 @@ public enum ScanReason: String, Sendable, Hashable, Codable, CaseIterable {
     case storeUnavailable = "store_unavailable"
 }
 
+/// A reason of the rules' own that the kiosk answers with the scan reason spelled the same.
+public protocol ScanReasonSpelling: RawRepresentable<String>, CaseIterable {}
+
+extension ScanRejection: ScanReasonSpelling {}
+extension RedemptionRulebook.Refusal: ScanReasonSpelling {}
+extension PatrolRulebook.NoAwardReason: ScanReasonSpelling {}
+
 extension ScanReason {
-    public init(_ rejection: ScanRejection) {
-        self =
-            switch rejection {
-            case .empty: .emptyScan
-            case .tooLong: .scanTooLong
-            case .controlBytes: .controlBytes
-            case .tooSlow: .scanTooSlow
-            case .notUTF8: .notUTF8
-            case .unknown: .unknownCode
-            }
-    }
-
-    public init(_ refusal: RedemptionRulebook.Refusal) {
-        self =
-            switch refusal {
-            case .insufficientPoints: .insufficientPoints
-            case .outOfStock: .outOfStock
-            case .monthlyLimit: .monthlyLimit
-            case .itemUnavailable: .itemUnavailable
-            case .volunteerInactive: .volunteerInactive
-            }
-    }
-
-    public init(_ noAward: PatrolRulebook.NoAwardReason) {
-        self =
-            switch noAward {
-            case .alreadyAwarded: .alreadyAwarded
-            case .dailyCapReached: .dailyCapReached
-            case .notOnDuty: .notOnDuty
-            case .leftGroup: .leftGroup
-            }
+    /// The scan reason spelled as `reason` is. Every case of each spelling has one: a test
+    /// reads them all, so a new case without its scan reason fails there, not at a scan.
+    public init(_ reason: some ScanReasonSpelling) {
+        guard let same = ScanReason(rawValue: reason.rawValue) else { preconditionFailure("no scan reason \(reason.rawValue)") }
+        self = same
     }
 }
