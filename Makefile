@@ -104,7 +104,7 @@ format:
 # The board's two programs only: the bench and the district office's CLI are built when wanted.
 # yizhand is linked, traced through a morning at a station (which also checks the release
 # build: a daemon that fails it fails the build), and linked again when the trace changed
-# what it entered. A machine that cannot trace (no ptrace) keeps the order it has.
+# what it entered. A machine that cannot trace (not x86-64, or no ptrace) keeps the order it has.
 release: deps
 	@[ -e $(HOT_CODE) ] || : >$(HOT_CODE)
 	$(SWIFT) build $(RELEASE) $(HOT_CODE_FIRST) --product yizhand

@@ -7,6 +7,9 @@
  * not one a call. Threads and forked children are followed (a child shares the program's
  * breakpoints until it execs). For scripts/hot-code, which lays yizhand's code out from
  * what it prints. */
+#if !defined(__x86_64__)
+#error "hot-code-trace knows x86-64's breakpoint (int3) only"
+#endif
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
