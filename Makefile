@@ -75,9 +75,15 @@ fuzz: deps
 	FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
+# The memory part's baseline for the code layout is the same build linked in the linker's
+# own order (yizhand-linker-order); the ordered yizhand is put back as it was.
 bench: release
 	@scripts/apt-ensure $(BENCH_PACKAGES)
 	$(SWIFT) build $(RELEASE) --product yizhan-bench
+	cp -p .build/release/yizhand .build/yizhand.hot-code-first
+	rm .build/release/yizhand && $(SWIFT) build $(RELEASE) --product yizhand
+	mv .build/release/yizhand .build/release/yizhand-linker-order
+	mv .build/yizhand.hot-code-first .build/release/yizhand
 	stdbuf -oL .build/release/yizhan-bench
 
 build: deps

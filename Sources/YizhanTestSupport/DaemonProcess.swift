@@ -14,6 +14,9 @@ public final class DaemonProcess: @unchecked Sendable {
     /// The `[station] id` the config is written with.
     public let stationID: String
     private var process: Process?
+    /// The program started, by its name among the built products: `yizhand`, or a copy
+    /// linked otherwise that a benchmark compares it with.
+    public var program = "yizhand"
     /// What the daemon tells systemd.
     public let notify: NotifySocket
 
@@ -106,7 +109,7 @@ public final class DaemonProcess: @unchecked Sendable {
     /// returns once it has sent `READY=1`.
     public func start(environment extra: [String: String] = [:], wrapper: [String] = []) throws {
         let process = Process()
-        let daemon = Self.productsDirectory.appendingPathComponent("yizhand").path
+        let daemon = Self.productsDirectory.appendingPathComponent(program).path
         if let program = wrapper.first {
             process.executableURL = URL(fileURLWithPath: program)
             process.arguments = Array(wrapper.dropFirst()) + [daemon, "--config", configPath]

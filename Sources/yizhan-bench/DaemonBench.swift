@@ -37,9 +37,11 @@ extension Bench {
 
     /// A started daemon for one part, stopped and cleared away after it.
     static func withDaemon(
-        environment: [String: String] = [:], extra: String = DaemonProcess.defaultRules, _ body: (DaemonProcess) throws -> Void
+        program: String = "yizhand", environment: [String: String] = [:], extra: String = DaemonProcess.defaultRules,
+        _ body: (DaemonProcess) throws -> Void
     ) throws {
         let daemon = try DaemonProcess(extra: extra)
+        daemon.program = program
         defer {
             daemon.stop()
             daemon.directory.remove()
@@ -94,8 +96,16 @@ extension Bench {
 
     /// Resident memory after 1,000 scans, after half of `scans` and after `scans` through the
     /// FIFO scanner: the second half shows whether what grew in the first was caches
-    /// filling up (SQLite's pages, the event stream's held events) or a leak.
+    /// filling up (SQLite's pages, the event stream's held events) or a leak. First, where
+    /// `make bench` left it, the same build linked in the linker's own order rather than
+    /// with the code a station runs first (scripts/hot-code): what the layout saves.
     static func memory(scans: Int) throws {
+        let linkerOrder = "yizhand-linker-order"
+        if FileManager.default.fileExists(atPath: DaemonProcess.productsDirectory.appendingPathComponent(linkerOrder).path) {
+            print("resident memory, the same build linked in the linker's own order (baseline for the code layout):")
+            try withDaemon(program: linkerOrder) { daemon in try memory(daemon, scans: scans) }
+        }
+        print("resident memory (target: no growth, under 32 MB):")
         try withDaemon { daemon in try memory(daemon, scans: scans) }
     }
 
@@ -113,8 +123,7 @@ extension Bench {
         let half = try resident(after: scans / 2)
         let late = try resident(after: scans)
         func megabytes(_ kilobytes: Int) -> String { String(format: "%8.1f MB", Double(kilobytes) / 1024) }
-        print("resident memory (target: no growth, under 32 MB):")
-        print("  " + padded("after 1,000 scans (baseline)") + " " + megabytes(early))
+        print("  " + padded("after 1,000 scans (baseline for growth)") + " " + megabytes(early))
         print("  " + padded("after \(scans / 2) scans") + " " + megabytes(half))
         print("  " + padded("after \(scans) scans") + " " + megabytes(late))
         print(
@@ -122,7 +131,7 @@ extension Bench {
                 format: "  growth %+.1f MB in the first half, %+.1f MB in the second (%.2f× the baseline at the end)",
                 Double(half - early) / 1024, Double(late - half) / 1024, Double(late) / Double(max(early, 1))))
         print("  what is resident at the end, and what of it the scans after the first 1,000 touched:")
-        for part in MemoryPart.measure(pid: pid) {
+        for part in MemoryPart.measure(pid: pid, program: daemon.program) {
             print(
                 "    " + part.name.padding(toLength: 50, withPad: " ", startingAt: 0) + megabytes(part.resident) + megabytes(part.touched))
         }
@@ -135,7 +144,7 @@ extension Bench {
         var resident = 0
         var touched = 0
 
-        static func measure(pid: Int32) -> [MemoryPart] {
+        static func measure(pid: Int32, program: String) -> [MemoryPart] {
             // Read to the end: the file's size is 0, and a single read returns only its start.
             let text = String(decoding: FileHandle(forReadingAtPath: "/proc/\(pid)/smaps")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
             var parts: [String: MemoryPart] = [:]
@@ -146,7 +155,7 @@ extension Bench {
                     let path = fields.count > 5 ? String(fields[5]) : ""
                     let permissions = fields[1]
                     current =
-                        if path.hasSuffix("/yizhand") {
+                        if path.hasSuffix("/" + program) {
                             permissions.contains("x")
                                 ? "yizhand: code and read-only data"
                                 : permissions.contains("w") ? "yizhand: data (relocated)" : "yizhand: other read-only data"
