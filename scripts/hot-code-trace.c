@@ -130,7 +130,10 @@ int main(int argc, char **argv) {
         functions[i].first_byte = word & 0xff;
         write_first_byte(program, functions[i].address, 0xcc); /* int3 */
     }
-    ptrace(PTRACE_SETOPTIONS, program, 0, PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_EXITKILL);
+    /* Exec too: without it, a traced child that execs (yizhand's config check) is sent a
+     * plain SIGTRAP, which this loop would pass on and which would kill it. */
+    ptrace(PTRACE_SETOPTIONS, program, 0,
+        PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_EXITKILL);
     ptrace(PTRACE_CONT, program, 0, 0);
 
     int exit_status = 0;
