@@ -110,8 +110,8 @@ public final class DaemonProcess: @unchecked Sendable {
     public func start(environment extra: [String: String] = [:], wrapper: [String] = []) throws {
         let process = Process()
         let daemon = Self.productsDirectory.appendingPathComponent(program).path
-        if let program = wrapper.first {
-            process.executableURL = URL(fileURLWithPath: program)
+        if let runner = wrapper.first {
+            process.executableURL = URL(fileURLWithPath: runner)
             process.arguments = Array(wrapper.dropFirst()) + [daemon, "--config", configPath]
         } else {
             process.executableURL = URL(fileURLWithPath: daemon)
