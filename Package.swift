@@ -171,6 +171,7 @@ let package = Package(
                 "ESCPOSRaster",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
@@ -220,6 +221,6 @@ let package = Package(
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "ESCPOSRaster", "YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
         .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux"]),
     ]
 )

@@ -23,6 +23,11 @@ struct Bench {
             print(loadRow(arguments[3], result))
             return
         }
+        // `yizhan-bench serve SOCKET FILE…`: the API part's bare Hummingbird server.
+        if arguments.count >= 3, arguments[1] == "serve" {
+            try await BareHummingbird.serve(socket: arguments[2], files: Array(arguments.dropFirst(3)))
+            return
+        }
         let count = Int(environment["BENCH_SCANS"] ?? "") ?? 2000
         // BENCH_ONLY=idle,api runs just those parts.
         let only = environment["BENCH_ONLY"].map { Set($0.split(separator: ",").map(String.init)) }
@@ -62,6 +67,7 @@ struct Bench {
         try await part("startup") { try startup(entries: Int(environment["BENCH_LEDGER_ENTRIES"] ?? "") ?? 1_000_000) }
         try await part("sustained") { try sustained(rate: 100, seconds: Int(environment["BENCH_SUSTAINED_SECONDS"] ?? "") ?? 60) }
         try await part("api") { try api(clients: 16, seconds: Int(environment["BENCH_API_SECONDS"] ?? "") ?? 5) }
+        try await part("storm") { try storm(clients: 16, seconds: Int(environment["BENCH_STORM_SECONDS"] ?? "") ?? 20) }
         try await part("district-drain") {
             try await districtDrain(records: Int(environment["BENCH_DISTRICT_RECORDS"] ?? "") ?? 100_000, directory: directory)
         }

@@ -243,17 +243,22 @@ extension Bench {
     }
 
     /// The API's read routes over the admin socket against nginx serving each answer as a
-    /// static file on a Unix socket: `clients` keep-alive connections, the same with a
-    /// connection a request, and one client for how reads scale. Then scans at 100 a second
-    /// through the FIFO scanner, alone and while `GET /v1/status` is loaded.
+    /// static file on a Unix socket, and against a bare Hummingbird route returning the
+    /// same bytes: `clients` keep-alive connections, the same with a connection a request,
+    /// and one client for how reads scale.
     static func api(clients: Int, seconds: Int) throws {
         try withDaemon(extra: DaemonProcess.defaultRules + benchCatalog) { daemon in
             let routes = ["/v1/health", "/v1/status", "/v1/catalog"]
             let bodies = try routes.map { try daemon.client.send("GET", $0).body }
             let nginx = try Nginx(serving: Dictionary(uniqueKeysWithValues: zip(routes.map(Self.fileName), bodies)))
             defer { nginx.stop() }
+            let bare = try BareHummingbird(
+                socket: nginx.directory.file("hummingbird.sock"), files: routes.map { nginx.directory.file(fileName($0)) })
+            defer { bare.stop() }
             let duration = Duration.seconds(seconds)
-            print("API reads over a Unix socket, \(seconds) s each, nginx serving each answer as a file (baseline):")
+            print(
+                "API reads over a Unix socket, \(seconds) s each, against nginx serving each answer as a file (baseline)"
+                    + " and a bare Hummingbird route returning it:")
             var status: (one: Double, many: Double) = (0, 0)
             for (route, body) in zip(routes, bodies) {
                 for (label, keepAlive, count) in [
@@ -262,11 +267,18 @@ extension Bench {
                 ] {
                     let baseline = HTTPLoad(socketPath: nginx.socket, path: "/" + fileName(route), clients: count, keepAlive: keepAlive)
                         .run(for: duration)
+                    let framework = HTTPLoad(socketPath: bare.socket, path: "/" + fileName(route), clients: count, keepAlive: keepAlive)
+                        .run(for: duration)
                     let ours = HTTPLoad(socketPath: daemon.adminSocket, path: route, clients: count, keepAlive: keepAlive).run(
                         for: duration)
                     print("  GET \(route) (\(body.count) bytes), \(label):")
                     print(loadRow("nginx", baseline))
-                    print(loadRow("yizhand", ours) + String(format: "  %.2f× nginx", ours.perSecond / baseline.perSecond))
+                    print(loadRow("hummingbird", framework) + String(format: "  %.2f× nginx", framework.perSecond / baseline.perSecond))
+                    print(
+                        loadRow("yizhand", ours)
+                            + String(
+                                format: "  %.2f× nginx, %.2f× Hummingbird", ours.perSecond / baseline.perSecond,
+                                ours.perSecond / framework.perSecond))
                     if route == "/v1/status" && keepAlive {
                         if count == 1 { status.one = ours.perSecond } else { status.many = ours.perSecond }
                     }
@@ -276,7 +288,11 @@ extension Bench {
                 String(
                     format: "  GET /v1/status, %d keep-alive clients against 1: %.2f× the throughput", clients, status.many / status.one))
         }
-        try withDaemon { daemon in try scanStorm(daemon, clients: clients, seconds: max(20, seconds)) }
+    }
+
+    /// Scans at 100 a second while `clients` keep the status route busy (`scanStorm`).
+    static func storm(clients: Int, seconds: Int) throws {
+        try withDaemon { daemon in try scanStorm(daemon, clients: clients, seconds: seconds) }
     }
 
     static let benchCatalog = (1...12).map { "\n[[catalog]]\nid = \"item-\($0)\"\nname = \"商品\($0)\"\ncost = \($0 * 5)\nstock = 20\n" }
@@ -287,7 +303,7 @@ extension Bench {
     }
 
     static func loadRow(_ name: String, _ result: HTTPLoad.Result) -> String {
-        "    " + name.padding(toLength: 10, withPad: " ", startingAt: 0)
+        "    " + name.padding(toLength: 12, withPad: " ", startingAt: 0)
             + String(
                 format: " %8.0f requests/s   p50 %6.3f ms   p99 %6.3f ms%@", result.perSecond, result.latency(0.5) * 1000,
                 result.latency(0.99) * 1000, result.failures > 0 ? "   \(result.failures) failed" as NSString : "" as NSString)
@@ -304,9 +320,14 @@ extension Bench {
         var loaded: [Double] = []
         var slowQuiet = 0
         var slowLoaded = 0
+        var waitedQuiet: UInt64 = 0
+        var waitedLoaded: UInt64 = 0
+        let pid = daemon.pid ?? 0
         for _ in 0..<rounds {
             let start = try slowCommits(daemon)
+            var waits = scanPathWaits(pid)
             quiet += try timedScans(daemon, count: 200)
+            waitedQuiet += waitedSince(waits, pid)
             let middle = try slowCommits(daemon)
             slowQuiet += middle - start
             let load = DispatchGroup()
@@ -314,15 +335,43 @@ extension Bench {
                 _ = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: clients, keepAlive: true).run(for: .seconds(2.5))
             }
             Thread.sleep(forTimeInterval: 0.2)
+            waits = scanPathWaits(pid)
             loaded += try timedScans(daemon, count: 200)
+            waitedLoaded += waitedSince(waits, pid)
             load.wait()
             slowLoaded += try slowCommits(daemon) - middle
         }
         let (alone, underLoad) = (figures(quiet), figures(loaded))
-        print("scans at 100/s, FIFO write → `scan` event, \(rounds) rounds of 200 each way (and the daemon's count of commits over 5 ms):")
-        print(row("no other load (baseline)", alone) + "   \(slowQuiet) slow")
-        print(row("GET /v1/status, \(clients) keep-alive clients", underLoad) + "   \(slowLoaded) slow")
+        func perScan(_ waited: UInt64, _ scans: [Double]) -> String {
+            String(format: "   waited for a core %.0f µs a scan", Double(waited) / 1000 / Double(scans.count))
+        }
+        print(
+            "scans at 100/s, FIFO write → `scan` event, \(rounds) rounds of 200 each way (with the daemon's count of commits over"
+                + " 5 ms, and the kernel's of the time its threads outside the event loops waited on a run queue):")
+        print(row("no other load (baseline)", alone) + "   \(slowQuiet) slow" + perScan(waitedQuiet, quiet))
+        print(row("GET /v1/status, \(clients) keep-alive clients", underLoad) + "   \(slowLoaded) slow" + perScan(waitedLoaded, loaded))
         print(String(format: "  loaded p99 %.2f× the unloaded (target within 1.5×)", underLoad.p99 / alone.p99))
+    }
+
+    /// For each thread of the daemon outside its event loops (the scan path: scanners, the
+    /// station, the store's writer), the nanoseconds it has spent runnable but waiting for a
+    /// core: the second field of the kernel's `/proc/PID/task/TID/schedstat`.
+    static func scanPathWaits(_ pid: Int32) -> [String: UInt64] {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var waits: [String: UInt64] = [:]
+        for task in tasks {
+            let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "NIO-"
+            let stat = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8)) ?? ""
+            let fields = stat.split(separator: " ")
+            if !name.hasPrefix("NIO-"), fields.count > 1, let waited = UInt64(fields[1]) { waits[task] = waited }
+        }
+        return waits
+    }
+
+    /// What those threads waited since `before`; a thread started since counts whole, and
+    /// one that ended in between takes nothing away.
+    static func waitedSince(_ before: [String: UInt64], _ pid: Int32) -> UInt64 {
+        scanPathWaits(pid).reduce(0) { sum, thread in sum + thread.value - min(thread.value, before[thread.key] ?? 0) }
     }
 
     /// Scans whose arrival to commit took over 5 ms, from the daemon's histogram.
