@@ -66,16 +66,47 @@ struct JSONFileLogHandler: LogHandler {
     }
 
     func log(event: LogEvent) {
-        var object: [String: String] = [
+        var fields: [String: String] = [
             "time": calendar(Date()), "level": event.level.rawValue, "message": "\(event.message)", "label": label,
         ]
-        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) where object[key] == nil {
-            object[key] = "\(value)"
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) where fields[key] == nil {
+            fields[key] = "\(value)"
         }
-        guard var line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else {
-            return
+        sink.write(Self.line(fields))
+    }
+
+    /// One JSON object of string fields, keys sorted, and a newline. Written by hand:
+    /// `JSONSerialization` with sorted keys compared them through ICU's collation and took
+    /// a sixth of the daemon's CPU at 100 scans a second, each scan logging one line.
+    static func line(_ fields: [String: String]) -> [UInt8] {
+        var line: [UInt8] = [UInt8(ascii: "{")]
+        line.reserveCapacity(256)
+        for (index, key) in fields.keys.sorted().enumerated() {
+            if index > 0 { line.append(UInt8(ascii: ",")) }
+            quote(key, into: &line)
+            line.append(UInt8(ascii: ":"))
+            quote(fields[key]!, into: &line)
         }
-        line.append(0x0A)
-        sink.write(Array(line))
+        line.append(contentsOf: "}\n".utf8)
+        return line
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `text` as a JSON string (RFC 8259): quotes, backslashes and control characters
+    /// escaped, everything else as its UTF-8.
+    private static func quote(_ text: String, into line: inout [UInt8]) {
+        line.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"): line += [UInt8(ascii: "\\"), byte]
+            case UInt8(ascii: "\n"): line += Array(#"\n"#.utf8)
+            case UInt8(ascii: "\r"): line += Array(#"\r"#.utf8)
+            case UInt8(ascii: "\t"): line += Array(#"\t"#.utf8)
+            case ..<0x20: line += Array(#"\u00"#.utf8) + [hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0xF)]]
+            default: line.append(byte)
+            }
+        }
+        line.append(UInt8(ascii: "\""))
     }
 }

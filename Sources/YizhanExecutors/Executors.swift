@@ -13,6 +13,11 @@ import Synchronization
 /// timers, its devices and its clients. The executable names them as its
 /// `DefaultExecutorFactory`.
 ///
+/// Their threads ask the kernel for its shortest time slice (`shortSlice`), and the
+/// threads they start inherit it. A scan's work comes in short bursts; with a short slice
+/// a woken thread preempts one that has run for longer, such as an event loop that
+/// clients keep busy, instead of waiting for a core behind their reads.
+///
 /// `YIZHAN_EXECUTORS=platform` in the environment switches back to the runtime's own
 /// (`PlatformExecutorFactory`) for that run: to tell whether a fault is in these executors,
 /// without a rebuild (README, "Switching back to Swift's own executors").
@@ -30,6 +35,9 @@ import Synchronization
     static var usePlatform: Bool { getenv("YIZHAN_EXECUTORS").map { String(cString: $0) } == "platform" }
 }
 
+/// The shortest time slice Linux takes (0.1 ms), in nanoseconds.
+let shortSlice: UInt64 = 100_000
+
 /// A serial executor whose jobs run one at a time on the thread that calls `run()`.
 class ThreadLoop: SerialExecutor, QueueingExecutor, @unchecked Sendable {
     let queue = JobQueue()
@@ -37,6 +45,7 @@ class ThreadLoop: SerialExecutor, QueueingExecutor, @unchecked Sendable {
 
     func run() throws {
         runner.withLock { $0 = pthread_self() }
+        _ = yizhan_request_time_slice(shortSlice)
         while let job = queue.next() {
             job.runSynchronously(on: asUnownedSerialExecutor())
         }
@@ -71,6 +80,7 @@ final class WorkerPool: TaskExecutor, QueueingExecutor, @unchecked Sendable {
             threads.append(
                 Self.start { [self] in
                     yizhan_name_this_thread("\(name)-\(index)")
+                    _ = yizhan_request_time_slice(shortSlice)
                     while let job = queue.next() {
                         job.runSynchronously(on: asUnownedTaskExecutor())
                     }

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 import Testing
@@ -41,5 +42,49 @@ import YizhanTestSupport
             #expect(try towelStock() == stock, "the stock just set is shown")
         }
         #expect(daemon.stop() == 0)
+    }
+
+    /// The scan path's threads run in the kernel's shortest slices, so that one woken by a
+    /// scan preempts an event loop kept busy by readers; the loops keep the default. Read
+    /// back from the kernel (`se.slice` in `/proc/PID/task/TID/sched`), on a kernel that
+    /// takes a slice (Linux 6.12 and later).
+    @Test(.enabled(if: Self.kernelTakesSlices(), "this kernel keeps no per-thread time slice"))
+    func theScanPathRunsInShortSlicesAndTheLoopsInTheDefault() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        #expect(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"]).status == 200)
+        let pid = try #require(daemon.pid)
+        var slices: [String: Set<UInt64>] = [:]
+        for task in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
+            let name = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8).trimmingCharacters(in: .newlines)
+            let kind = name.hasPrefix("NIO-") ? "loop" : name.hasPrefix("yizhan-pool") || task == "\(pid)" ? "scan path" : "other"
+            if let slice = Self.slice(of: "/proc/\(pid)/task/\(task)") { slices[kind, default: []].insert(slice) }
+        }
+        #expect(slices["scan path"] == [100_000], "\(slices)")
+        #expect(slices["loop"] == [Self.defaultSlice], "\(slices)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// A thread's slice in nanoseconds, as the kernel reports it.
+    static func slice(of task: String) -> UInt64? {
+        let text = (try? String(contentsOfFile: task + "/sched", encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("se.slice ") }
+        return line?.split(separator: " ").last.flatMap { UInt64($0) }
+    }
+
+    /// The slice a thread that asked for none has here.
+    static let defaultSlice = slice(of: "/proc/self") ?? 0
+
+    /// Whether a thread that asks for a 0.1 ms slice is then shown with it.
+    static func kernelTakesSlices() -> Bool {
+        let taken = Mutex(false)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            if yizhan_request_time_slice(100_000) == 0 { taken.withLock { $0 = slice(of: "/proc/thread-self") == 100_000 } }
+            done.signal()
+        }.start()
+        done.wait()
+        return taken.withLock { $0 }
     }
 }

@@ -70,4 +70,21 @@ import YizhanTestSupport
                 "outcome": "accepted",
             ])
     }
+
+    /// Whatever a message or a field holds, the line is one JSON object that a JSON reader
+    /// takes back as written, keys in order, on one line.
+    @Test func aLineIsValidJSONWhateverItsFieldsHold() throws {
+        let fields = [
+            "message": "引号\" 反斜杠\\ 斜杠/ 换行\n回车\r制表\t响铃\u{07}删除\u{7F}", "time": "2026-11-30T09:00:00+08:00",
+            "payload": "YZ:C:\u{1B}[2J", "a_key": "", "zz": "😀",
+        ]
+        let line = JSONFileLogHandler.line(fields)
+        #expect(line.last == 0x0A)
+        #expect(line.dropLast().allSatisfy { $0 != 0x0A && $0 != 0x0D })
+        let read = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: String])
+        #expect(read == fields)
+        let text = String(decoding: line, as: UTF8.self)
+        let positions = fields.keys.sorted().map { text.range(of: "\"\($0)\":")!.lowerBound }
+        #expect(positions == positions.sorted())
+    }
 }

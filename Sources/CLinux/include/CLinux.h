@@ -13,6 +13,13 @@ bool yizhan_clock_is_synchronised(void);
 /// bytes): pthread_setname_np(3), which Glibc's Swift module does not export.
 void yizhan_name_this_thread(const char *name);
 
+/// Asks the scheduler to run the calling thread in slices of `nanoseconds` (0: the
+/// kernel's default), keeping its policy and nice value: sched_setattr(2)'s sched_runtime
+/// for a SCHED_OTHER thread. From Linux 6.12 a woken thread with a shorter slice than the
+/// one running preempts it; older kernels accept the value and ignore it. Threads the
+/// caller starts afterwards inherit it. 0, or the errno the call failed with.
+int yizhan_request_time_slice(unsigned long long nanoseconds);
+
 /// The job queue the calling thread takes its jobs from (nil on other threads), kept in a
 /// thread-local variable, which Swift cannot declare.
 void yizhan_set_current_job_queue(const void *queue);

@@ -69,19 +69,25 @@ public struct StationCalendar: Sendable {
 
     /// RFC 3339 with the station's offset, e.g. `2026-11-29T15:04:05+08:00`.
     public func rfc3339(_ date: Date) -> String {
-        // Composed by hand: building a date formatter per call cost more than a scan's commit.
+        // Composed by hand: building a date formatter per call cost more than a scan's commit,
+        // and `String(format:)` goes through CoreFoundation's formatter for each number.
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let offset = timeZone.secondsFromGMT(for: date)
-        let zone = offset == 0 ? "Z" : String(format: "%@%02d:%02d", offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)
-        return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year!, parts.month!, parts.day!, parts.hour!, parts.minute!, parts.second!)
-            + zone
+        let zone = offset == 0 ? "Z" : (offset < 0 ? "-" : "+") + padded(abs(offset) / 3600) + ":" + padded(abs(offset) % 3600 / 60)
+        return padded(parts.year!, 4) + "-" + padded(parts.month!) + "-" + padded(parts.day!) + "T" + padded(parts.hour!) + ":"
+            + padded(parts.minute!) + ":" + padded(parts.second!) + zone
+    }
+
+    /// `number` in decimal with leading zeros to `digits` digits.
+    private func padded(_ number: Int, _ digits: Int = 2) -> String {
+        let text = String(number)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
     /// Short local time for slips, e.g. `2026-11-29 15:04`.
     public func slipTime(_ date: Date) -> String {
         let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return "\(day(of: date)) " + String(format: "%02d:%02d", parts.hour!, parts.minute!)
+        return "\(day(of: date)) " + padded(parts.hour!) + ":" + padded(parts.minute!)
     }
 }
 

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -53,6 +54,11 @@ struct APIServer: Service {
         let logger = self.logger
         let stalled = TimeAmount.seconds(limits.stalled.components.seconds)
         let executors = EventLoopTaskExecutor.executors(of: .singleton)
+        // The loops inherit a short time slice when an executor's thread starts them; with
+        // the kernel's default they give way to the scan path's threads when those wake.
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+            loop.execute { _ = yizhan_request_time_slice(0) }
+        }
         let channel = HTTP1Channel.Configuration(
             additionalChannelHandlers: [StalledClientHandler(timeout: stalled)],
             idleTimeout: .seconds(limits.idle.components.seconds),
