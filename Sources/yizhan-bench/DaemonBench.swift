@@ -12,20 +12,19 @@ import YizhanWire
 /// The built daemon as a whole: idle cost, memory over many scans, start-up on a big
 /// ledger, a sustained scan rate, and status requests against nginx.
 extension Bench {
-    /// Context switches (each a wake-up of a sleeping thread) and CPU time of a process.
+    /// Context switches (each a wake-up of a sleeping thread) by thread, and CPU time, of a
+    /// process.
     struct Activity {
-        var wakeups: Int
+        var switches: [String: UInt64]
         var cpu: Double
 
         init(pid: Int32) {
-            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-            wakeups = tasks.reduce(0) { total, task in
-                let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/status", encoding: .utf8)) ?? ""
-                return total
-                    + status.split(separator: "\n").filter {
-                        $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches")
-                    }
-                    .compactMap { Int($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
+            switches = threadCounts(pid) { thread in
+                let status = (try? String(contentsOfFile: thread + "/status", encoding: .utf8)) ?? ""
+                return status.split(separator: "\n").filter {
+                    $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches")
+                }
+                .compactMap { UInt64($0.split(separator: ":").last!.trimmingCharacters(in: .whitespaces)) }.reduce(0, +)
             }
             // utime and stime, fields 14 and 15 of /proc/PID/stat, in clock ticks.
             let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
@@ -33,6 +32,22 @@ extension Bench {
             let ticks = fields.count > 12 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0
             cpu = ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
+    }
+
+    /// A count each thread of `pid` keeps from its start (context switches, time waiting
+    /// for a core), by thread id; `read` is given the thread's `/proc` directory and
+    /// returns nil for a thread to leave out.
+    static func threadCounts(_ pid: Int32, _ read: (String) -> UInt64?) -> [String: UInt64] {
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        var counts: [String: UInt64] = [:]
+        for thread in threads { counts[thread] = read("/proc/\(pid)/task/\(thread)") }
+        return counts
+    }
+
+    /// How much the counts grew since `before`: a thread started since counts whole, and
+    /// one that ended in between takes nothing away (its count ended with it).
+    static func growth(from before: [String: UInt64], to after: [String: UInt64]) -> UInt64 {
+        after.reduce(0) { sum, thread in sum + thread.value - min(thread.value, before[thread.key] ?? 0) }
     }
 
     /// A started daemon for one part, stopped and cleared away after it.
@@ -90,7 +105,7 @@ extension Bench {
         print(
             "  " + padded(label)
                 + String(
-                    format: " %8.1f wake-ups/min   %.1f ms CPU/min", Double(after.wakeups - before.wakeups) * perMinute,
+                    format: " %8.1f wake-ups/min   %.1f ms CPU/min", Double(growth(from: before.switches, to: after.switches)) * perMinute,
                     (after.cpu - before.cpu) * perMinute * 1000))
     }
 
@@ -327,7 +342,7 @@ extension Bench {
             let start = try slowCommits(daemon)
             var waits = scanPathWaits(pid)
             quiet += try timedScans(daemon, count: 200)
-            waitedQuiet += waitedSince(waits, pid)
+            waitedQuiet += growth(from: waits, to: scanPathWaits(pid))
             let middle = try slowCommits(daemon)
             slowQuiet += middle - start
             let load = DispatchGroup()
@@ -337,7 +352,7 @@ extension Bench {
             Thread.sleep(forTimeInterval: 0.2)
             waits = scanPathWaits(pid)
             loaded += try timedScans(daemon, count: 200)
-            waitedLoaded += waitedSince(waits, pid)
+            waitedLoaded += growth(from: waits, to: scanPathWaits(pid))
             load.wait()
             slowLoaded += try slowCommits(daemon) - middle
         }
@@ -357,21 +372,11 @@ extension Bench {
     /// station, the store's writer), the nanoseconds it has spent runnable but waiting for a
     /// core: the second field of the kernel's `/proc/PID/task/TID/schedstat`.
     static func scanPathWaits(_ pid: Int32) -> [String: UInt64] {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        var waits: [String: UInt64] = [:]
-        for task in tasks {
-            let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? "NIO-"
-            let stat = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/schedstat", encoding: .utf8)) ?? ""
-            let fields = stat.split(separator: " ")
-            if !name.hasPrefix("NIO-"), fields.count > 1, let waited = UInt64(fields[1]) { waits[task] = waited }
+        threadCounts(pid) { thread in
+            let name = (try? String(contentsOfFile: thread + "/comm", encoding: .utf8)) ?? "NIO-"
+            let fields = ((try? String(contentsOfFile: thread + "/schedstat", encoding: .utf8)) ?? "").split(separator: " ")
+            return name.hasPrefix("NIO-") || fields.count < 2 ? nil : UInt64(fields[1])
         }
-        return waits
-    }
-
-    /// What those threads waited since `before`; a thread started since counts whole, and
-    /// one that ended in between takes nothing away.
-    static func waitedSince(_ before: [String: UInt64], _ pid: Int32) -> UInt64 {
-        scanPathWaits(pid).reduce(0) { sum, thread in sum + thread.value - min(thread.value, before[thread.key] ?? 0) }
     }
 
     /// Scans whose arrival to commit took over 5 ms, from the daemon's histogram.
