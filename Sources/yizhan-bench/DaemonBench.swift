@@ -267,7 +267,7 @@ extension Bench {
             let bodies = try routes.map { try daemon.client.send("GET", $0).body }
             let nginx = try Nginx(serving: Dictionary(uniqueKeysWithValues: zip(routes.map(Self.fileName), bodies)))
             defer { nginx.stop() }
-            let bare = try BareHummingbird(
+            let bare = try BareHummingbird.start(
                 socket: nginx.directory.file("hummingbird.sock"), files: routes.map { nginx.directory.file(fileName($0)) })
             defer { bare.stop() }
             let duration = Duration.seconds(seconds)
@@ -452,12 +452,13 @@ final class BenchScanner: @unchecked Sendable {
 /// nginx on a Unix socket in a directory of its own, serving one file.
 final class Nginx {
     let directory: TemporaryDirectory
-    let socket: String
-    private let process = Process()
+    private let server: SocketServer
+
+    var socket: String { server.socket }
 
     init(serving files: [String: Data]) throws {
         directory = try TemporaryDirectory()
-        socket = directory.file("nginx.sock")
+        let socket = directory.file("nginx.sock")
         for (name, body) in files { try body.write(to: URL(fileURLWithPath: directory.file(name))) }
         let config = """
             daemon off;
@@ -476,8 +477,24 @@ final class Nginx {
             }
             """
         try config.write(toFile: directory.file("nginx.conf"), atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/nginx")
-        process.arguments = ["-c", directory.file("nginx.conf"), "-p", directory.path]
+        server = try SocketServer("/usr/sbin/nginx", ["-c", directory.file("nginx.conf"), "-p", directory.path], socket: socket)
+    }
+
+    func stop() {
+        server.stop()
+        directory.remove()
+    }
+}
+
+/// A server the bench runs as a child process, taken as ready once its socket exists.
+final class SocketServer {
+    let socket: String
+    private let process = Process()
+
+    init(_ executable: String, _ arguments: [String], socket: String) throws {
+        self.socket = socket
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         try process.run()
         let deadline = ContinuousClock.now + .seconds(10)
         while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < deadline { usleep(10_000) }
@@ -486,6 +503,5 @@ final class Nginx {
     func stop() {
         process.terminate()
         process.waitUntilExit()
-        directory.remove()
     }
 }
