@@ -34,12 +34,25 @@ public enum Kernel {
     }
 
     /// Waits until one of `descriptors` has its events (or is hung up), or `timeout` passes
-    /// (nil: no limit); returns, for each, the events it has.
+    /// (nil: no limit); returns, for each, the events it has. A signal that cuts the wait
+    /// short does not start the timeout again: the wait goes on for what is left of it.
     public static func poll(_ descriptors: [(FileDescriptor, Events)], timeout: Duration?) -> [Events] {
         var requests = descriptors.map { pollfd(fd: $0.0.rawValue, events: $0.1.rawValue, revents: 0) }
-        let milliseconds = timeout.map { Int32($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? -1
-        let ready = (try? retrying { Glibc.poll(&requests, nfds_t(requests.count), milliseconds) }) ?? 0
+        let deadline = timeout.map { ContinuousClock.now + $0 }
+        let ready =
+            (try? retrying {
+                Glibc.poll(&requests, nfds_t(requests.count), deadline.map(millisecondsLeft) ?? -1)
+            }) ?? 0
         return requests.map { ready > 0 ? Events(rawValue: $0.revents) : [] }
+    }
+
+    /// Whole milliseconds until `deadline`, rounded up so that less than one still waits;
+    /// 0 once it has passed.
+    private static func millisecondsLeft(_ deadline: ContinuousClock.Instant) -> Int32 {
+        let left = ContinuousClock.now.duration(to: deadline)
+        guard left > .zero else { return 0 }
+        let (seconds, attoseconds) = left.components
+        return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
     }
 
     /// Waits until `descriptor` is readable (or hung up); false when `deadline` comes first.
