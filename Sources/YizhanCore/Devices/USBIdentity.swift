@@ -35,7 +35,6 @@ public struct USBIdentity: Sendable, Hashable, CustomStringConvertible {
     }
 
     private func hex4(_ value: UInt16) -> String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 4 - digits.count) + digits
+        String(value, radix: 16).leftPadded(to: 4)
     }
 }

@@ -73,21 +73,23 @@ public struct StationCalendar: Sendable {
         // and `String(format:)` goes through CoreFoundation's formatter for each number.
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
         let offset = timeZone.secondsFromGMT(for: date)
-        let zone = offset == 0 ? "Z" : (offset < 0 ? "-" : "+") + padded(abs(offset) / 3600) + ":" + padded(abs(offset) % 3600 / 60)
-        return padded(parts.year!, 4) + "-" + padded(parts.month!) + "-" + padded(parts.day!) + "T" + padded(parts.hour!) + ":"
-            + padded(parts.minute!) + ":" + padded(parts.second!) + zone
+        let zone =
+            offset == 0
+            ? "Z"
+            : (offset < 0 ? "-" : "+") + "\(abs(offset) / 3600)".leftPadded(to: 2) + ":" + "\(abs(offset) % 3600 / 60)".leftPadded(to: 2)
+        let day = LocalDay(year: parts.year!, month: parts.month!, day: parts.day!)!
+        return day.description + "T" + clockTime(parts) + ":" + "\(parts.second!)".leftPadded(to: 2) + zone
     }
 
-    /// `number` in decimal with leading zeros to `digits` digits.
-    private func padded(_ number: Int, _ digits: Int = 2) -> String {
-        let text = String(number)
-        return String(repeating: "0", count: max(0, digits - text.count)) + text
+    /// `HH:mm` of the hour and minute in `parts`.
+    private func clockTime(_ parts: DateComponents) -> String {
+        "\(parts.hour!)".leftPadded(to: 2) + ":" + "\(parts.minute!)".leftPadded(to: 2)
     }
 
     /// Short local time for slips, e.g. `2026-11-29 15:04`.
     public func slipTime(_ date: Date) -> String {
         let parts = calendar.dateComponents([.hour, .minute], from: date)
-        return "\(day(of: date)) " + padded(parts.hour!) + ":" + padded(parts.minute!)
+        return "\(day(of: date)) " + clockTime(parts)
     }
 }
 
