@@ -5,7 +5,7 @@ import YizhanCore
 import YizhanWire
 
 /// Bodies over this size are refused.
-let maximumBodySize = 64 * 1024
+public let maximumBodySize = 64 * 1024
 
 extension Request {
     /// Reads and strictly decodes the JSON body.

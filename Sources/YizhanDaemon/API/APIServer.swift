@@ -5,6 +5,9 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
@@ -50,43 +53,78 @@ struct APIServer: Service {
     }
 
     func run() async throws {
-        let responder = self.responder
-        let logger = self.logger
-        let stalled = TimeAmount.seconds(limits.stalled.components.seconds)
-        let executors = EventLoopTaskExecutor.executors(of: .singleton)
+        let group = MultiThreadedEventLoopGroup.singleton
         // The loops inherit a short time slice when an executor's thread starts them; with
         // the kernel's default they give way to the scan path's threads when those wake.
-        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+        for loop in group.makeIterator() {
             loop.execute { _ = yizhan_request_time_slice(0) }
         }
-        let channel = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [StalledClientHandler(timeout: stalled)],
-            idleTimeout: .seconds(limits.idle.components.seconds),
-            httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: limits.headBytes, maxHeaderListSize: limits.headBytes, maxHeaderFieldCount: 64))
-        let server = try HTTPServerBuilder.http1(configuration: channel).buildServer(
-            configuration: ServerConfiguration(
-                address: .unixDomainSocket(path: path), serverName: nil,
-                availableConnectionsDelegate: .maximum(limits.connections, logger: logger)),
-            eventLoopGroup: MultiThreadedEventLoopGroup.singleton,
-            logger: logger,
-            responder: { request, writer, channel in
-                let context = StationRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
-                var response: Response
-                do {
-                    response = try await withTaskExecutorPreference(executors.each[ObjectIdentifier(channel.eventLoop)]) {
-                        try await responder.respond(to: request, context: context)
-                    }
-                } catch {
-                    response = Response(status: .internalServerError)
+        let quiescing = ServerQuiescingHelper(group: group)
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(ChannelOptions.backlog, value: 256)
+            .serverChannelInitializer { [limits, logger] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let connections = MaximumAvailableConnections.maximum(limits.connections, logger: logger)
+                    try channel.pipeline.syncOperations.addHandler(AvailableConnectionsChannelHandler(delegate: connections))
+                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
-                response.headers[.date] = Self.httpDate()
-                try await writer.write(response: response.head, body: response.body)
-            },
-            onServerRunning: { _ in onRunning() })
-        // Every connection's task is a child of this one and keeps its executor.
-        try await withTaskExecutorPreference(executors.any) {
-            try await server.run()
+            }
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .childChannelInitializer(connectionSetup(executors: EventLoopTaskExecutor.executors(of: group)))
+            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        logger.debug("listening", metadata: ["socket": "\(path)"])
+        onRunning()
+        // A stop closes the socket, then each connection once its response in progress has
+        // ended (an event stream ends when the station says it is stopping).
+        let stopped = channel.eventLoop.makePromise(of: Void.self)
+        await withTaskCancellationHandler {
+            await withGracefulShutdownHandler {
+                try? await stopped.futureResult.get()
+            } onGracefulShutdown: {
+                quiescing.initiateShutdown(promise: stopped)
+            }
+        } onCancel: {
+            quiescing.initiateShutdown(promise: nil)
+            stopped.succeed()
+        }
+    }
+
+    /// A connection's pipeline: NIO's HTTP/1 parser with pipelining and protocol errors
+    /// answered, HTTP types, the stalled-client and idle limits, and the dispatcher.
+    private func connectionSetup(
+        executors: [ObjectIdentifier: EventLoopTaskExecutor]
+    ) -> @Sendable (any Channel) -> EventLoopFuture<Void> {
+        let responder = self.responder
+        let logger = self.logger
+        let limits = self.limits
+        let respond: RequestDispatcher.Respond = { request, channel in
+            let context = StationRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
+            var response: Response
+            do {
+                response = try await responder.respond(to: request, context: context)
+            } catch {
+                response = Response(status: .internalServerError)
+            }
+            response.headers[.date] = Self.httpDate()
+            return response
+        }
+        return { channel in
+            channel.eventLoop.makeCompletedFuture {
+                var head = NIOHTTPDecoderLimitConfiguration()
+                head.maxHeaderFieldSize = limits.headBytes
+                head.maxHeaderListSize = limits.headBytes
+                head.maxHeaderFieldCount = 64
+                let pipeline = channel.pipeline.syncOperations
+                try pipeline.configureHTTPServerPipeline(
+                    withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
+                    withEncoderConfiguration: .init(), withDecoderLimitConfiguration: head)
+                try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                try pipeline.addHandler(StalledClientHandler(timeout: .seconds(limits.stalled.components.seconds)))
+                try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idle, logger: logger))
+                try pipeline.addHandler(
+                    RequestDispatcher(
+                        executor: executors[ObjectIdentifier(channel.eventLoop)]!, bodyLimit: maximumBodySize, respond: respond))
+            }
         }
     }
 
@@ -120,10 +158,12 @@ final class StalledClientHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     /// A reply to a station client is small; what a client does not take is held in the
-    /// daemon only up to this (NIO's default lets 64 KiB of small writes pile up).
+    /// daemon only up to this. NIO's default lets 64 KiB of small writes pile up, and an
+    /// event held costs about twelve times its bytes in buffers and promises (an event
+    /// stream's chunk is three writes): 4 KiB keeps a stalled event client near 80 KB.
     func handlerAdded(context: ChannelHandlerContext) {
         // On the channel's loop already: set at once, without a future to wait on.
-        try? context.channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 8 * 1024, high: 16 * 1024))
+        try? context.channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: .init(low: 2 * 1024, high: 4 * 1024))
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
