@@ -14,10 +14,11 @@ import Synchronization
 import YizhanAPI
 import YizhanSystem
 
-/// The API's HTTP server on one Unix socket. Hummingbird's `Application` would serve the
-/// router as well, but it also refreshes a cached `Date` header every second, a wake-up an
-/// idle station board pays around the clock; here the date is formatted when a response
-/// needs it, at most once a second (`httpDate()`).
+/// The API's HTTP server on one Unix socket: NIO's HTTP/1 handlers in front of
+/// Hummingbird's router (`RequestDispatcher` says why not Hummingbird's own server). It
+/// keeps no timer: the `Date` header is formatted when a response needs it, at most once a
+/// second (`httpDate()`), where Hummingbird's `Application` refreshes its own every second,
+/// a wake-up an idle station board would pay around the clock.
 ///
 /// What one client can hold is bounded (`Limits`): past the connection limit the server
 /// stops accepting and further clients wait in the kernel's listen backlog, costing the
@@ -75,7 +76,6 @@ struct APIServer: Service {
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer(connectionSetup(executors: EventLoopTaskExecutor.executors(of: group)))
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
-        logger.debug("listening", metadata: ["socket": "\(path)"])
         onRunning()
         // A stop closes the socket, then each connection once its response in progress has
         // ended (an event stream ends when the station says it is stopping).

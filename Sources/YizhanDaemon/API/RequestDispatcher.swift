@@ -8,10 +8,10 @@ import NIOHTTPTypes
 ///
 /// Hummingbird's own server wraps every connection in an async channel and a task that
 /// reads it; setting those up and tearing them down cost more than a station's answer, and
-/// held the API to a quarter of a static file server's connections a second
-/// (docs/benchmarks.md). Here the connection is plain NIO: the parser, pipelining, idle
-/// timeout and quiescing are NIO's and Hummingbird's handlers, and only a request is a
-/// task.
+/// held a client that connects for each request to a quarter of what a static file server
+/// answers. Here the connection is plain NIO (the parser, pipelining, idle timeout and
+/// quiescing are NIO's and Hummingbird's handlers) and only a request is a task: about
+/// half of what the file server answers (docs/benchmarks.md).
 ///
 /// A body is kept up to one byte over `bodyLimit`, whatever more is sent: enough for a
 /// route that reads it to refuse it as too large.
@@ -32,6 +32,7 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     private var responding = false
     /// The client asked for this (`Connection: close`) or has shut its side.
     private var closeAfterResponse = false
+    /// The last response is on its way: whatever else the client sent is not answered.
     private var closing = false
 
     init(executor: any TaskExecutor, bodyLimit: Int, respond: @escaping Respond) {
