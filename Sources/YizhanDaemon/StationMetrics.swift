@@ -52,6 +52,8 @@ final class StationMetrics: Sendable {
         registry.makeGauge(name: "yizhan_uptime_seconds", help: "Seconds since the daemon started.")
             .set(Double(clock.now().elapsed(since: started).components.seconds))
         registry.makeGauge(name: "yizhan_events_held", help: "Events held for replay.").set(Double(events.heldCount))
+        registry.makeGauge(name: "yizhan_event_subscribers", help: "Clients following the event stream.").set(
+            Double(events.subscriberCount))
         if let district {
             registry.makeGauge(name: "yizhan_district_backlog", help: "Records waiting to be pushed to the district.")
                 .set(Double(district.backlog))

@@ -85,4 +85,36 @@ import YizhanTestSupport
         #expect(names == ["甲"], "only the volunteer whose body was whole was created")
         #expect(daemon.stop() == 0)
     }
+
+    @Test func eventClientsThatHangUpAreForgottenAtTheNextEvent() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let daemon = try DaemonProcess()
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        func subscribers() throws -> Int? {
+            let metrics = String(decoding: try daemon.client.send("GET", "/metrics").body, as: UTF8.self)
+            let line = metrics.split(separator: "\n").first { $0.hasPrefix("yizhan_event_subscribers ") }
+            return line.flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) }
+        }
+
+        // Five screens follow the stream, each reading its answer's head.
+        let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
+        var screens: [Int32] = []
+        for _ in 0..<5 {
+            let descriptor = try kiosk.connect().rawValue
+            screens.append(descriptor)
+            let request = Array("GET /v1/events HTTP/1.1\r\nHost: station\r\n\r\n".utf8)
+            #expect(request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == request.count)
+            var head = [UInt8](repeating: 0, count: 1024)
+            #expect(read(descriptor, &head, head.count) > 0, "the stream's head comes before any event")
+        }
+        #expect(try subscribers() == 5)
+
+        // They hang up; the next events find them gone, and the daemon lets them go.
+        for screen in screens { close(screen) }
+        for _ in 0..<2 { #expect(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"]).status == 200) }
+        let left = try daemon.waitUntil { try subscribers() == 0 }
+        #expect(left, "subscribers left: \(String(describing: try? subscribers()))")
+        #expect(daemon.stop() == 0)
+    }
 }

@@ -120,9 +120,10 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
 /// Writes a response's body to its connection. A body of known length was made whole by
 /// its route: its parts go out with the end in one flush. A streamed body (the event
-/// stream) is flushed part by part, and each write waits until the part has gone to the
-/// kernel, so that a client that stops reading holds no more than NIO's write buffer of it
-/// (`StalledClientHandler` closes its connection in the end).
+/// stream) is flushed part by part; once NIO reports the connection unwritable a write
+/// waits for its part to go, so that a client that stops reading holds no more than NIO's
+/// write buffer of it (`StalledClientHandler` closes its connection in the end), and a
+/// write on a connection that has closed throws, which ends the stream's task.
 struct ConnectionBodyWriter: ResponseBodyWriter {
     let channel: any Channel
     let streamed: Bool
@@ -132,6 +133,7 @@ struct ConnectionBodyWriter: ResponseBodyWriter {
             channel.write(HTTPResponsePart.body(buffer), promise: nil)
             return
         }
+        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
         let written = channel.eventLoop.makePromise(of: Void.self)
         channel.writeAndFlush(HTTPResponsePart.body(buffer), promise: written)
         if !channel.isWritable { try await written.futureResult.get() }
