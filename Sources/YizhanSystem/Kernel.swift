@@ -37,8 +37,12 @@ public enum Kernel {
     /// (nil: no limit); returns, for each, the events it has. A signal that cuts the wait
     /// short does not start the timeout again: the wait goes on for what is left of it.
     public static func poll(_ descriptors: [(FileDescriptor, Events)], timeout: Duration?) -> [Events] {
+        poll(descriptors, until: timeout.map { ContinuousClock.now + $0 })
+    }
+
+    /// `poll(_:timeout:)` until `deadline` (nil: no limit).
+    private static func poll(_ descriptors: [(FileDescriptor, Events)], until deadline: ContinuousClock.Instant?) -> [Events] {
         var requests = descriptors.map { pollfd(fd: $0.0.rawValue, events: $0.1.rawValue, revents: 0) }
-        let deadline = timeout.map { ContinuousClock.now + $0 }
         let ready =
             (try? retrying {
                 Glibc.poll(&requests, nfds_t(requests.count), deadline.map(millisecondsLeft) ?? -1)
@@ -57,8 +61,7 @@ public enum Kernel {
 
     /// Waits until `descriptor` is readable (or hung up); false when `deadline` comes first.
     public static func waitUntilReadable(_ descriptor: FileDescriptor, before deadline: ContinuousClock.Instant) -> Bool {
-        let left = deadline - .now
-        return left > .zero && !poll([(descriptor, .readable)], timeout: left)[0].isEmpty
+        deadline > .now && !poll([(descriptor, .readable)], until: deadline)[0].isEmpty
     }
 
     /// A pipe whose ends do not block and are closed on exec.
