@@ -19,6 +19,12 @@ public struct UnixHTTPClient: Sendable {
         public var headers: [String: String]
         public var body: Data
 
+        public init(status: Int, headers: [String: String], body: Data) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
+
         /// The body as a JSON object, or nil.
         public var json: [String: Any]? {
             (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]

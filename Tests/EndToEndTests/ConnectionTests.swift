@@ -11,16 +11,9 @@ import YizhanTestSupport
 /// are answered in order, a body over the limit is refused without ending the connection,
 /// and `Connection: close` is answered before the daemon closes.
 @Suite struct ConnectionTests {
-    /// One response read off a connection: status, headers (lowercased names) and body.
-    struct Answer {
-        var status: Int
-        var headers: [String: String]
-        var body: Data
-    }
-
     /// Splits what a connection received into responses with a `Content-Length`.
-    static func answers(in bytes: [UInt8]) throws -> [Answer] {
-        var answers: [Answer] = []
+    static func answers(in bytes: [UInt8]) throws -> [UnixHTTPClient.Response] {
+        var answers: [UnixHTTPClient.Response] = []
         var rest = bytes[...]
         let separator: [UInt8] = Array("\r\n\r\n".utf8)
         while !rest.isEmpty {
@@ -34,7 +27,7 @@ import YizhanTestSupport
             }
             let length = try #require(headers["content-length"].flatMap(Int.init), "every answer here has a length")
             let bodyStart = end + separator.count
-            answers.append(Answer(status: status, headers: headers, body: Data(rest[bodyStart..<(bodyStart + length)])))
+            answers.append(UnixHTTPClient.Response(status: status, headers: headers, body: Data(rest[bodyStart..<(bodyStart + length)])))
             rest = rest[(bodyStart + length)...]
         }
         return answers
@@ -80,7 +73,7 @@ import YizhanTestSupport
         #expect(answers.map(\.status) == [200, 413, 201, 200])
         guard answers.count == 4 else { return }
         #expect(String(decoding: answers[1].body, as: UTF8.self).contains("body_too_large"))
-        let listed = try #require(try JSONSerialization.jsonObject(with: answers[3].body) as? [String: Any])
+        let listed = try #require(answers[3].json)
         let names = (listed["items"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
         #expect(names == ["甲"], "only the volunteer whose body was whole was created")
         #expect(daemon.stop() == 0)
