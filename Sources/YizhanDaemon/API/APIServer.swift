@@ -55,11 +55,7 @@ struct APIServer: Service {
 
     func run() async throws {
         let group = MultiThreadedEventLoopGroup.singleton
-        // The loops inherit a short time slice when an executor's thread starts them; with
-        // the kernel's default they give way to the scan path's threads when those wake.
-        for loop in group.makeIterator() {
-            loop.execute { _ = yizhan_request_time_slice(0) }
-        }
+        Self.loopsAtDefaultSlice
         let quiescing = ServerQuiescingHelper(group: group)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -130,6 +126,15 @@ struct APIServer: Service {
             }
         }
     }
+
+    /// The loops inherit a short time slice when an executor's thread starts them; with the
+    /// kernel's default they give way to the scan path's threads when those wake. Both
+    /// sockets' servers share the loops: the first to run sets them back, once.
+    private static let loopsAtDefaultSlice: Void = {
+        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
+            loop.execute { _ = yizhan_request_time_slice(0) }
+        }
+    }()
 
     /// The `Date` header last formatted, and the second it is for.
     private static let lastDate = Mutex<(second: Int, text: String)>((0, ""))
