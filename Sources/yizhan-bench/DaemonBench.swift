@@ -337,11 +337,15 @@ extension Bench {
         var slowLoaded = 0
         var waitedQuiet: UInt64 = 0
         var waitedLoaded: UInt64 = 0
+        var measurerQuiet: UInt64 = 0
+        var measurerLoaded: UInt64 = 0
         let pid = daemon.pid ?? 0
         for _ in 0..<rounds {
             let start = try slowCommits(daemon)
             var waits = scanPathWaits(pid)
-            quiet += try timedScans(daemon, count: 200)
+            var timed = try timedScans(daemon, count: 200)
+            quiet += timed.latencies
+            measurerQuiet += timed.measurerWaited
             waitedQuiet += growth(from: waits, to: scanPathWaits(pid))
             let middle = try slowCommits(daemon)
             slowQuiet += middle - start
@@ -351,20 +355,27 @@ extension Bench {
             }
             Thread.sleep(forTimeInterval: 0.2)
             waits = scanPathWaits(pid)
-            loaded += try timedScans(daemon, count: 200)
+            timed = try timedScans(daemon, count: 200)
+            loaded += timed.latencies
+            measurerLoaded += timed.measurerWaited
             waitedLoaded += growth(from: waits, to: scanPathWaits(pid))
             load.wait()
             slowLoaded += try slowCommits(daemon) - middle
         }
         let (alone, underLoad) = (figures(quiet), figures(loaded))
-        func perScan(_ waited: UInt64, _ scans: [Double]) -> String {
-            String(format: "   waited for a core %.0f µs a scan", Double(waited) / 1000 / Double(scans.count))
+        func perScan(_ waited: UInt64, _ measurer: UInt64, _ scans: [Double]) -> String {
+            String(
+                format: "   waited for a core %.0f µs a scan (the bench's %.0f µs)", Double(waited) / 1000 / Double(scans.count),
+                Double(measurer) / 1000 / Double(scans.count))
         }
         print(
             "scans at 100/s, FIFO write → `scan` event, \(rounds) rounds of 200 each way (with the daemon's count of commits over"
-                + " 5 ms, and the kernel's of the time its threads outside the event loops waited on a run queue):")
-        print(row("no other load (baseline)", alone) + "   \(slowQuiet) slow" + perScan(waitedQuiet, quiet))
-        print(row("GET /v1/status, \(clients) keep-alive clients", underLoad) + "   \(slowLoaded) slow" + perScan(waitedLoaded, loaded))
+                + " 5 ms, and the kernel's of the time its threads outside the event loops, and the bench's two that write and"
+                + " read the scans, waited on a run queue):")
+        print(row("no other load (baseline)", alone) + "   \(slowQuiet) slow" + perScan(waitedQuiet, measurerQuiet, quiet))
+        print(
+            row("GET /v1/status, \(clients) keep-alive clients", underLoad) + "   \(slowLoaded) slow"
+                + perScan(waitedLoaded, measurerLoaded, loaded))
         print(String(format: "  loaded p99 %.2f× the unloaded (target within 1.5×)", underLoad.p99 / alone.p99))
     }
 
@@ -389,12 +400,23 @@ extension Bench {
         return bucket("+Inf") - bucket("0.005")
     }
 
-    /// Sends `count` scans 10 ms apart; each one's time from its write to its event.
-    static func timedScans(_ daemon: DaemonProcess, count: Int) throws -> [Double] {
+    /// Sends `count` scans 10 ms apart; each one's time from its write to its event, and how
+    /// long the two threads that write and read them waited for a core.
+    ///
+    /// Their waits are the bench's share of a scan's time: under load the thread that reads
+    /// the events shares the cores with the load generator and the daemon's event loops.
+    static func timedScans(_ daemon: DaemonProcess, count: Int) throws -> (latencies: [Double], measurerWaited: UInt64) {
         let events = try EventStream(client: daemon.client, after: nil)
         let scanner = try BenchScanner(daemon)
         let sent = Mutex([ContinuousClock.Instant]())
+        let writerWaited = Mutex<UInt64>(0)
+        let writerDone = DispatchSemaphore(value: 0)
         let writer = Thread {
+            let before = threadWaited()
+            defer {
+                writerWaited.withLock { $0 = threadWaited() - before }
+                writerDone.signal()
+            }
             let start = ContinuousClock.now
             for index in 0..<count {
                 let due = start + .milliseconds(10 * index)
@@ -403,6 +425,7 @@ extension Bench {
                 scanner.scan()
             }
         }
+        let readerBefore = threadWaited()
         writer.start()
         var samples: [Double] = []
         while samples.count < count, let event = try events.next() {
@@ -410,7 +433,15 @@ extension Bench {
             let arrived = ContinuousClock.now
             samples.append(seconds(arrived - sent.withLock { $0[samples.count] }))
         }
-        return samples
+        let readerWaited = threadWaited() - readerBefore
+        writerDone.wait()
+        return (samples, readerWaited + writerWaited.withLock { $0 })
+    }
+
+    /// Nanoseconds the calling thread has spent runnable but waiting for a core.
+    static func threadWaited() -> UInt64 {
+        let fields = ((try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? "").split(separator: " ")
+        return fields.count < 2 ? 0 : UInt64(fields[1]) ?? 0
     }
 }
 
