@@ -155,8 +155,8 @@ public enum Daemon {
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
             expiryDoorbell: expiryDoorbell, logger: logger)
 
-        // Services stop in reverse order: the watchdog first, then the announcer (STOPPING=1),
-        // the scanners, and the API servers last.
+        // Services stop in reverse order: the watchdog first, the status line, then the
+        // announcer (STOPPING=1), the scanners, and the API servers last.
         var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell), reload]
         services += scanners
         if let districtSync { services.append(districtSync) }
@@ -168,6 +168,7 @@ public enum Daemon {
             })
         services += buttons(config, clock: clock, devices: devices, store: store, slipQueued: { printDoorbell.ring() }, logger: logger)
         services.append(ShutdownAnnouncer(notifier: notifier, events: events, logger: logger))
+        services.append(status)
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -17,12 +17,14 @@ import YizhanWire
         return messages
     }
 
-    func waitForStatus(_ daemon: DaemonProcess, containing text: String) -> String? {
+    /// The first status line containing `text`; `seen` is given every status line up to it.
+    func waitForStatus(_ daemon: DaemonProcess, containing text: String, seen: (String) -> Void = { _ in }) -> String? {
         let deadline = ContinuousClock.now + .seconds(20)
         while ContinuousClock.now < deadline {
             guard let message = daemon.notify.receive(timeout: .seconds(20)) else { return nil }
-            if let status = message.split(separator: "\n").first(where: { $0.hasPrefix("STATUS=") && $0.contains(text) }) {
-                return String(status)
+            if let status = message.split(separator: "\n").first(where: { $0.hasPrefix("STATUS=") }) {
+                seen(String(status))
+                if status.contains(text) { return String(status) }
             }
         }
         return nil
@@ -39,6 +41,25 @@ import YizhanWire
         #expect(daemon.stop(signal: SIGTERM) == 0, "a clean exit on SIGTERM")
         let rest = drain(daemon)
         #expect(rest.last?.contains("STOPPING=1") == true, "\(rest)")
+    }
+
+    /// A burst of scans sends the status line once at the first and then once a second at
+    /// most, the last naming the last scan; the daemon's stop still ends with `STOPPING=1`.
+    @Test func aBurstOfScansSendsTheStatusLineOnceASecondAtMost() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let started = ContinuousClock.now
+        for index in 1...20 {
+            #expect(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL", "scanner": "desk\(index)"]).status == 200)
+        }
+        var lines: [String] = []
+        let last = waitForStatus(daemon, containing: "desk20 ") { lines.append($0) }
+        let elapsed = started.duration(to: .now)
+        #expect(last?.contains("last scan") == true, "\(last ?? "no status")")
+        #expect(lines.count <= Int(elapsed.components.seconds) + 2, "\(lines.count) lines in \(elapsed): \(lines)")
+        #expect(lines.count < 20)
+        #expect(daemon.stop(signal: SIGTERM) == 0)
+        #expect(drain(daemon).last?.contains("STOPPING=1") == true)
     }
 
     @Test func aReloadWithABrokenConfigKeepsServingAndAGoodOneApplies() throws {

@@ -39,13 +39,19 @@ final class WatchdogService: Service {
 
 /// Keeps `systemctl status` telling the technician what matters: devices, the print
 /// queue, the last scan, and a failed reload.
-final class StatusReporter: Sendable {
+///
+/// A scan's line goes at once, and while scans keep coming, once a second at most with the
+/// latest (`run`): each line is a read of the store and a datagram that wakes systemd, and
+/// at 100 scans a second those were work beside every scan that no one reads that fast.
+final class StatusReporter: Service {
     private let notifier: SystemdNotifier
     private let devices: DeviceRegistry
     private let store: Store
     private let calendar: StationCalendar
     private let state = Mutex<(lastScan: String?, problem: String?, reload: StationStatus.Reload?, district: String?)>(
         (nil, nil, nil, nil))
+    /// A scan has changed the line; one that comes while the last is being sent waits as one.
+    private let (scans, scanned) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
     init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, calendar: StationCalendar) {
         self.notifier = notifier
@@ -57,7 +63,19 @@ final class StatusReporter: Sendable {
     func scanCommitted(_ scan: CommittedScan) {
         let time = String(calendar.slipTime(scan.at.wall).suffix(5))
         state.withLock { $0.lastScan = "\(time) \(scan.scanner) \(scan.result.outcome.rawValue) \(scan.result.reason.rawValue)" }
-        update()
+        scanned.yield()
+    }
+
+    /// Sends the line for scans until the daemon stops, and ends before `STOPPING=1` is sent
+    /// (it stops before the announcer), so that no line follows it.
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            for await _ in self.scans {
+                guard !Task.isCancelled else { return }
+                self.update()
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
     }
 
     /// A reload's outcome: one refused stays on the status line until one applies.
