@@ -381,13 +381,19 @@ extension Bench {
 
     /// For each thread of the daemon outside its event loops (the scan path: scanners, the
     /// station, the store's writer), the nanoseconds it has spent runnable but waiting for a
-    /// core: the second field of the kernel's `/proc/PID/task/TID/schedstat`.
+    /// core (`waited`).
     static func scanPathWaits(_ pid: Int32) -> [String: UInt64] {
         threadCounts(pid) { thread in
             let name = (try? String(contentsOfFile: thread + "/comm", encoding: .utf8)) ?? "NIO-"
-            let fields = ((try? String(contentsOfFile: thread + "/schedstat", encoding: .utf8)) ?? "").split(separator: " ")
-            return name.hasPrefix("NIO-") || fields.count < 2 ? nil : UInt64(fields[1])
+            return name.hasPrefix("NIO-") ? nil : waited(thread)
         }
+    }
+
+    /// Nanoseconds the thread at `/proc/PID/task/TID` (or `/proc/thread-self`) has spent
+    /// runnable but waiting for a core: the second field of its `schedstat`.
+    static func waited(_ thread: String) -> UInt64? {
+        let fields = ((try? String(contentsOfFile: thread + "/schedstat", encoding: .utf8)) ?? "").split(separator: " ")
+        return fields.count < 2 ? nil : UInt64(fields[1])
     }
 
     /// Scans whose arrival to commit took over 5 ms, from the daemon's histogram.
@@ -440,8 +446,7 @@ extension Bench {
 
     /// Nanoseconds the calling thread has spent runnable but waiting for a core.
     static func threadWaited() -> UInt64 {
-        let fields = ((try? String(contentsOfFile: "/proc/thread-self/schedstat", encoding: .utf8)) ?? "").split(separator: " ")
-        return fields.count < 2 ? 0 : UInt64(fields[1]) ?? 0
+        waited("/proc/thread-self") ?? 0
     }
 }
 
