@@ -330,53 +330,74 @@ extension Bench {
     /// The two alternate in rounds of two seconds, so that both meet the same disk: this VM's
     /// fsync times drift by more than the load changes them.
     static func scanStorm(_ daemon: DaemonProcess, clients: Int, seconds: Int) throws {
-        let rounds = max(1, seconds / 2)
-        var quiet: [Double] = []
-        var loaded: [Double] = []
-        var slowQuiet = 0
-        var slowLoaded = 0
-        var waitedQuiet: UInt64 = 0
-        var waitedLoaded: UInt64 = 0
-        var measurerQuiet: UInt64 = 0
-        var measurerLoaded: UInt64 = 0
-        let pid = daemon.pid ?? 0
-        for _ in 0..<rounds {
-            let start = try slowCommits(daemon)
-            var waits = scanPathWaits(pid)
-            var timed = try timedScans(daemon, count: 200)
-            quiet += timed.latencies
-            measurerQuiet += timed.measurerWaited
-            waitedQuiet += growth(from: waits, to: scanPathWaits(pid))
-            let middle = try slowCommits(daemon)
-            slowQuiet += middle - start
+        var quiet = StormPhase()
+        var loaded = StormPhase()
+        for _ in 0..<max(1, seconds / 2) {
+            try quiet.measure(daemon)
             let load = DispatchGroup()
             DispatchQueue.global().async(group: load) {
                 _ = HTTPLoad(socketPath: daemon.adminSocket, path: "/v1/status", clients: clients, keepAlive: true).run(for: .seconds(2.5))
             }
             Thread.sleep(forTimeInterval: 0.2)
-            waits = scanPathWaits(pid)
-            timed = try timedScans(daemon, count: 200)
-            loaded += timed.latencies
-            measurerLoaded += timed.measurerWaited
-            waitedLoaded += growth(from: waits, to: scanPathWaits(pid))
+            try loaded.measure(daemon)
             load.wait()
-            slowLoaded += try slowCommits(daemon) - middle
-        }
-        let (alone, underLoad) = (figures(quiet), figures(loaded))
-        func perScan(_ waited: UInt64, _ measurer: UInt64, _ scans: [Double]) -> String {
-            String(
-                format: "   waited for a core %.0f µs a scan (the bench's %.0f µs)", Double(waited) / 1000 / Double(scans.count),
-                Double(measurer) / 1000 / Double(scans.count))
         }
         print(
-            "scans at 100/s, FIFO write → `scan` event, \(rounds) rounds of 200 each way (with the daemon's count of commits over"
-                + " 5 ms, and the kernel's of the time its threads outside the event loops, and the bench's two that write and"
-                + " read the scans, waited on a run queue):")
-        print(row("no other load (baseline)", alone) + "   \(slowQuiet) slow" + perScan(waitedQuiet, measurerQuiet, quiet))
-        print(
-            row("GET /v1/status, \(clients) keep-alive clients", underLoad) + "   \(slowLoaded) slow"
-                + perScan(waitedLoaded, measurerLoaded, loaded))
-        print(String(format: "  loaded p99 %.2f× the unloaded (target within 1.5×)", underLoad.p99 / alone.p99))
+            "scans at 100/s, FIFO write → `scan` event, \(quiet.latencies.count) each way in rounds of 200 (with the daemon's count of"
+                + " commits over 5 ms; the kernel's of the time its threads outside the event loops, and the bench's two that write"
+                + " and read the scans, waited on a run queue; and the time the hypervisor took from the two CPUs):")
+        print(quiet.row("no other load (baseline)"))
+        print(loaded.row("GET /v1/status, \(clients) keep-alive clients"))
+        print(String(format: "  loaded p99 %.2f× the unloaded (target within 1.5×)", loaded.figures.p99 / quiet.figures.p99))
+    }
+
+    /// One side of the storm, over its rounds: each scan's latency, and what else happened
+    /// while they were measured.
+    struct StormPhase {
+        var latencies: [Double] = []
+        var slowCommits = 0
+        /// Nanoseconds the daemon's threads outside the event loops waited for a core.
+        var daemonWaited: UInt64 = 0
+        /// Nanoseconds the bench's thread that writes the scans and its thread that reads the
+        /// events waited for a core.
+        var benchWaited: UInt64 = 0
+        /// Nanoseconds the hypervisor ran something else while the VM's CPUs had work.
+        var stolen: UInt64 = 0
+
+        var figures: Figures { Bench.figures(latencies) }
+
+        /// Sends a round of 200 scans and adds up what they took.
+        mutating func measure(_ daemon: DaemonProcess) throws {
+            let pid = daemon.pid ?? 0
+            let (commits, waits, steal) = (try Bench.slowCommits(daemon), scanPathWaits(pid), stolenNanoseconds())
+            let timed = try timedScans(daemon, count: 200)
+            latencies += timed.latencies
+            benchWaited += timed.measurerWaited
+            daemonWaited += growth(from: waits, to: scanPathWaits(pid))
+            stolen += stolenNanoseconds() - steal
+            slowCommits += try Bench.slowCommits(daemon) - commits
+        }
+
+        func row(_ name: String) -> String {
+            let scans = Double(latencies.count)
+            return Bench.row(name, figures) + "   \(slowCommits) slow"
+                + String(
+                    format: "   waited for a core %.0f µs a scan (the bench's %.0f µs)   stolen %.0f ms",
+                    Double(daemonWaited) / 1000 / scans,
+                    Double(benchWaited) / 1000 / scans, Double(stolen) / 1_000_000)
+        }
+    }
+
+    /// The time, over all CPUs, that the hypervisor gave to something else while this
+    /// machine's CPUs wanted to run (`steal` in `/proc/stat`, kept by the kernel in
+    /// nanoseconds and shown in clock ticks), in nanoseconds. The host can take a busy
+    /// virtual CPU away for milliseconds at a time: under load a p99 on a VM can be the
+    /// host's.
+    static func stolenNanoseconds() -> UInt64 {
+        let stat = (try? String(contentsOfFile: "/proc/stat", encoding: .utf8)) ?? ""
+        let fields = stat.split(separator: "\n").first?.split(separator: " ") ?? []
+        let ticks = fields.count > 8 ? UInt64(fields[8]) ?? 0 : 0
+        return ticks * 1_000_000_000 / UInt64(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     /// For each thread of the daemon outside its event loops (the scan path: scanners, the
