@@ -68,8 +68,9 @@ public enum Daemon {
             output: lights(config, devices: devices, events: events, clock: clock, logger: logger), backend: config.gpio.backend.rawValue,
             plan: config.signals, clock: clock, devices: devices, logger: logger)
         devices.observe { _ in signals.devicesChanged() }
-        let status = StatusReporter(notifier: notifier, devices: devices, store: store, calendar: config.rules.calendar)
-        let metrics = StationMetrics(store: store, devices: devices, events: events, clock: clock, started: started)
+        let status = StatusReporter(notifier: notifier, devices: devices, store: store, clock: clock, calendar: config.rules.calendar)
+        let metrics = StationMetrics(
+            store: store, devices: devices, events: events, clock: clock, calendar: config.rules.calendar, started: started)
         let printDoorbell = Doorbell()
         let expiryDoorbell = Doorbell()
         let observers = StationObservers([

@@ -125,9 +125,4 @@ extension Store {
             return PrintJobs.record(try PrintJobs.find(db, id: newID))
         }
     }
-
-    /// Jobs waiting to print.
-    public func queuedPrintJobCount() throws -> Int {
-        try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM print_job WHERE state = 'queued'") ?? 0 }
-    }
 }

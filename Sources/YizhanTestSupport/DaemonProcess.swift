@@ -215,6 +215,14 @@ public final class DaemonProcess: @unchecked Sendable {
         try client.send("POST", path, json: body)
     }
 
+    /// A sample's value from `GET /metrics`: `sample` is its name, with its labels if it has
+    /// any (`yizhan_scans_total{outcome="accepted"}`); nil when there is no such line.
+    public func metric(_ sample: String) throws -> Double? {
+        let text = String(decoding: try client.send("GET", "/metrics").body, as: UTF8.self)
+        let line = text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
+        return line.flatMap { Double($0.dropFirst(sample.count + 1)) }
+    }
+
     deinit {
         stop(signal: SIGKILL)
         directory.remove()

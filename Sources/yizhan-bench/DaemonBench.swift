@@ -419,12 +419,8 @@ extension Bench {
 
     /// Scans whose arrival to commit took over 5 ms, from the daemon's histogram.
     static func slowCommits(_ daemon: DaemonProcess) throws -> Int {
-        let text = String(decoding: try daemon.client.send("GET", "/metrics").body, as: UTF8.self)
-        func bucket(_ bound: String) -> Int {
-            text.split(separator: "\n").filter { $0.hasPrefix("yizhan_scan_commit_seconds_bucket{le=\"\(bound)\"}") }
-                .compactMap { $0.split(separator: " ").last.flatMap { Int($0) } }.reduce(0, +)
-        }
-        return bucket("+Inf") - bucket("0.005")
+        func bucket(_ bound: String) throws -> Int { Int(try daemon.metric("yizhan_scan_commit_seconds_bucket{le=\"\(bound)\"}") ?? 0) }
+        return try bucket("+Inf") - bucket("0.005")
     }
 
     /// Sends `count` scans 10 ms apart; each one's time from its write to its event, and how

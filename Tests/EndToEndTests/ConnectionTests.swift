@@ -84,11 +84,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
-        func subscribers() throws -> Int? {
-            let metrics = String(decoding: try daemon.client.send("GET", "/metrics").body, as: UTF8.self)
-            let line = metrics.split(separator: "\n").first { $0.hasPrefix("yizhan_event_subscribers ") }
-            return line.flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) }
-        }
+        func subscribers() throws -> Int? { try daemon.metric("yizhan_event_subscribers").map { Int($0) } }
 
         // Five screens follow the stream, each reading its answer's head.
         let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))

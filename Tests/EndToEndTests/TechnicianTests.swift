@@ -62,6 +62,25 @@ import YizhanWire
         #expect(drain(daemon).last?.contains("STOPPING=1") == true)
     }
 
+    /// The status line and `/metrics` count what waits, as the API lists it: slips a printer
+    /// that is not there cannot take, and a patrol begun.
+    @Test func theStatusLineAndTheMetricsCountTheQueueAndTheOpenPatrols() throws {
+        // Nothing listens on the discard port: every slip stays queued.
+        let daemon = try DaemonProcess(printer: "[printer]\ntransport = \"tcp\"\nport = 9\n")
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        _ = try daemon.api.call(API.printTestPage)
+        let (_, badge) = try daemon.registerVolunteer("郑十", points: 5)
+        #expect(try daemon.post("/v1/scans", ["code": badge, "scanner": "desk"]).status == 200)
+        let status = waitForStatus(daemon, containing: "desk accepted patrol_started")
+        let queued = try daemon.api.call(API.printJobs()).items.filter { $0.state == .queued }.count
+        #expect(queued >= 1)
+        #expect(status?.contains("print queue \(queued);") == true, "\(status ?? "no status")")
+        #expect(try daemon.metric("yizhan_print_queue") == Double(queued))
+        #expect(try daemon.metric("yizhan_open_patrols") == 1)
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aReloadWithABrokenConfigKeepsServingAndAGoodOneApplies() throws {
         let daemon = try DaemonProcess()
         try daemon.start()

@@ -47,16 +47,18 @@ final class StatusReporter: Service {
     private let notifier: SystemdNotifier
     private let devices: DeviceRegistry
     private let store: Store
+    private let clock: any StationClock
     private let calendar: StationCalendar
     private let state = Mutex<(lastScan: String?, problem: String?, reload: StationStatus.Reload?, district: String?)>(
         (nil, nil, nil, nil))
     /// A scan has changed the line; one that comes while the last is being sent waits as one.
     private let (scans, scanned) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
-    init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, calendar: StationCalendar) {
+    init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, clock: any StationClock, calendar: StationCalendar) {
         self.notifier = notifier
         self.devices = devices
         self.store = store
+        self.clock = clock
         self.calendar = calendar
     }
 
@@ -116,7 +118,8 @@ final class StatusReporter: Service {
         let present = all.filter { $0.state == .present }.count
         var parts = ["devices \(present)/\(all.count) present"]
         for device in all where device.state != .present { parts.append("\(device.kind) \(device.id) \(device.state.rawValue)") }
-        parts.append("print queue \((try? store.queuedPrintJobCount()) ?? -1)")
+        let counts = try? store.counts(today: calendar.localDay(of: clock.now().wall))
+        parts.append("print queue \(counts?.queuedPrintJobs ?? -1)")
         let (lastScan, problem, district) = state.withLock { ($0.lastScan, $0.problem, $0.district) }
         parts.append("last scan " + (lastScan ?? "none"))
         if let district { parts.append(district) }
