@@ -58,7 +58,7 @@ final class StationMetrics: Sendable {
         if let district {
             gauge("yizhan_district_backlog", "Records waiting to be pushed to the district.")
                 .set(Double(district.backlog))
-            let age = district.oldestQueuedAt.map { max(0, clock.now().wall.timeIntervalSince($0)) } ?? 0
+            let age = district.oldestQueuedAt.map { max(0, now.wall.timeIntervalSince($0)) } ?? 0
             gauge("yizhan_district_backlog_age_seconds", "Age of the oldest record waiting, 0 when none.")
                 .set(age)
             gauge("yizhan_district_last_push_timestamp_seconds", "When the last round succeeded (Unix time).")

@@ -46,7 +46,10 @@ import Foundation
             var count = 0
             for path in arguments.dropFirst() {
                 var isDirectory: ObjCBool = false
-                FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                    print("yizhan-fuzz: \(path): no such file or directory")
+                    exit(2)
+                }
                 let files =
                     isDirectory.boolValue
                     ? try FileManager.default.contentsOfDirectory(atPath: path).sorted().map { path + "/" + $0 } : [path]

@@ -58,8 +58,9 @@ import YizhanTestSupport
     static let canMakeImmutable: Bool = {
         guard let directory = try? TemporaryDirectory() else { return false }
         defer { directory.remove() }
-        FileManager.default.createFile(atPath: directory.file("probe"), contents: nil)
-        guard (try? Command.run("/usr/bin/chattr", ["+i", directory.file("probe")]).status) == 0 else { return false }
+        guard FileManager.default.createFile(atPath: directory.file("probe"), contents: nil),
+            (try? Command.run("/usr/bin/chattr", ["+i", directory.file("probe")]).status) == 0
+        else { return false }
         _ = try? Command.run("/usr/bin/chattr", ["-i", directory.file("probe")])
         return true
     }()

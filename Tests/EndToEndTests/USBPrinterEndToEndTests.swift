@@ -63,7 +63,7 @@ import YizhanWire
     func jobsGoOverUSBExactlyOnceThroughPaperOutAVanishedPrinterAndItsReturn() throws {
         let testbed = try DeviceTestbed()
         let received = testbed.directory.file("received.escpos")
-        FileManager.default.createFile(atPath: received, contents: nil)
+        #expect(FileManager.default.createFile(atPath: received, contents: nil))
         testbed.usbPrinter(node: Self.node, output: received)
         try testbed.add(Self.hub)
         try testbed.add(Self.printer)

@@ -15,7 +15,7 @@ import YizhanTestSupport
     @Test func aFaultHoldsInItsOwnTaskAndNoOther() async throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("file")
-        FileManager.default.createFile(atPath: path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         func write() throws(Errno) {
             let descriptor = try Kernel.open(path, .writeOnly, options: [.append, .closeOnExec])
             defer { try? descriptor.close() }
