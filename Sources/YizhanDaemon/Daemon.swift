@@ -68,9 +68,11 @@ public enum Daemon {
             output: lights(config, devices: devices, events: events, clock: clock, logger: logger), backend: config.gpio.backend.rawValue,
             plan: config.signals, clock: clock, devices: devices, logger: logger)
         devices.observe { _ in signals.devicesChanged() }
-        let status = StatusReporter(notifier: notifier, devices: devices, store: store, clock: clock, calendar: config.rules.calendar)
-        let metrics = StationMetrics(
-            store: store, devices: devices, events: events, clock: clock, calendar: config.rules.calendar, started: started)
+        // The counts the status route, the metrics and the status line show: one read, kept
+        // until the next commit, so that polling any of them costs none.
+        let storeCounts: @Sendable () -> StoreCounts? = { try? store.counts(today: config.rules.calendar.localDay(of: clock.now().wall)) }
+        let status = StatusReporter(notifier: notifier, devices: devices, counts: storeCounts, calendar: config.rules.calendar)
+        let metrics = StationMetrics(counts: storeCounts, devices: devices, events: events, clock: clock, started: started)
         let printDoorbell = Doorbell()
         let expiryDoorbell = Doorbell()
         let observers = StationObservers([
@@ -113,7 +115,7 @@ public enum Daemon {
             status: {
                 let now = clock.now()
                 // One read answers the counts and whether the store reads at all.
-                let counts = try? store.counts(today: config.rules.calendar.localDay(of: now.wall))
+                let counts = storeCounts()
                 return StationStatus(
                     version: Build.version, station: .init(id: config.station.id, name: config.station.name),
                     uptimeSeconds: Int(now.elapsed(since: started).components.seconds),

@@ -11,19 +11,20 @@ import YizhanWire
 /// happen, gauges read when scraped.
 final class StationMetrics: Sendable {
     private let registry = PrometheusCollectorRegistry()
-    private let store: Store
+    /// The status route's counts (`Store.counts(today:)`, kept until the next commit).
+    private let counts: @Sendable () -> StoreCounts?
     private let devices: DeviceRegistry
     private let events: EventBus
     private let clock: any StationClock
-    private let calendar: StationCalendar
     private let started: Instant
 
-    init(store: Store, devices: DeviceRegistry, events: EventBus, clock: any StationClock, calendar: StationCalendar, started: Instant) {
-        self.store = store
+    init(
+        counts: @escaping @Sendable () -> StoreCounts?, devices: DeviceRegistry, events: EventBus, clock: any StationClock, started: Instant
+    ) {
+        self.counts = counts
         self.devices = devices
         self.events = events
         self.clock = clock
-        self.calendar = calendar
         self.started = started
     }
 
@@ -47,8 +48,7 @@ final class StationMetrics: Sendable {
     /// The text exposition, with the gauges read now; the district's when there is one.
     func render(district: StationStatus.District?) -> String {
         let now = clock.now()
-        // The status route's counts, kept until the next commit: a scrape costs no read.
-        let counts = try? store.counts(today: calendar.localDay(of: now.wall))
+        let counts = self.counts()
         gauge("yizhan_print_queue", "Print jobs waiting.").set(Double(counts?.queuedPrintJobs ?? 0))
         gauge("yizhan_open_patrols", "Patrols open now.").set(Double(counts?.openPatrols ?? 0))
         gauge("yizhan_uptime_seconds", "Seconds since the daemon started.").set(Double(now.elapsed(since: started).components.seconds))

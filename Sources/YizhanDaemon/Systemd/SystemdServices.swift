@@ -46,19 +46,18 @@ final class WatchdogService: Service {
 final class StatusReporter: Service {
     private let notifier: SystemdNotifier
     private let devices: DeviceRegistry
-    private let store: Store
-    private let clock: any StationClock
+    /// The status route's counts (`Store.counts(today:)`, kept until the next commit).
+    private let counts: @Sendable () -> StoreCounts?
     private let calendar: StationCalendar
     private let state = Mutex<(lastScan: String?, problem: String?, reload: StationStatus.Reload?, district: String?)>(
         (nil, nil, nil, nil))
     /// A scan has changed the line; one that comes while the last is being sent waits as one.
     private let (scans, scanned) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
 
-    init(notifier: SystemdNotifier, devices: DeviceRegistry, store: Store, clock: any StationClock, calendar: StationCalendar) {
+    init(notifier: SystemdNotifier, devices: DeviceRegistry, counts: @escaping @Sendable () -> StoreCounts?, calendar: StationCalendar) {
         self.notifier = notifier
         self.devices = devices
-        self.store = store
-        self.clock = clock
+        self.counts = counts
         self.calendar = calendar
     }
 
@@ -118,8 +117,7 @@ final class StatusReporter: Service {
         let present = all.filter { $0.state == .present }.count
         var parts = ["devices \(present)/\(all.count) present"]
         for device in all where device.state != .present { parts.append("\(device.kind) \(device.id) \(device.state.rawValue)") }
-        let counts = try? store.counts(today: calendar.localDay(of: clock.now().wall))
-        parts.append("print queue \(counts?.queuedPrintJobs ?? -1)")
+        parts.append("print queue \(counts()?.queuedPrintJobs ?? -1)")
         let (lastScan, problem, district) = state.withLock { ($0.lastScan, $0.problem, $0.district) }
         parts.append("last scan " + (lastScan ?? "none"))
         if let district { parts.append(district) }
