@@ -58,6 +58,11 @@ extension RouteTable {
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream; charset=utf-8"
             headers[.cacheControl] = "no-cache"
+            // A stream ends only when the station stops or the client has fallen too far
+            // behind, and either way the client reconnects with its last id: its connection
+            // ends with it, rather than waiting out the idle time (a client that never reads
+            // would hold it a minute).
+            headers[.connection] = "close"
             return Response(
                 status: .ok, headers: headers,
                 body: ResponseBody { writer in

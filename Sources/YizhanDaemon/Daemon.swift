@@ -2,6 +2,7 @@ import ESCPOS
 import Foundation
 import Hummingbird
 import Logging
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import YizhanAPI
@@ -147,13 +148,16 @@ public enum Daemon {
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         let admin = try apiServer(
-            environment: environment, surface: .admin, path: config.api.adminSocket, mode: [.ownerReadWrite, .groupReadWrite],
-            group: config.api.adminGroup,
-            limits: limits, readiness: readiness, logger: logger)
+            environment: environment, surface: .admin, loops: .singleton, path: config.api.adminSocket,
+            mode: [.ownerReadWrite, .groupReadWrite], group: config.api.adminGroup, limits: limits, readiness: readiness, logger: logger)
+        // The kiosk socket, open to anyone on the board, gets a loop of its own: however
+        // hard it is asked, its requests are answered on one core, and the manager's socket
+        // and the scan path keep the other. The station's screen follows its events there,
+        // away from the reads of the manager and the district.
+        let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let kiosk = try apiServer(
-            environment: environment, surface: .kiosk, path: config.api.kioskSocket,
-            mode: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], group: nil, limits: limits,
-            readiness: readiness, logger: logger)
+            environment: environment, surface: .kiosk, loops: kioskLoop, path: config.api.kioskSocket,
+            mode: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], group: nil, limits: limits, readiness: readiness, logger: logger)
         let reload = ReloadService(
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
             expiryDoorbell: expiryDoorbell, logger: logger)
@@ -175,6 +179,7 @@ public enum Daemon {
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        try? await kioskLoop.shutdownGracefully()
         do {
             try store.checkpoint()
         } catch {
@@ -207,12 +212,12 @@ public enum Daemon {
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is
     /// announced ready.
     static func apiServer(
-        environment: APIEnvironment, surface: APISurface, path: String, mode: FilePermissions, group: String?, limits: APIServer.Limits,
-        readiness: Readiness, logger: Logger
+        environment: APIEnvironment, surface: APISurface, loops: MultiThreadedEventLoopGroup, path: String, mode: FilePermissions,
+        group: String?, limits: APIServer.Limits, readiness: Readiness, logger: Logger
     ) throws -> some Service {
         try SocketPath.prepare(path)
         return APIServer(
-            router: buildRouter(environment: environment, surface: surface), path: path, limits: limits,
+            router: buildRouter(environment: environment, surface: surface), loops: loops, path: path, limits: limits,
             onRunning: {
                 do {
                     try SocketPath.setPermissions(path, mode: mode, group: group)

@@ -218,9 +218,17 @@ public final class DaemonProcess: @unchecked Sendable {
     /// A sample's value from `GET /metrics`: `sample` is its name, with its labels if it has
     /// any (`yizhan_scans_total{outcome="accepted"}`); nil when there is no such line.
     public func metric(_ sample: String) throws -> Double? {
+        try metrics([sample])[sample]
+    }
+
+    /// Several samples' values from one `GET /metrics`, so that they were taken together.
+    public func metrics(_ samples: [String]) throws -> [String: Double] {
         let text = String(decoding: try client.send("GET", "/metrics").body, as: UTF8.self)
-        let line = text.split(separator: "\n").first { $0.hasPrefix(sample + " ") }
-        return line.flatMap { Double($0.dropFirst(sample.count + 1)) }
+        var values: [String: Double] = [:]
+        for line in text.split(separator: "\n") {
+            for sample in samples where line.hasPrefix(sample + " ") { values[sample] = Double(line.dropFirst(sample.count + 1)) }
+        }
+        return values
     }
 
     deinit {

@@ -86,7 +86,8 @@ import YizhanTestSupport
         try daemon.start()
         func subscribers() throws -> Int? { try daemon.metric("yizhan_event_subscribers").map { Int($0) } }
 
-        // Five screens follow the stream, each reading its answer's head.
+        // Five screens follow the stream, each reading its answer's head, which says the
+        // connection ends with the stream.
         let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
         var screens: [Int32] = []
         for _ in 0..<5 {
@@ -95,7 +96,10 @@ import YizhanTestSupport
             let request = Array("GET /v1/events HTTP/1.1\r\nHost: station\r\n\r\n".utf8)
             #expect(request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == request.count)
             var head = [UInt8](repeating: 0, count: 1024)
-            #expect(read(descriptor, &head, head.count) > 0, "the stream's head comes before any event")
+            let count = read(descriptor, &head, head.count)
+            #expect(count > 0, "the stream's head comes before any event")
+            let text = String(decoding: head.prefix(max(0, count)), as: UTF8.self).lowercased()
+            #expect(text.contains("\r\nconnection: close\r\n"), "\(text)")
         }
         #expect(try subscribers() == 5)
 

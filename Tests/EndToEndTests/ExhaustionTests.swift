@@ -123,12 +123,56 @@ import YizhanWire
         // each holds at most 64 events and 16 KiB of unsent bytes.
         #expect(end - start < 8_000, "resident \(start) kB → \(end) kB with 60 stalled event clients")
         print("stalled event clients: resident \(start) kB → \(end) kB after 3,000 events")
-        // They were dropped: their connections are closed (10 s after their buffers filled).
+        // They were dropped: their connections are closed, 10 s after their buffers filled,
+        // or as soon as the events they were owed fit once their stream was cut for falling
+        // behind (the stream's answer says `Connection: close`).
         #expect(daemon.waitUntil(timeout: .seconds(40)) { Self.usage(of: pid).descriptors <= idle.descriptors + 2 })
         // A client that reads gets the events it asks for: the stream still works.
         let stream = try EventStream(client: UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20)), after: 0)
         #expect(try stream.next() != nil)
         #expect(daemon.stop() == 0)
+    }
+
+    /// However hard a stranger asks the kiosk socket, its requests run on one thread of
+    /// the daemon, and none on the loops of the manager's socket; the manager's requests do
+    /// not run on the kiosk's thread. Read from the kernel: each event loop's time on a core
+    /// (the first field of `/proc/PID/task/TID/schedstat`) before and after each load.
+    @Test func theKioskSocketIsServedByOneThreadAndTheAdminSocketByOthers() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        let pid = try #require(daemon.pid)
+        /// Nanoseconds each event loop's thread has run, by thread id, while 4 clients ask
+        /// the status of `socket` 500 times each.
+        func loopTimeWhileAsking(_ socket: String) -> [String: Int64] {
+            let before = Self.loopTimes(of: pid)
+            DispatchQueue.concurrentPerform(iterations: 4) { _ in
+                let client = UnixHTTPClient(socketPath: socket, timeout: .seconds(20))
+                for _ in 0..<500 { _ = try? client.send("GET", "/v1/status") }
+            }
+            return Self.loopTimes(of: pid).reduce(into: [:]) { grown, loop in grown[loop.key] = loop.value - (before[loop.key] ?? 0) }
+        }
+        let kiosk = loopTimeWhileAsking(daemon.kioskSocket)
+        let (kioskThread, kioskTime) = try #require(kiosk.max { $0.value < $1.value })
+        let others = kiosk.values.reduce(0, +) - kioskTime
+        #expect(others * 20 < kioskTime, "loops' time under a kiosk load (ns): \(kiosk)")
+        let admin = loopTimeWhileAsking(daemon.adminSocket)
+        let adminTime = admin.values.reduce(0, +)
+        #expect((admin[kioskThread] ?? 0) * 20 < adminTime, "loops' time under an admin load (ns), kiosk's \(kioskThread): \(admin)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// Nanoseconds each of the daemon's event loops (NIO's `NIO-…` threads) has run.
+    static func loopTimes(of pid: Int32) -> [String: Int64] {
+        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return threads.reduce(into: [:]) { times, thread in
+            let directory = "/proc/\(pid)/task/\(thread)"
+            guard (try? String(contentsOfFile: directory + "/comm", encoding: .utf8))?.hasPrefix("NIO-") == true,
+                let schedstat = try? String(contentsOfFile: directory + "/schedstat", encoding: .utf8),
+                let running = schedstat.split(separator: " ").first.flatMap({ Int64($0) })
+            else { return }
+            times[thread] = running
+        }
     }
 
     @Test func idempotencyKeysAreBoundedBoundToTheirRequestAndAnsweredOnce() throws {

@@ -20,6 +20,9 @@ import YizhanSystem
 /// second (`httpDate()`), where Hummingbird's `Application` refreshes its own every second,
 /// a wake-up an idle station board would pay around the clock.
 ///
+/// Each socket's connections live on the loops it is given: the admin socket's on NIO's
+/// shared group (one loop a core), the kiosk socket's on a loop of its own (`Daemon`).
+///
 /// What one client can hold is bounded (`Limits`): past the connection limit the server
 /// stops accepting and further clients wait in the kernel's listen backlog, costing the
 /// daemon no descriptor; a connection with no request in progress is closed after the
@@ -38,15 +41,18 @@ struct APIServer: Service {
     }
 
     let responder: RouterResponder<StationRequestContext>
+    let loops: MultiThreadedEventLoopGroup
     let path: String
     let limits: Limits
     let onRunning: @Sendable () -> Void
     let logger: Logger
 
     init(
-        router: Router<StationRequestContext>, path: String, limits: Limits, onRunning: @escaping @Sendable () -> Void, logger: Logger
+        router: Router<StationRequestContext>, loops: MultiThreadedEventLoopGroup, path: String, limits: Limits,
+        onRunning: @escaping @Sendable () -> Void, logger: Logger
     ) {
         responder = router.buildResponder()
+        self.loops = loops
         self.path = path
         self.limits = limits
         self.onRunning = onRunning
@@ -54,10 +60,14 @@ struct APIServer: Service {
     }
 
     func run() async throws {
-        let group = MultiThreadedEventLoopGroup.singleton
-        Self.loopsAtDefaultSlice
-        let quiescing = ServerQuiescingHelper(group: group)
-        let channel = try await ServerBootstrap(group: group)
+        // A loop's thread inherits a short time slice when an executor's thread starts it;
+        // with the kernel's default the loops give way to the scan path's threads when
+        // those wake.
+        for loop in loops.makeIterator() {
+            loop.execute { _ = yizhan_request_time_slice(0) }
+        }
+        let quiescing = ServerQuiescingHelper(group: loops)
+        let channel = try await ServerBootstrap(group: loops)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
             // Clients that connect together are accepted in one wake-up of the loop, not
             // four at a time (NIO's default): 8-15 % more connections a second.
@@ -70,7 +80,7 @@ struct APIServer: Service {
                 }
             }
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer(connectionSetup(executors: EventLoopTaskExecutor.executors(of: group)))
+            .childChannelInitializer(connectionSetup(executors: EventLoopTaskExecutor.executors(of: loops)))
             .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         onRunning()
         // A stop closes the socket, then each connection once its response in progress has
@@ -126,15 +136,6 @@ struct APIServer: Service {
             }
         }
     }
-
-    /// The loops inherit a short time slice when an executor's thread starts them; with the
-    /// kernel's default they give way to the scan path's threads when those wake. Both
-    /// sockets' servers share the loops: the first to run sets them back, once.
-    private static let loopsAtDefaultSlice: Void = {
-        for loop in MultiThreadedEventLoopGroup.singleton.makeIterator() {
-            loop.execute { _ = yizhan_request_time_slice(0) }
-        }
-    }()
 
     /// The `Date` header last formatted, and the second it is for.
     private static let lastDate = Mutex<(second: Int, text: String)>((0, ""))

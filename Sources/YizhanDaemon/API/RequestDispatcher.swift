@@ -30,7 +30,8 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     /// A request is with its task and its response has not ended. Pipelined requests wait
     /// in NIO's pipelining handler until it has.
     private var responding = false
-    /// The client asked for this (`Connection: close`) or has shut its side.
+    /// The client or the response asked for this (`Connection: close`), or the client has
+    /// shut its side.
     private var closeAfterResponse = false
     /// The last response is on its way: whatever else the client sent is not answered.
     private var closing = false
@@ -81,9 +82,17 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard case .end = unwrapOutboundIn(data) else {
+        switch unwrapOutboundIn(data) {
+        case .head(let head):
+            // A response may end its connection too (the event stream does).
+            if head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
             context.write(data, promise: promise)
             return
+        case .body:
+            context.write(data, promise: promise)
+            return
+        case .end:
+            break
         }
         responding = false
         guard closeAfterResponse else {
