@@ -1,3 +1,4 @@
+import CLinux
 import ESCPOS
 import Foundation
 import Hummingbird
@@ -147,16 +148,20 @@ public enum Daemon {
             if device.kind == "scanner", scannersTried.withLock({ $0.insert(device.id).inserted }) { readiness.arrived() }
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
-        let admin = try apiServer(
-            environment: environment, surface: .admin, loops: .singleton, path: config.api.adminSocket,
-            mode: [.ownerReadWrite, .groupReadWrite], group: config.api.adminGroup, limits: limits, readiness: readiness, logger: logger)
-        // The kiosk socket, open to anyone on the board, gets a loop of its own: however
-        // hard it is asked, its requests are answered on one core, and the manager's socket
-        // and the scan path keep the other. The station's screen follows its events there,
-        // away from the reads of the manager and the district.
+        // Each socket has an event loop, a thread, of its own: however hard one is asked, its
+        // requests are answered on one core, and on the board's two a storm of reads on
+        // either leaves the scan path a core (docs/benchmarks.md). The admin socket's loop runs in the kernel's
+        // default slice, so that the scan path's threads, in the shortest, take a core from
+        // it when they wake. The kiosk socket, open to anyone on the board, carries the
+        // station's screen and its event stream: its loop, asleep between events, runs in
+        // the shortest slice, so that an event takes a core as soon as it comes.
+        let adminLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let admin = try apiServer(
+            environment: environment, surface: .admin, loop: adminLoop, timeSlice: 0, path: config.api.adminSocket,
+            mode: [.ownerReadWrite, .groupReadWrite], group: config.api.adminGroup, limits: limits, readiness: readiness, logger: logger)
         let kiosk = try apiServer(
-            environment: environment, surface: .kiosk, loops: kioskLoop, path: config.api.kioskSocket,
+            environment: environment, surface: .kiosk, loop: kioskLoop, timeSlice: yizhan_shortest_time_slice, path: config.api.kioskSocket,
             mode: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], group: nil, limits: limits, readiness: readiness, logger: logger)
         let reload = ReloadService(
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
@@ -179,7 +184,7 @@ public enum Daemon {
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        try? await kioskLoop.shutdownGracefully()
+        for loop in [adminLoop, kioskLoop] { try? await loop.shutdownGracefully() }
         do {
             try store.checkpoint()
         } catch {
@@ -212,12 +217,13 @@ public enum Daemon {
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is
     /// announced ready.
     static func apiServer(
-        environment: APIEnvironment, surface: APISurface, loops: MultiThreadedEventLoopGroup, path: String, mode: FilePermissions,
-        group: String?, limits: APIServer.Limits, readiness: Readiness, logger: Logger
+        environment: APIEnvironment, surface: APISurface, loop: MultiThreadedEventLoopGroup, timeSlice: UInt64, path: String,
+        mode: FilePermissions, group: String?, limits: APIServer.Limits, readiness: Readiness, logger: Logger
     ) throws -> some Service {
         try SocketPath.prepare(path)
         return APIServer(
-            router: buildRouter(environment: environment, surface: surface), loops: loops, path: path, limits: limits,
+            router: buildRouter(environment: environment, surface: surface), loops: loop, timeSlice: timeSlice, path: path,
+            limits: limits,
             onRunning: {
                 do {
                     try SocketPath.setPermissions(path, mode: mode, group: group)

@@ -36,7 +36,7 @@ import Synchronization
 }
 
 /// The shortest time slice Linux takes (0.1 ms), in nanoseconds.
-let shortSlice: UInt64 = 100_000
+let shortSlice = yizhan_shortest_time_slice
 
 /// A serial executor whose jobs run one at a time on the thread that calls `run()`.
 class ThreadLoop: SerialExecutor, QueueingExecutor, @unchecked Sendable {

@@ -215,6 +215,34 @@ public final class DaemonProcess: @unchecked Sendable {
         try client.send("POST", path, json: body)
     }
 
+    /// Nanoseconds each of the daemon's event loops (NIO's `NIO-…` threads) ran, by thread
+    /// id, while `clients` clients asked `socket` for the status 500 times each: from the
+    /// kernel (the first field of `/proc/PID/task/TID/schedstat`).
+    public func loopTimes(whileAsking socket: String, clients: Int = 4) -> [String: Int64] {
+        let before = loopTimes()
+        DispatchQueue.concurrentPerform(iterations: clients) { _ in
+            let client = UnixHTTPClient(socketPath: socket, timeout: .seconds(20))
+            for _ in 0..<500 { _ = try? client.send("GET", "/v1/status") }
+        }
+        return loopTimes().reduce(into: [:]) { grown, loop in grown[loop.key] = loop.value - (before[loop.key] ?? 0) }
+    }
+
+    /// The thread (its id) that answers `socket`: the loop that ran longest while it was asked.
+    public func loopAnswering(_ socket: String) -> String? {
+        loopTimes(whileAsking: socket).max { $0.value < $1.value }?.key
+    }
+
+    private func loopTimes() -> [String: Int64] {
+        let task = "/proc/\(pid ?? 0)/task"
+        return ((try? FileManager.default.contentsOfDirectory(atPath: task)) ?? []).reduce(into: [:]) { times, thread in
+            guard (try? String(contentsOfFile: "\(task)/\(thread)/comm", encoding: .utf8))?.hasPrefix("NIO-") == true,
+                let schedstat = try? String(contentsOfFile: "\(task)/\(thread)/schedstat", encoding: .utf8),
+                let running = schedstat.split(separator: " ").first.flatMap({ Int64($0) })
+            else { return }
+            times[thread] = running
+        }
+    }
+
     /// A sample's value from `GET /metrics`: `sample` is its name, with its labels if it has
     /// any (`yizhan_scans_total{outcome="accepted"}`); nil when there is no such line.
     public func metric(_ sample: String) throws -> Double? {

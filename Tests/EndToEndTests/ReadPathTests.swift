@@ -45,11 +45,12 @@ import YizhanTestSupport
     }
 
     /// The scan path's threads run in the kernel's shortest slices, so that one woken by a
-    /// scan preempts an event loop kept busy by readers; the loops keep the default. Read
-    /// back from the kernel (`se.slice` in `/proc/PID/task/TID/sched`), on a kernel that
-    /// takes a slice (Linux 6.12 and later).
+    /// scan preempts the admin socket's loop kept busy by readers, which keeps the default;
+    /// the kiosk socket's loop, which carries the screen's events, runs in the shortest too.
+    /// Read back from the kernel (`se.slice` in `/proc/PID/task/TID/sched`), on a kernel
+    /// that takes a slice (Linux 6.12 and later).
     @Test(.enabled(if: Self.kernelTakesSlices(), "this kernel keeps no per-thread time slice"))
-    func theScanPathRunsInShortSlicesAndTheLoopsInTheDefault() throws {
+    func theScanPathAndTheKioskLoopRunInShortSlicesAndTheAdminLoopInTheDefault() throws {
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
@@ -62,7 +63,11 @@ import YizhanTestSupport
             if let slice = Self.slice(of: "/proc/\(pid)/task/\(task)") { slices[kind, default: []].insert(slice) }
         }
         #expect(slices["scan path"] == [100_000], "\(slices)")
-        #expect(slices["loop"] == [Self.defaultSlice], "\(slices)")
+        #expect(slices["loop"] == [Self.defaultSlice, 100_000], "\(slices)")
+        let kiosk = try #require(daemon.loopAnswering(daemon.kioskSocket))
+        let admin = try #require(daemon.loopAnswering(daemon.adminSocket))
+        #expect(Self.slice(of: "/proc/\(pid)/task/\(kiosk)") == 100_000)
+        #expect(Self.slice(of: "/proc/\(pid)/task/\(admin)") == Self.defaultSlice)
         #expect(daemon.stop() == 0)
     }
 

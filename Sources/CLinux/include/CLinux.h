@@ -20,6 +20,9 @@ void yizhan_name_this_thread(const char *name);
 /// caller starts afterwards inherit it. 0, or the errno the call failed with.
 int yizhan_request_time_slice(unsigned long long nanoseconds);
 
+/// The shortest slice Linux takes (0.1 ms), in nanoseconds.
+static const unsigned long long yizhan_shortest_time_slice = 100000;
+
 /// The job queue the calling thread takes its jobs from (nil on other threads), kept in a
 /// thread-local variable, which Swift cannot declare.
 void yizhan_set_current_job_queue(const void *queue);

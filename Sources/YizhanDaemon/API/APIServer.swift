@@ -20,8 +20,8 @@ import YizhanSystem
 /// second (`httpDate()`), where Hummingbird's `Application` refreshes its own every second,
 /// a wake-up an idle station board would pay around the clock.
 ///
-/// Each socket's connections live on the loops it is given: the admin socket's on NIO's
-/// shared group (one loop a core), the kiosk socket's on a loop of its own (`Daemon`).
+/// Each socket's connections live on the loop it is given (`Daemon` says why one each),
+/// which runs in the time slice given.
 ///
 /// What one client can hold is bounded (`Limits`): past the connection limit the server
 /// stops accepting and further clients wait in the kernel's listen backlog, costing the
@@ -42,17 +42,20 @@ struct APIServer: Service {
 
     let responder: RouterResponder<StationRequestContext>
     let loops: MultiThreadedEventLoopGroup
+    /// The slice the loops' threads ask the kernel for, in nanoseconds; 0 for its default.
+    let timeSlice: UInt64
     let path: String
     let limits: Limits
     let onRunning: @Sendable () -> Void
     let logger: Logger
 
     init(
-        router: Router<StationRequestContext>, loops: MultiThreadedEventLoopGroup, path: String, limits: Limits,
+        router: Router<StationRequestContext>, loops: MultiThreadedEventLoopGroup, timeSlice: UInt64, path: String, limits: Limits,
         onRunning: @escaping @Sendable () -> Void, logger: Logger
     ) {
         responder = router.buildResponder()
         self.loops = loops
+        self.timeSlice = timeSlice
         self.path = path
         self.limits = limits
         self.onRunning = onRunning
@@ -60,11 +63,10 @@ struct APIServer: Service {
     }
 
     func run() async throws {
-        // A loop's thread inherits a short time slice when an executor's thread starts it;
-        // with the kernel's default the loops give way to the scan path's threads when
-        // those wake.
+        // A loop's thread inherits the slice of the thread that started it (an executor's
+        // is the shortest): each asks for its own.
         for loop in loops.makeIterator() {
-            loop.execute { _ = yizhan_request_time_slice(0) }
+            loop.execute { [timeSlice] in _ = yizhan_request_time_slice(timeSlice) }
         }
         let quiescing = ServerQuiescingHelper(group: loops)
         let channel = try await ServerBootstrap(group: loops)
