@@ -82,17 +82,12 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
-        case .head(let head):
-            // A response may end its connection too (the event stream does).
-            if head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+        let part = unwrapOutboundIn(data)
+        // A response may end its connection too (the event stream does).
+        if case .head(let head) = part, head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
+        guard case .end = part else {
             context.write(data, promise: promise)
             return
-        case .body:
-            context.write(data, promise: promise)
-            return
-        case .end:
-            break
         }
         responding = false
         guard closeAfterResponse else {
