@@ -150,11 +150,12 @@ public enum Daemon {
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         // Each socket has an event loop, a thread, of its own: however hard one is asked, its
         // requests are answered on one core, and on the board's two a storm of reads on
-        // either leaves the scan path a core (docs/benchmarks.md). The admin socket's loop runs in the kernel's
-        // default slice, so that the scan path's threads, in the shortest, take a core from
-        // it when they wake. The kiosk socket, open to anyone on the board, carries the
-        // station's screen and its event stream: its loop, asleep between events, runs in
-        // the shortest slice, so that an event takes a core as soon as it comes.
+        // either leaves the scan path a core (docs/benchmarks.md). The admin socket's loop
+        // runs in the kernel's default slice, so that the scan path's threads, in the
+        // shortest, take a core from it when they wake. The kiosk socket, open to anyone on
+        // the board, carries the station's screen and its event stream: its loop, asleep
+        // between events, runs in the shortest slice, so that an event takes a core as soon
+        // as it comes.
         let adminLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let admin = try apiServer(

@@ -25,6 +25,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public var fifo: String { directory.file("scanner.fifo") }
     public var slips: String { directory.file("slips.escpos") }
     public var client: UnixHTTPClient { UnixHTTPClient(socketPath: adminSocket, timeout: .seconds(20)) }
+    public var kioskClient: UnixHTTPClient { UnixHTTPClient(socketPath: kioskSocket, timeout: .seconds(20)) }
     /// The admin socket's API, typed as `yizhanctl` calls it.
     public var api: APIClient { APIClient(socketPath: adminSocket, timeout: .seconds(20)) }
 
@@ -218,7 +219,7 @@ public final class DaemonProcess: @unchecked Sendable {
     /// Nanoseconds each of the daemon's event loops (NIO's `NIO-…` threads) ran, by thread
     /// id, while `clients` clients asked `socket` for the status 500 times each: from the
     /// kernel (the first field of `/proc/PID/task/TID/schedstat`).
-    public func loopTimes(whileAsking socket: String, clients: Int = 4) -> [String: Int64] {
+    public func loopTimes(whileAsking socket: String, clients: Int = 4) -> [String: UInt64] {
         let before = loopTimes()
         DispatchQueue.concurrentPerform(iterations: clients) { _ in
             let client = UnixHTTPClient(socketPath: socket, timeout: .seconds(20))
@@ -232,14 +233,11 @@ public final class DaemonProcess: @unchecked Sendable {
         loopTimes(whileAsking: socket).max { $0.value < $1.value }?.key
     }
 
-    private func loopTimes() -> [String: Int64] {
-        let task = "/proc/\(pid ?? 0)/task"
-        return ((try? FileManager.default.contentsOfDirectory(atPath: task)) ?? []).reduce(into: [:]) { times, thread in
-            guard (try? String(contentsOfFile: "\(task)/\(thread)/comm", encoding: .utf8))?.hasPrefix("NIO-") == true,
-                let schedstat = try? String(contentsOfFile: "\(task)/\(thread)/schedstat", encoding: .utf8),
-                let running = schedstat.split(separator: " ").first.flatMap({ Int64($0) })
-            else { return }
-            times[thread] = running
+    private func loopTimes() -> [String: UInt64] {
+        threadCounts(of: pid ?? 0) { thread in
+            guard (try? String(contentsOfFile: thread + "/comm", encoding: .utf8))?.hasPrefix("NIO-") == true else { return nil }
+            let schedstat = (try? String(contentsOfFile: thread + "/schedstat", encoding: .utf8)) ?? ""
+            return schedstat.split(separator: " ").first.flatMap { UInt64($0) }
         }
     }
 
@@ -263,4 +261,14 @@ public final class DaemonProcess: @unchecked Sendable {
         stop(signal: SIGKILL)
         directory.remove()
     }
+}
+
+/// A count each thread of `pid` keeps from its start (context switches, time on a core or
+/// waiting for one), by thread id; `read` is given the thread's `/proc` directory and
+/// returns nil for a thread to leave out.
+public func threadCounts(of pid: Int32, _ read: (String) -> UInt64?) -> [String: UInt64] {
+    let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+    var counts: [String: UInt64] = [:]
+    for thread in threads { counts[thread] = read("/proc/\(pid)/task/\(thread)") }
+    return counts
 }

@@ -19,7 +19,7 @@ extension Bench {
         var cpu: Double
 
         init(pid: Int32) {
-            switches = threadCounts(pid) { thread in
+            switches = threadCounts(of: pid) { thread in
                 let status = (try? String(contentsOfFile: thread + "/status", encoding: .utf8)) ?? ""
                 return status.split(separator: "\n").filter {
                     $0.hasPrefix("voluntary_ctxt_switches") || $0.hasPrefix("nonvoluntary_ctxt_switches")
@@ -32,16 +32,6 @@ extension Bench {
             let ticks = fields.count > 12 ? (Double(fields[11]) ?? 0) + (Double(fields[12]) ?? 0) : 0
             cpu = ticks / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
-    }
-
-    /// A count each thread of `pid` keeps from its start (context switches, time waiting
-    /// for a core), by thread id; `read` is given the thread's `/proc` directory and
-    /// returns nil for a thread to leave out.
-    static func threadCounts(_ pid: Int32, _ read: (String) -> UInt64?) -> [String: UInt64] {
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
-        var counts: [String: UInt64] = [:]
-        for thread in threads { counts[thread] = read("/proc/\(pid)/task/\(thread)") }
-        return counts
     }
 
     /// How much the counts grew since `before`: a thread started since counts whole, and
@@ -414,7 +404,7 @@ extension Bench {
     /// station, the store's writer), the nanoseconds it has spent runnable but waiting for a
     /// core (`waited`).
     static func scanPathWaits(_ pid: Int32) -> [String: UInt64] {
-        threadCounts(pid) { thread in
+        threadCounts(of: pid) { thread in
             let name = (try? String(contentsOfFile: thread + "/comm", encoding: .utf8)) ?? "NIO-"
             return name.hasPrefix("NIO-") ? nil : waited(thread)
         }
@@ -441,7 +431,7 @@ extension Bench {
     /// Their waits are the bench's share of a scan's time: under load the thread that reads
     /// the events shares the cores with the load generator and the daemon's event loops.
     static func timedScans(_ daemon: DaemonProcess, count: Int) throws -> (latencies: [Double], measurerWaited: UInt64) {
-        let events = try EventStream(client: UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20)), after: nil)
+        let events = try EventStream(client: daemon.kioskClient, after: nil)
         let scanner = try BenchScanner(daemon)
         let sent = Mutex([ContinuousClock.Instant]())
         let writerWaited = Mutex<UInt64>(0)

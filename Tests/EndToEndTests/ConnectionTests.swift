@@ -88,7 +88,7 @@ import YizhanTestSupport
 
         // Five screens follow the stream, each reading its answer's head, which says the
         // connection ends with the stream.
-        let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
+        let kiosk = daemon.kioskClient
         var screens: [Int32] = []
         for _ in 0..<5 {
             let descriptor = try kiosk.connect().rawValue

@@ -128,7 +128,7 @@ import YizhanWire
         // behind (the stream's answer says `Connection: close`).
         #expect(daemon.waitUntil(timeout: .seconds(40)) { Self.usage(of: pid).descriptors <= idle.descriptors + 2 })
         // A client that reads gets the events it asks for: the stream still works.
-        let stream = try EventStream(client: UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20)), after: 0)
+        let stream = try EventStream(client: daemon.kioskClient, after: 0)
         #expect(try stream.next() != nil)
         #expect(daemon.stop() == 0)
     }
@@ -215,7 +215,7 @@ import YizhanWire
         let daemon = try DaemonProcess()
         try daemon.start()
         let volunteer = try daemon.registerVolunteer("甲", points: 100)
-        let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
+        let kiosk = daemon.kioskClient
         let armed = try kiosk.send("POST", "/v1/scans", json: ["code": "YZ:I:towel", "scanner": "front"])
         #expect(armed.json?["outcome"] as? String == "attention")
         let scans = try daemon.events()
@@ -280,7 +280,7 @@ import YizhanWire
         let daemon = try DaemonProcess()
         try daemon.start()
         let volunteer = try daemon.registerVolunteer("甲", points: 100)
-        let kiosk = UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20))
+        let kiosk = daemon.kioskClient
         func scan(_ code: String, on scanner: String) throws -> String? {
             try kiosk.send("POST", "/v1/scans", json: ["code": code, "scanner": scanner]).json?["reason"] as? String
         }
