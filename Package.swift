@@ -224,7 +224,16 @@ let package = Package(
             dependencies: ["YizhanDevices", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "ESCPOSRaster", "YizhanCore", "YizhanTestSupport"]),
-        .testTarget(name: "YizhanDaemonTests", dependencies: ["YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanTestSupport"]),
+        .testTarget(
+            name: "YizhanDaemonTests",
+            dependencies: [
+                "YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanSystem", "YizhanTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+            ]),
         .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux"]),
     ]

@@ -123,9 +123,9 @@ import YizhanWire
         // each holds at most 64 events and 16 KiB of unsent bytes.
         #expect(end - start < 8_000, "resident \(start) kB → \(end) kB with 60 stalled event clients")
         print("stalled event clients: resident \(start) kB → \(end) kB after 3,000 events")
-        // They were dropped: their connections are closed, 10 s after their buffers filled,
-        // or as soon as the events they were owed fit once their stream was cut for falling
-        // behind (the stream's answer says `Connection: close`).
+        // They were dropped: their connections are closed 10 s after their buffers filled,
+        // or, once their stream was cut for falling behind (its answer says `Connection:
+        // close`), when its end has gone or 10 s after it was written.
         #expect(daemon.waitUntil(timeout: .seconds(40)) { Self.usage(of: pid).descriptors <= idle.descriptors + 2 })
         // A client that reads gets the events it asks for: the stream still works.
         let stream = try EventStream(client: daemon.kioskClient, after: 0)

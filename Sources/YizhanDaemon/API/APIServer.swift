@@ -130,11 +130,13 @@ struct APIServer: Service {
                     withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
                     withEncoderConfiguration: .init(), withDecoderLimitConfiguration: head)
                 try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                try pipeline.addHandler(StalledClientHandler(timeout: .seconds(limits.stalled.components.seconds)))
+                let stalled = TimeAmount.seconds(limits.stalled.components.seconds)
+                try pipeline.addHandler(StalledClientHandler(timeout: stalled))
                 try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idle, logger: logger))
                 try pipeline.addHandler(
                     RequestDispatcher(
-                        executor: executors[ObjectIdentifier(channel.eventLoop)]!, bodyLimit: maximumBodySize, respond: respond))
+                        executor: executors[ObjectIdentifier(channel.eventLoop)]!, bodyLimit: maximumBodySize, lingering: stalled,
+                        respond: respond))
             }
         }
     }

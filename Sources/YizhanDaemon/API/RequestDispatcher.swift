@@ -15,6 +15,12 @@ import NIOHTTPTypes
 ///
 /// A body is kept up to one byte over `bodyLimit`, whatever more is sent: enough for a
 /// route that reads it to refuse it as too large.
+///
+/// A connection's last answer is given `lingering` to go before the connection is closed
+/// anyway. An event stream cut for falling behind ends with fewer unsent bytes than make
+/// NIO call the connection unwritable, so `StalledClientHandler` never starts its clock;
+/// if its client has stopped reading, the end waits behind a full kernel buffer and,
+/// without this, the connection would be held until the idle timeout.
 final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
@@ -24,6 +30,7 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     private let respond: Respond
     private let executor: any TaskExecutor
     private let bodyLimit: Int
+    private let lingering: TimeAmount
 
     private var head: HTTPRequest?
     private var body = ByteBuffer()
@@ -36,9 +43,10 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     /// The last response is on its way: whatever else the client sent is not answered.
     private var closing = false
 
-    init(executor: any TaskExecutor, bodyLimit: Int, respond: @escaping Respond) {
+    init(executor: any TaskExecutor, bodyLimit: Int, lingering: TimeAmount, respond: @escaping Respond) {
         self.executor = executor
         self.bodyLimit = bodyLimit
+        self.lingering = lingering
         self.respond = respond
     }
 
@@ -96,8 +104,12 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
         }
         closing = true
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        let overdue = context.eventLoop.scheduleTask(in: lingering) { bound.value.close(promise: nil) }
         let written = context.write(data)
-        written.whenComplete { _ in bound.value.close(promise: nil) }
+        written.whenComplete { _ in
+            overdue.cancel()
+            bound.value.close(promise: nil)
+        }
         written.cascade(to: promise)
     }
 
