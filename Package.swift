@@ -227,12 +227,11 @@ let package = Package(
         .testTarget(
             name: "YizhanDaemonTests",
             dependencies: [
-                "YizhanDaemon", "YizhanDevices", "YizhanConfig", "YizhanSystem", "YizhanTestSupport",
+                "YizhanDaemon", "YizhanAPI", "YizhanDevices", "YizhanConfig", "YizhanSystem", "YizhanTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
             ]),
         .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux"]),

@@ -130,7 +130,7 @@ struct APIServer: Service {
                     withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
                     withEncoderConfiguration: .init(), withDecoderLimitConfiguration: head)
                 try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                let stalled = TimeAmount.seconds(limits.stalled.components.seconds)
+                let stalled = TimeAmount(limits.stalled)
                 try pipeline.addHandler(StalledClientHandler(timeout: stalled))
                 try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idle, logger: logger))
                 try pipeline.addHandler(
