@@ -167,6 +167,9 @@ extension DistrictError {
                 }
                 return DistrictError(.refused, "the district refused: \(message) (SQLSTATE \(code))")
             }
+            if psql.code == .sslUnsupported {
+                return DistrictError(.refused, "the district does not offer TLS, which tls = \"\(settings.tls.rawValue)\" requires")
+            }
             if text.contains("NIOSSL") || text.contains("certificate") || text.contains("handshake") {
                 return DistrictError(
                     .untrustedCertificate,

@@ -42,7 +42,8 @@ public final class PostgresCluster: @unchecked Sendable {
 
     /// Starts the server (again, after `stop(keepData: true)`) and returns once it accepts connections.
     public func start() throws {
-        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off" + options
+        // Each connection is logged with whether it came over TLS.
+        let options = "-p \(port) -k \(directory.path) -c listen_addresses=127.0.0.1 -c fsync=off -c log_connections=on" + options
         // The server must not inherit this process's descriptors: it would hold open the
         // pipes `Command` reads to their end. Bash closes every one above 2 first.
         let started = try Command.run(
@@ -55,7 +56,7 @@ public final class PostgresCluster: @unchecked Sendable {
                 "-l", directory.file("log"), "-w", "start",
             ])
         guard started.status == 0 else {
-            throw Self.failure("pg_ctl start failed: \((try? String(contentsOfFile: directory.file("log"), encoding: .utf8)) ?? "")")
+            throw Self.failure("pg_ctl start failed: \((try? log()) ?? "")")
         }
     }
 
@@ -70,6 +71,11 @@ public final class PostgresCluster: @unchecked Sendable {
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: target)
         }
         options = " -c ssl=on"
+    }
+
+    /// What the server has logged since the cluster was made.
+    public func log() throws -> String {
+        try String(contentsOfFile: directory.file("log"), encoding: .utf8)
     }
 
     /// Stops the server at once, as a power cut would; with `keepData` it can be started again.

@@ -61,6 +61,37 @@ struct DistrictFailureTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// `tls = "require"` encrypts without checking the certificate (no `ca_file`): against a
+    /// district that offers no TLS it pushes nothing, rather than sending the ledger in the
+    /// clear; once the district offers TLS, every connection of the station's is encrypted
+    /// (the server's own log of each connection says so).
+    @Test func tlsRequiredIsNeverGivenUpForPlaintextAndEncryptsEachConnection() throws {
+        let office = try DistrictOffice()
+        let cluster = office.cluster
+        #expect(try office.run("migrate").status == 0)
+        let district = try office.addStation("e2e-station").replacingOccurrences(of: "tls = \"disable\"", with: "tls = \"require\"")
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + district)
+        try daemon.start()
+
+        let (id, badge) = try daemon.registerVolunteer("钱七", points: 10)
+        #expect(try daemon.patrol(badge).last == "patrol_completed")
+        #expect(try failing(daemon, with: "refused: the district does not offer TLS"), "\(daemon.district)")
+        #expect(daemon.district.backlog > 0)
+        #expect(try cluster.sql("SELECT count(*) FROM station_record").output == "0\n", "nothing went in the clear")
+
+        let certificates = try TestCertificates(in: cluster.directory)
+        try cluster.serveTLS(certificate: certificates.serverCertificate, key: certificates.serverKey)
+        cluster.stop(keepData: true)
+        try cluster.start()
+        #expect(try daemon.afterSyncRounds(within: .seconds(30)) { daemon.drained }, "\(daemon.district)")
+        let summed = try cluster.sql("SELECT sum(delta) FROM district_ledger WHERE volunteer_id = \(id)")
+        #expect(Int(summed.output.trimmingCharacters(in: .newlines)) == (try daemon.balance(id)))
+        let connections = try cluster.log().split(separator: "\n").filter { $0.contains("connection authorized: user=station_e2e_station") }
+        #expect(!connections.isEmpty)
+        #expect(connections.allSatisfy { $0.contains("SSL enabled") }, "\(connections)")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func aHungDistrictIsGivenUpOnAndTheBacklogDrainsInOrderWhenItAnswers() throws {
         let office = try DistrictOffice()
         let cluster = office.cluster
