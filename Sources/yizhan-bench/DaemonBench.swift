@@ -334,7 +334,7 @@ extension Bench {
             "scans at 100/s, FIFO write → `scan` event on the kiosk socket, \(quiet.latencies.count) each way in rounds of 200 (with"
                 + " the daemon's count of commits over 5 ms; the kernel's of the time its threads outside the event loops, and the"
                 + " bench's two that write and read the scans, waited on a run queue; and the time the hypervisor took from the two"
-                + " CPUs):")
+                + " CPUs; loaded, the status answers a second):")
         print(quiet.row("no other load (baseline)"))
         for (name, loaded) in [("admin", adminLoaded), ("kiosk", kioskLoaded)] {
             print(loaded.row("GET /v1/status, \(clients) clients, \(name) socket"))
@@ -354,6 +354,8 @@ extension Bench {
         var benchWaited: UInt64 = 0
         /// Nanoseconds the hypervisor ran something else while the VM's CPUs had work.
         var stolen: UInt64 = 0
+        /// Each round's status answers a second, while the round was loaded.
+        var perSecond: [Double] = []
 
         var figures: Figures { Bench.figures(latencies) }
 
@@ -361,13 +363,18 @@ extension Bench {
         /// clients asking `socket` for the status all the while, when given.
         mutating func measure(_ daemon: DaemonProcess, whileAsking socket: String? = nil, clients: Int = 0) throws {
             let load = DispatchGroup()
+            let answered = Mutex(0.0)
             if let socket {
                 DispatchQueue.global().async(group: load) {
-                    _ = HTTPLoad(socketPath: socket, path: "/v1/status", clients: clients, keepAlive: true).run(for: .seconds(2.5))
+                    let result = HTTPLoad(socketPath: socket, path: "/v1/status", clients: clients, keepAlive: true).run(for: .seconds(2.5))
+                    answered.withLock { $0 = result.perSecond }
                 }
                 Thread.sleep(forTimeInterval: 0.2)
             }
-            defer { load.wait() }
+            defer {
+                load.wait()
+                if socket != nil { perSecond.append(answered.withLock { $0 }) }
+            }
             let pid = daemon.pid ?? 0
             let (commits, waits, steal) = (try Bench.slowCommits(daemon), scanPathWaits(pid), stolenNanoseconds())
             let timed = try timedScans(daemon, count: 200)
@@ -382,9 +389,11 @@ extension Bench {
             let scans = Double(latencies.count)
             return Bench.row(name, figures) + "   \(slowCommits) slow"
                 + String(
-                    format: "   waited for a core %.0f µs a scan (the bench's %.0f µs)   stolen %.0f ms",
+                    format: "   waited for a core %.0f µs a scan (the bench's %.0f µs)   stolen %.0f ms%@",
                     Double(daemonWaited) / 1000 / scans,
-                    Double(benchWaited) / 1000 / scans, Double(stolen) / 1_000_000)
+                    Double(benchWaited) / 1000 / scans, Double(stolen) / 1_000_000,
+                    (perSecond.isEmpty ? "" : String(format: "   %.0f status answers/s", perSecond.reduce(0, +) / Double(perSecond.count)))
+                        as NSString)
         }
     }
 
