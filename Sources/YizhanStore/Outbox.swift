@@ -148,15 +148,30 @@ extension Store {
         }
     }
 
+    /// How long a sent record stays in the outbox, where a technician can compare it with
+    /// the district's copy, before it goes: the district is its keeper once committed.
+    static let sentRecordsKept: TimeInterval = 30 * 86_400
+
     /// Marks every record up to `seq` sent: the district has committed them. Committed
     /// without waiting for the disk: a mark lost to a power cut only sends those records
     /// again, which the district skips, and a scan's commit need not queue behind its fsync.
+    /// Records sent over `sentRecordsKept` ago go in the same write, so the outbox holds a
+    /// month of records and the backlog, not the station's whole history again.
     public func markSent(through seq: Int64, at now: Instant) throws {
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             try db.execute(
                 sql: "UPDATE outbox SET sent_at = ? WHERE sent_at IS NULL AND seq <= ?", arguments: [Timestamp.text(now.wall), seq])
+            // Records are sent in `seq` order, so those sent long ago come first: delete up to
+            // the first one that is not, reading no further (the key's order, no full scan).
+            // A lost delete only keeps records longer; `seq` is AUTOINCREMENT, never reused.
+            try db.execute(
+                sql: """
+                    DELETE FROM outbox WHERE seq < coalesce(
+                        (SELECT seq FROM outbox WHERE sent_at IS NULL OR sent_at >= ? ORDER BY seq LIMIT 1), 0)
+                    """,
+                arguments: [Timestamp.text(now.wall.addingTimeInterval(-Self.sentRecordsKept))])
         }
     }
 

@@ -55,6 +55,47 @@ struct DistrictSyncTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// Records the district has held for over 30 days leave the station's outbox with the
+    /// next batch it takes; the district keeps every one. The board's clocks are moved by
+    /// libfaketime; the outbox is read from the station's database file.
+    @Test(.enabled(if: FaultTests.libfaketime != nil, "needs libfaketime (apt: faketime)"))
+    func recordsTheDistrictHasHeldForAMonthLeaveTheStation() throws {
+        let office = try DistrictOffice()
+        let cluster = office.cluster
+        #expect(try office.run("migrate").status == 0)
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + office.addStation("e2e-station"))
+        let clock = daemon.directory.file("clock")
+        try "@2026-11-02 01:00:00".write(toFile: clock, atomically: true, encoding: .utf8)
+        try daemon.start(environment: [
+            "LD_PRELOAD": FaultTests.libfaketime!, "FAKETIME_TIMESTAMP_FILE": clock, "FAKETIME_NO_CACHE": "1", "TZ": "UTC",
+        ])
+        func outbox() throws -> [Int] {
+            let read = try Command.run(
+                "/usr/bin/python3",
+                [
+                    "-c",
+                    "import sqlite3, sys; print(*(r[0] for r in sqlite3.connect(sys.argv[1]).execute('SELECT seq FROM outbox ORDER BY seq')))",
+                    daemon.directory.file("state/yizhan.sqlite"),
+                ])
+            return read.output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .newlines)) }
+        }
+
+        let (_, badge) = try daemon.registerVolunteer("钱七", points: 10)
+        #expect(try daemon.patrol(badge).last == "patrol_completed")
+        #expect(try daemon.afterSyncRounds { daemon.drained }, "\(daemon.district)")
+        let sent = try outbox()
+        #expect(!sent.isEmpty)
+
+        try "@2026-12-03 01:00:00".write(toFile: clock, atomically: true, encoding: .utf8)
+        _ = try daemon.registerVolunteer("孙八", points: 5)
+        #expect(try daemon.afterSyncRounds { daemon.drained }, "\(daemon.district)")
+        let kept = try outbox()
+        #expect(!kept.isEmpty && kept.min()! > sent.max()!, "sent \(sent), kept \(kept)")
+        let held = try Self.seqs(cluster, "e2e-station")
+        #expect(held.gapless && held.count == kept.max(), "the district holds every record, 1 to \(kept.max() ?? 0): \(held)")
+        #expect(daemon.stop() == 0)
+    }
+
     /// What the district holds of a station's records: how many, how many distinct, lowest and highest seq.
     static func seqs(_ cluster: PostgresCluster, _ station: String) throws -> (count: Int, gapless: Bool) {
         let row = try cluster.sql(

@@ -2,8 +2,9 @@ import Foundation
 import StationTestSupport
 import Testing
 import YizhanCore
-import YizhanStore
 import YizhanTestSupport
+
+@testable import YizhanStore
 
 /// The district's outbox: written by the same transaction as each change, in order, and
 /// only once a district is configured.
@@ -70,5 +71,40 @@ import YizhanTestSupport
         let backlog = try station.store.outboxBacklog()
         #expect(backlog.records == 2 && backlog.oldest != nil)
         #expect(try station.store.unsentRecords(limit: 10).first?.seq == records[3].seq + 1)
+    }
+
+    /// Sent records stay 30 days, then go with the next batch marked sent; records not
+    /// yet sent stay however old, and `seq` goes on from where it was.
+    @Test func recordsSentOverAMonthAgoGoAndTheBacklogStays() async throws {
+        let station = try StationHarness()
+        try station.store.openOutbox(at: station.clock.now())
+        func seqs() throws -> [Int64] { try station.store.pool.read { try Int64.fetchAll($0, sql: "SELECT seq FROM outbox ORDER BY seq") } }
+        for name in ["甲", "乙"] { _ = try station.volunteer(name) }
+        let first = try station.store.unsentRecords(limit: 100)
+        try station.store.markSent(through: first.last!.seq, at: station.clock.now())
+        station.clock.advance(by: .seconds(20 * 86_400))
+        _ = try station.volunteer("丙")
+        let second = try station.store.unsentRecords(limit: 100)
+        try station.store.markSent(through: second.last!.seq, at: station.clock.now())
+        station.clock.advance(by: .seconds(5 * 86_400))
+        _ = try station.volunteer("丁")
+        let waiting = try station.store.unsentRecords(limit: 100)
+        #expect(try seqs() == (first + second + waiting).map(\.seq), "nothing goes within 30 days")
+
+        // 31 days after the first were sent: they go, the second (sent 11 days ago) and the
+        // backlog stay, whatever its age.
+        station.clock.advance(by: .seconds(6 * 86_400))
+        try station.store.markSent(through: first.last!.seq, at: station.clock.now())
+        #expect(try seqs() == (second + waiting).map(\.seq))
+        #expect(try station.store.unsentRecords(limit: 100).map(\.seq) == waiting.map(\.seq))
+
+        // Two months on, the backlog still waiting: every sent record is old, and only they go.
+        station.clock.advance(by: .seconds(60 * 86_400))
+        try station.store.markSent(through: second.last!.seq, at: station.clock.now())
+        #expect(try seqs() == waiting.map(\.seq), "the backlog stays however old")
+        try station.store.markSent(through: waiting.last!.seq, at: station.clock.now())
+        #expect(try seqs() == waiting.map(\.seq), "the last sent stay their 30 days")
+        _ = try station.volunteer("戊")
+        #expect(try station.store.unsentRecords(limit: 100).first!.seq == waiting.last!.seq + 1, "seq goes on")
     }
 }
