@@ -29,10 +29,6 @@ HOT_CODE = $(CURDIR)/.build/yizhand.hot-code
 RELEASE = -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
 HOT_CODE_FIRST = -Xlinker --symbol-ordering-file=$(HOT_CODE) -Xlinker --no-warn-symbol-ordering
 
-# Debug builds write no index for editors: it was a third of a Swift module's compile time
-# here (NIOHTTP1 and what it needs from scratch: 116 s with it, 81 s without).
-DEBUG = --disable-index-store
-
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The one version: VERSION, unless given (`make deb VERSION=1.2.3`). Written into
@@ -48,8 +44,8 @@ run: build
 # pool in the test process, which the end-to-end tests' blocking waits can hold up for
 # seconds, putting their deadlines out of order.
 test: test-deps lint build-tests
-	$(SWIFT) test $(DEBUG) --skip-build --filter YizhanExecutorsTests
-	$(SWIFT) test $(DEBUG) --skip-build --parallel --skip YizhanExecutorsTests
+	$(SWIFT) test --skip-build --filter YizhanExecutorsTests
+	$(SWIFT) test --skip-build --parallel --skip YizhanExecutorsTests
 	$(MAKE) package-test
 	$(MAKE) fuzz FUZZ_SEED=1
 
@@ -66,7 +62,7 @@ package-test: test-deps
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests
-	YIZHAN_CRASH_ROUNDS=100 YIZHAN_CRASH_SEED=$$(date +%s) $(SWIFT) test $(DEBUG) --skip-build --filter CrashTests
+	YIZHAN_CRASH_ROUNDS=100 YIZHAN_CRASH_SEED=$$(date +%s) $(SWIFT) test --skip-build --filter CrashTests
 	$(MAKE) fuzz FUZZ_SECONDS=300
 
 # libFuzzer through the toolchain's -sanitize=fuzzer, in a build folder of its own; each
@@ -91,10 +87,12 @@ bench: release
 	stdbuf -oL .build/release/yizhan-bench
 
 build: deps
-	$(SWIFT) build $(DEBUG)
+	$(SWIFT) build
 
+# Not --disable-index-store, though compiling without the index is a third faster here: the
+# test build's discovery step reads each test file's unit from it, and fails without them.
 build-tests: deps
-	$(SWIFT) build $(DEBUG) --build-tests
+	$(SWIFT) build --build-tests
 
 deps:
 	@scripts/apt-ensure $(BUILD_PACKAGES)
