@@ -104,9 +104,21 @@ public enum Daemon {
             }, logger: logger)
         let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices, logger: logger) }
 
+        // Each socket has an event loop, a thread, of its own: however hard one is asked, its
+        // requests are answered on one core, and on the board's two a storm of reads on
+        // either leaves the scan path a core (docs/benchmarks.md). The admin socket's loop
+        // runs in the kernel's default slice, so that the scan path's threads, in the
+        // shortest, take a core from it when they wake. The kiosk socket, open to anyone on
+        // the board, carries the station's screen and its event stream: its loop, asleep
+        // between events, runs in the shortest slice, so that an event takes a core as soon
+        // as it comes. The district's connection, work that can wait for scans as the manager's
+        // reads can, runs on the admin socket's loop: a station with a district starts no
+        // threads for it, and none in the scan path's slice.
+        let adminLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let districtSync = config.district.map {
             DistrictSync(
-                config: $0, stationID: config.station.id, store: store, clock: clock, logger: logger,
+                config: $0, stationID: config.station.id, store: store, clock: clock, loop: adminLoop.next(), logger: logger,
                 reported: {
                     status.districtChanged($0)
                     events.publish(.district, $0, held: false)
@@ -148,16 +160,6 @@ public enum Daemon {
             if device.kind == "scanner", scannersTried.withLock({ $0.insert(device.id).inserted }) { readiness.arrived() }
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
-        // Each socket has an event loop, a thread, of its own: however hard one is asked, its
-        // requests are answered on one core, and on the board's two a storm of reads on
-        // either leaves the scan path a core (docs/benchmarks.md). The admin socket's loop
-        // runs in the kernel's default slice, so that the scan path's threads, in the
-        // shortest, take a core from it when they wake. The kiosk socket, open to anyone on
-        // the board, carries the station's screen and its event stream: its loop, asleep
-        // between events, runs in the shortest slice, so that an event takes a core as soon
-        // as it comes.
-        let adminLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let admin = try apiServer(
             environment: environment, surface: .admin, loop: adminLoop, timeSlice: 0, path: config.api.adminSocket,
             mode: [.ownerReadWrite, .groupReadWrite], group: config.api.adminGroup, limits: limits, readiness: readiness, logger: logger)

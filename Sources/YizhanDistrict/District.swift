@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import NIOSSL
 import PostgresNIO
 
@@ -10,13 +11,16 @@ public struct District: Sendable {
     let connection: PostgresConnection
     let logger: Logger
 
-    /// Connects, does `work`, and closes the connection whatever happens.
+    /// Connects, does `work`, and closes the connection whatever happens. The connection's
+    /// I/O runs on `loop`; without one, on PostgresNIO's own threads, started when first used.
     public static func with<Result: Sendable>(
-        _ settings: DistrictSettings, logger: Logger, _ work: (District) async throws -> Result
+        _ settings: DistrictSettings, on loop: (any EventLoop)? = nil, logger: Logger, _ work: (District) async throws -> Result
     ) async throws -> Result {
         let connection: PostgresConnection
         do {
-            connection = try await PostgresConnection.connect(configuration: try settings.configuration(), id: 1, logger: logger)
+            connection = try await PostgresConnection.connect(
+                on: loop ?? PostgresConnection.defaultEventLoopGroup.any(), configuration: try settings.configuration(), id: 1,
+                logger: logger)
         } catch {
             throw DistrictError.explaining(error, settings: settings)
         }

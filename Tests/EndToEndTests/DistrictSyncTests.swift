@@ -96,6 +96,23 @@ struct DistrictSyncTests {
         #expect(daemon.stop() == 0)
     }
 
+    /// The district's connection runs on the admin socket's loop: a station that has synced
+    /// has no event loops but its two sockets', where PostgresNIO's own would have added a
+    /// thread a core, each in the shortest slice of the scan path's thread that started it.
+    @Test func aStationThatSyncsStartsNoThreadsForIt() throws {
+        let office = try DistrictOffice()
+        #expect(try office.run("migrate").status == 0)
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + office.addStation("e2e-station"))
+        try daemon.start()
+        let (_, badge) = try daemon.registerVolunteer("郑一", points: 1)
+        #expect(try daemon.scan(badge) == "patrol_started")
+        #expect(try daemon.afterSyncRounds { daemon.drained }, "\(daemon.district)")
+        #expect(try Self.seqs(office.cluster, "e2e-station").count > 0)
+        let loops = daemon.loopTimes(whileAsking: daemon.adminSocket, clients: 1)
+        #expect(loops.count == 2, "the admin and kiosk sockets' loops, and no other: \(loops)")
+        #expect(daemon.stop() == 0)
+    }
+
     /// What the district holds of a station's records: how many, how many distinct, lowest and highest seq.
     static func seqs(_ cluster: PostgresCluster, _ station: String) throws -> (count: Int, gapless: Bool) {
         let row = try cluster.sql(

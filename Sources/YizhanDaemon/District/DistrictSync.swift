@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 import YizhanAPI
@@ -20,6 +21,8 @@ final class DistrictSync: Service {
     private let stationID: String
     private let store: Store
     private let clock: any StationClock
+    /// Where the connection's I/O runs.
+    private let loop: any EventLoop
     private let logger: Logger
     private let state = Mutex(StationStatus.District())
     /// Told the sync's figures after every round, for the `STATUS=` line.
@@ -31,7 +34,7 @@ final class DistrictSync: Service {
     static let batch = 500
 
     init(
-        config: DistrictConfig, stationID: String, store: Store, clock: any StationClock, logger: Logger,
+        config: DistrictConfig, stationID: String, store: Store, clock: any StationClock, loop: any EventLoop, logger: Logger,
         reported: @escaping @Sendable (StationStatus.District) -> Void,
         campaignsPulled: @escaping @Sendable ([Campaign]) async -> Void
     ) {
@@ -39,6 +42,7 @@ final class DistrictSync: Service {
         self.stationID = stationID
         self.store = store
         self.clock = clock
+        self.loop = loop
         self.logger = logger
         self.reported = reported
         self.campaignsPulled = campaignsPulled
@@ -112,7 +116,7 @@ final class DistrictSync: Service {
         settings.user = config.user
         settings.tls = DistrictSettings.TLSMode(rawValue: config.tls.rawValue) ?? .verifyFull
         settings.caFile = config.caFile
-        let (pulled, pushed) = try await District.with(settings, logger: logger) { district in
+        let (pulled, pushed) = try await District.with(settings, on: loop, logger: logger) { district in
             try await district.requireSchema()
             let cursor = try await district.cursor()
             if cursor > 0 { try store.markSent(through: cursor, at: clock.now()) }
