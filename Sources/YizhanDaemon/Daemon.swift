@@ -111,9 +111,9 @@ public enum Daemon {
         // shortest, take a core from it when they wake. The kiosk socket, open to anyone on
         // the board, carries the station's screen and its event stream: its loop, asleep
         // between events, runs in the shortest slice, so that an event takes a core as soon
-        // as it comes. The district's connection, work that can wait for scans as the manager's
-        // reads can, runs on the admin socket's loop: a station with a district starts no
-        // threads for it, and none in the scan path's slice.
+        // as it comes. The district's connection, work that can wait for scans as the
+        // manager's reads can, runs on the admin socket's loop: a station with a district
+        // starts no threads for it, and none in the scan path's slice.
         let adminLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let districtSync = config.district.map {
