@@ -7,15 +7,15 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
 import YizhanAPI
 import YizhanSystem
 
-/// The API's HTTP server on one Unix socket: NIO's HTTP/1 handlers in front of
-/// Hummingbird's router (`RequestDispatcher` says why not Hummingbird's own server). It
+/// The API's HTTP server on one Unix socket: NIO's HTTP/1 parser in front of Hummingbird's
+/// router (`RequestDispatcher` says why not Hummingbird's own server, nor NIO's other
+/// HTTP/1 handlers). It
 /// keeps no timer: the `Date` header is formatted when a response needs it, at most once a
 /// second (`httpDate()`), where Hummingbird's `Application` refreshes its own every second,
 /// a wake-up an idle station board would pay around the clock.
@@ -100,8 +100,8 @@ struct APIServer: Service {
         }
     }
 
-    /// A connection's pipeline: NIO's HTTP/1 parser with pipelining and protocol errors
-    /// answered, HTTP types, the stalled-client and idle limits, and the dispatcher.
+    /// A connection's pipeline: NIO's HTTP/1 parser, the stalled-client limit, and the
+    /// dispatcher, which answers and writes the answers itself.
     private func connectionSetup(
         executors: [ObjectIdentifier: EventLoopTaskExecutor]
     ) -> @Sendable (any Channel) -> EventLoopFuture<Void> {
@@ -126,17 +126,14 @@ struct APIServer: Service {
                 head.maxHeaderListSize = limits.headBytes
                 head.maxHeaderFieldCount = 64
                 let pipeline = channel.pipeline.syncOperations
-                try pipeline.configureHTTPServerPipeline(
-                    withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false,
-                    withEncoderConfiguration: .init(), withDecoderLimitConfiguration: head)
-                try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                try pipeline.addHandler(
+                    ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: head)))
                 let stalled = TimeAmount(limits.stalled)
                 try pipeline.addHandler(StalledClientHandler(timeout: stalled))
-                try pipeline.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idle, logger: logger))
                 try pipeline.addHandler(
                     RequestDispatcher(
                         executor: executors[ObjectIdentifier(channel.eventLoop)]!, bodyLimit: maximumBodySize, lingering: stalled,
-                        respond: respond))
+                        idle: limits.idle, respond: respond))
             }
         }
     }

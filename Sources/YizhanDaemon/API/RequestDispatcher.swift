@@ -1,17 +1,28 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import NIOHTTPTypes
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
-/// The last handler of a connection's pipeline: hands each request, once read whole, to
-/// the router in a task of its own on the connection's event loop, and writes the answer.
+/// The HTTP/1 end of a connection, after NIO's parser: hands each request, once read
+/// whole, to the router in a task of its own on the connection's event loop, and writes
+/// each answer as the bytes that go on the wire.
 ///
 /// Hummingbird's own server wraps every connection in an async channel and a task that
-/// reads it; setting those up and tearing them down cost more than a station's answer, and
-/// held a client that connects for each request to a quarter of what a static file server
-/// answers. Here the connection is plain NIO (the parser, pipelining, idle timeout and
-/// quiescing are NIO's and Hummingbird's handlers) and only a request is a task: about
-/// half of what the file server answers (docs/benchmarks.md).
+/// reads it; setting those up and tearing them down cost more than a station's answer.
+/// NIO's own HTTP/1 handlers behind the parser cost the next share: an answer went out as
+/// three writes (head, body, end) through six outbound handlers, each converting or
+/// checking it, 42 % of a loaded loop's time (docs/benchmarks.md). Here an answer is
+/// encoded once by its task (`ConnectionBodyWriter`) and written once, and what those
+/// handlers did for a server is done here:
+/// - requests a client writes without waiting for answers are answered in order, one at a
+///   time, and the connection is not read while any wait;
+/// - a request the parser cannot read is answered 400, after the answers owed before it,
+///   and the connection closed;
+/// - `Connection: close`, or HTTP/1.0 without keep-alive, is answered, then the connection
+///   closed; a client that shuts its side is answered what it asked first;
+/// - a connection with no answer in progress is closed after the idle time, or at once
+///   when the server stops; one with an answer in progress after it.
 ///
 /// A body is kept up to one byte over `bodyLimit`, whatever more is sent: enough for a
 /// route that reads it to refuse it as too large.
@@ -22,40 +33,68 @@ import NIOHTTPTypes
 /// if its client has stopped reading, the end waits behind a full kernel buffer and,
 /// without this, the connection would be held until the idle timeout.
 final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = ResponseBytes
+    typealias OutboundOut = ByteBuffer
     typealias Respond = @Sendable (Request, any Channel) async -> Response
+
+    /// A request read whole, waiting for the answers before it.
+    private struct Waiting {
+        let request: Request
+        let version: HTTPVersion
+        let keepAlive: Bool
+    }
 
     private let respond: Respond
     private let executor: any TaskExecutor
     private let bodyLimit: Int
     private let lingering: TimeAmount
+    private let idle: TimeAmount
 
-    private var head: HTTPRequest?
+    /// The request being read.
+    private var head: HTTPRequestHead?
     private var body = ByteBuffer()
-    /// A request is with its task and its response has not ended. Pipelined requests wait
-    /// in NIO's pipelining handler until it has.
+    private var waiting = CircularBuffer<Waiting>()
+    /// A request is with its task and its answer has not ended.
     private var responding = false
-    /// The client or the response asked for this (`Connection: close`), or the client has
-    /// shut its side.
-    private var closeAfterResponse = false
-    /// The last response is on its way: whatever else the client sent is not answered.
+    /// No request read from now on is answered: the connection ends after those read.
+    private var endsAfterWaiting = false
+    /// What followed the requests read could not be parsed: it is answered 400 after them.
+    private var refused = false
+    /// The last bytes are on their way: nothing more is read or written.
     private var closing = false
+    /// NIO asked to read while requests waited: it reads once the last of them is taken.
+    private var readHeld = false
+    /// When the connection last finished an answer or read part of a request.
+    private var lastActive = NIODeadline.now()
+    private var idleCheck: Scheduled<Void>?
 
-    init(executor: any TaskExecutor, bodyLimit: Int, lingering: TimeAmount, respond: @escaping Respond) {
+    init(executor: any TaskExecutor, bodyLimit: Int, lingering: TimeAmount, idle: Duration, respond: @escaping Respond) {
         self.executor = executor
         self.bodyLimit = bodyLimit
         self.lingering = lingering
+        self.idle = TimeAmount(idle)
         self.respond = respond
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        checkIdle(context: context, at: .now() + idle)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleCheck?.cancel()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing, !refused else { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
+            guard !endsAfterWaiting else { return }
             self.head = head
+            lastActive = .now()
         case .body(let part):
+            guard head != nil else { return }
+            lastActive = .now()
             let room = bodyLimit + 1 - body.readableBytes
             if body.readableBytes == 0, part.readableBytes <= room {
                 body = part
@@ -65,47 +104,93 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            responding = true
-            if head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
-            let request = Request(head: head, body: RequestBody(buffer: body))
-            body = ByteBuffer()
-            let channel = context.channel
-            let respond = self.respond
-            Task(executorPreference: executor) {
-                let response = await respond(request, channel)
-                // A streamed body may be a while coming (the event stream): its head goes now.
-                let streamed = response.body.contentLength == nil
-                if streamed {
-                    channel.writeAndFlush(HTTPResponsePart.head(response.head), promise: nil)
-                } else {
-                    channel.write(HTTPResponsePart.head(response.head), promise: nil)
-                }
-                do {
-                    try await response.body.write(ConnectionBodyWriter(channel: channel, streamed: streamed))
-                } catch {
-                    channel.close(promise: nil)
-                }
+            let body = self.body
+            self.body = ByteBuffer()
+            guard let converted = try? HTTPRequest(head, secure: false, splitCookie: false) else {
+                // A method or target HTTP types refuse: as unreadable as a parser error.
+                refuse(context: context)
+                return
+            }
+            if !head.isKeepAlive { endsAfterWaiting = true }
+            let request = Request(head: converted, body: RequestBody(buffer: body))
+            waiting.append(Waiting(request: request, version: head.version, keepAlive: head.isKeepAlive))
+            answerNext(context: context)
+        }
+    }
+
+    /// Reading stops only while a request read whole waits for the one being answered: a
+    /// client that waits for each answer is read throughout, and NIO keeps the socket in
+    /// its `epoll` set instead of taking it out and putting it back for every request.
+    func read(context: ChannelHandlerContext) {
+        if waiting.isEmpty {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    /// Hands the next request waiting to its task (reading on if it was the last), or
+    /// with none ends the connection if it is to end.
+    private func answerNext(context: ChannelHandlerContext) {
+        guard !responding, !closing else { return }
+        guard let next = waiting.popFirst() else {
+            if refused {
+                writeLast(Self.badRequest, context: context, promise: nil)
+            } else if endsAfterWaiting {
+                context.close(promise: nil)
+            }
+            return
+        }
+        if waiting.isEmpty, readHeld {
+            readHeld = false
+            context.read()
+        }
+        responding = true
+        let channel = context.channel
+        let respond = self.respond
+        Task(executorPreference: executor) {
+            let response = await respond(next.request, channel)
+            let writer = ConnectionBodyWriter(
+                channel: channel, response: response.head, contentLength: response.body.contentLength,
+                framing: .init(version: next.version, keepAlive: next.keepAlive, head: next.request.method == .head))
+            do {
+                try await response.body.write(writer)
+            } catch {
+                channel.close(promise: nil)
             }
         }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
-        // A response may end its connection too (the event stream does).
-        if case .head(let head) = part, head.headerFields[.connection]?.lowercased() == "close" { closeAfterResponse = true }
-        guard case .end = part else {
-            context.write(data, promise: promise)
+        guard part.ends else {
+            context.writeAndFlush(wrapOutboundOut(part.bytes), promise: promise)
             return
         }
         responding = false
-        guard closeAfterResponse else {
-            context.write(data, promise: promise)
+        lastActive = .now()
+        // An answer may end its connection too (the event stream's does).
+        if part.closes {
+            endsAfterWaiting = true
+            waiting.removeAll()
+        }
+        guard waiting.isEmpty, endsAfterWaiting || refused else {
+            context.writeAndFlush(wrapOutboundOut(part.bytes), promise: promise)
+            answerNext(context: context)
             return
         }
+        var last = part.bytes
+        if refused { last.writeImmutableBuffer(Self.badRequest) }
+        writeLast(last, context: context, promise: promise)
+    }
+
+    /// Writes the connection's last bytes and closes it once they have gone, or after
+    /// `lingering` if they have not.
+    private func writeLast(_ bytes: ByteBuffer, context: ChannelHandlerContext, promise: EventLoopPromise<Void>?) {
         closing = true
         let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
         let overdue = context.eventLoop.scheduleTask(in: lingering) { bound.value.close(promise: nil) }
-        let written = context.write(data)
+        let written = context.writeAndFlush(wrapOutboundOut(bytes))
         written.whenComplete { _ in
             overdue.cancel()
             bound.value.close(promise: nil)
@@ -113,49 +198,84 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
         written.cascade(to: promise)
     }
 
+    /// The parser gave up on what the client sent: the requests read before it are
+    /// answered, then this, then the connection ends.
+    private func refuse(context: ChannelHandlerContext) {
+        head = nil
+        body = ByteBuffer()
+        refused = true
+        answerNext(context: context)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard case ChannelEvent.inputClosed = event else {
+        switch event {
+        case ChannelEvent.inputClosed:
+            // The client has sent all it will (a technician's `socat` does this): what it
+            // asked is answered first.
+            endsAfterWaiting = true
+            head = nil
+            answerNext(context: context)
+        case is ChannelShouldQuiesceEvent:
+            // The server is stopping: the answer in progress, if any, is the last; a
+            // request not yet read whole is not answered.
+            endsAfterWaiting = true
+            waiting.removeAll()
+            head = nil
+            answerNext(context: context)
+        default:
             context.fireUserInboundEventTriggered(event)
-            return
         }
-        // The client has sent all it will (a technician's `socat` does this): what it asked
-        // is answered first.
-        if responding {
-            closeAfterResponse = true
-        } else {
+    }
+
+    /// A request NIO could not parse is refused; any other error (a failed read or write)
+    /// ends the connection.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        switch error {
+        case is HTTPParserError where endsAfterWaiting:
+            // The parser refuses anything after a request that ended its connection
+            // (`Connection: close`); it is not read, so nothing in it is refused.
+            break
+        case is HTTPParserError:
+            refuse(context: context)
+        case ByteToMessageDecoderError.dataReceivedInErrorState:
+            // More bytes after the parser's error, which was dealt with above.
+            break
+        default:
             context.close(promise: nil)
         }
     }
 
-    /// A request NIO could not parse has been answered 400 by its protocol error handler;
-    /// one HTTP types refuse, or a failed write, ends the connection.
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        context.close(promise: nil)
+    /// Closes the connection once it has been idle for `idle`: nothing of a request read,
+    /// no answer in progress. A request that stops half-way is idle too. The check looks
+    /// when that would be, rather than a timer being set for each request.
+    private func checkIdle(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (dispatcher, context) = bound.value
+            let busy = dispatcher.responding || !dispatcher.waiting.isEmpty
+            let due = dispatcher.lastActive + dispatcher.idle
+            if busy || due > .now() {
+                dispatcher.checkIdle(context: context, at: busy ? .now() + dispatcher.idle : due)
+            } else {
+                context.close(promise: nil)
+            }
+        }
     }
+
+    /// The answer to a request that could not be read, in the API's error format.
+    static let badRequest: ByteBuffer = {
+        let body = #"{"error":{"code":"http_error","message":"the request could not be read as HTTP/1.1"}}"#
+        return ByteBuffer(
+            string: "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n"
+                + "connection: close\r\n\r\n" + body)
+    }()
 }
 
-/// Writes a response's body to its connection. A body of known length was made whole by
-/// its route: its parts go out with the end in one flush. A streamed body (the event
-/// stream) is flushed part by part; once NIO reports the connection unwritable a write
-/// waits for its part to go, so that a client that stops reading holds no more than NIO's
-/// write buffer of it (`StalledClientHandler` closes its connection in the end), and a
-/// write on a connection that has closed throws, which ends the stream's task.
-struct ConnectionBodyWriter: ResponseBodyWriter {
-    let channel: any Channel
-    let streamed: Bool
-
-    mutating func write(_ buffer: ByteBuffer) async throws {
-        guard streamed else {
-            channel.write(HTTPResponsePart.body(buffer), promise: nil)
-            return
-        }
-        guard channel.isActive else { throw ChannelError.ioOnClosedChannel }
-        let written = channel.eventLoop.makePromise(of: Void.self)
-        channel.writeAndFlush(HTTPResponsePart.body(buffer), promise: written)
-        if !channel.isWritable { try await written.futureResult.get() }
-    }
-
-    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
-        channel.writeAndFlush(HTTPResponsePart.end(trailingHeaders), promise: nil)
-    }
+/// Bytes of an answer, as its task hands them to the connection.
+struct ResponseBytes: Sendable {
+    var bytes: ByteBuffer
+    /// The answer is complete with these.
+    var ends = false
+    /// The answer said `Connection: close`: the connection ends with it.
+    var closes = false
 }
