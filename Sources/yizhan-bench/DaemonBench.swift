@@ -66,7 +66,8 @@ extension Bench {
     /// Wake-ups are the threads' context switches, so one ping that passes work from one
     /// thread to another counts more than once. Then with the simulated lights and the
     /// unit's 30 s watchdog (4 pings a minute; target: at most 10 wake-ups a minute), idle
-    /// showing green steady (SPEC 3.3) and, for comparison, the green breathing it replaced.
+    /// showing green steady (SPEC 3.3), alone and with a screen's event stream open, and,
+    /// for comparison, the green breathing it replaced.
     static func idle(seconds: Int) throws {
         print("idle daemon, \(seconds) s measured each:")
         print("  " + padded("watchdog pings, 10 s (baseline)") + String(format: " %8.1f wake-ups/min", 12.0))
@@ -78,6 +79,11 @@ extension Bench {
         let lights = DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n"
         try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: lights) { daemon in
             try idle(daemon, seconds: seconds, label: "lights, green steady, watchdog 30 s")
+        }
+        // As at a station, whose screen follows the event stream all day.
+        try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: lights) { daemon in
+            let screen = try daemon.events()
+            try withExtendedLifetime(screen) { try idle(daemon, seconds: seconds, label: "the same, a screen following events") }
         }
         let breathing = lights + "\n[signals]\nhealthy = [\"green:600\", \"off:2400\"]\n"
         try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: breathing) { daemon in

@@ -169,6 +169,7 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
         }
         responding = false
         lastActive = .now()
+        if idleCheck == nil { checkIdle(context: context, at: lastActive + idle) }
         // An answer may end its connection too (the event stream's does).
         if part.closes {
             endsAfterWaiting = true
@@ -247,15 +248,19 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// Closes the connection once it has been idle for `idle`: nothing of a request read,
     /// no answer in progress. A request that stops half-way is idle too. The check looks
-    /// when that would be, rather than a timer being set for each request.
+    /// when that would be, rather than a timer being set for each request; it finds an
+    /// answer in progress (a screen's event stream, for hours) and is set again only when
+    /// that answer ends, so that an open stream costs the board no wake-ups.
     private func checkIdle(context: ChannelHandlerContext, at deadline: NIODeadline) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         idleCheck = context.eventLoop.scheduleTask(deadline: deadline) {
             let (dispatcher, context) = bound.value
-            let busy = dispatcher.responding || !dispatcher.waiting.isEmpty
+            dispatcher.idleCheck = nil
             let due = dispatcher.lastActive + dispatcher.idle
-            if busy || due > .now() {
-                dispatcher.checkIdle(context: context, at: busy ? .now() + dispatcher.idle : due)
+            if dispatcher.responding || !dispatcher.waiting.isEmpty {
+                return
+            } else if due > .now() {
+                dispatcher.checkIdle(context: context, at: due)
             } else {
                 context.close(promise: nil)
             }
