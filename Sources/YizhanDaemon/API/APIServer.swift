@@ -15,10 +15,10 @@ import YizhanSystem
 
 /// The API's HTTP server on one Unix socket: NIO's HTTP/1 parser in front of Hummingbird's
 /// router (`RequestDispatcher` says why not Hummingbird's own server, nor NIO's other
-/// HTTP/1 handlers). It
-/// keeps no timer: the `Date` header is formatted when a response needs it, at most once a
-/// second (`httpDate()`), where Hummingbird's `Application` refreshes its own every second,
-/// a wake-up an idle station board would pay around the clock.
+/// HTTP/1 handlers). It keeps no timer: the `Date` header is formatted when a response
+/// needs it, at most once a second (`httpDate()`), where Hummingbird's `Application`
+/// refreshes its own every second, a wake-up an idle station board would pay around the
+/// clock.
 ///
 /// Each socket's connections live on the loop it is given (`Daemon` says why one each),
 /// which runs in the time slice given.
@@ -153,10 +153,10 @@ struct APIServer: Service {
 }
 
 /// Closes a connection whose outbound buffer has stayed full (NIO reports it unwritable)
-/// for `timeout`. Hummingbird's idle timeout spares a connection with a response in
-/// progress, and a response's writer waits for room without end: without this, a client
-/// that opens the event stream and never reads holds its connection, its task and its
-/// buffered bytes for ever, and a clean stop waits for it.
+/// for `timeout`. The idle timeout (`RequestDispatcher`) spares a connection with a
+/// response in progress, and a response's writer waits for room without end: without
+/// this, a client that opens the event stream and never reads holds its connection, its
+/// task and its buffered bytes for ever, and a clean stop waits for it.
 final class StalledClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = Any
 
