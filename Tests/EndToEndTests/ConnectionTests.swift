@@ -174,6 +174,40 @@ import YizhanTestSupport
         #expect(daemon.stop() == 0)
     }
 
+    /// A station's screen follows the event stream all day. While an answer is in progress
+    /// its connection's idle check rests, so the loop that holds the stream is not woken:
+    /// over three idle times from the stream's head, its thread goes to sleep twice, after
+    /// sending the head and after the check made when the connection opened (a check that
+    /// looked again each idle time made it four).
+    @Test func anOpenEventStreamWakesNothing() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let daemon = try DaemonProcess()
+        defer { daemon.directory.remove() }
+        try daemon.writeConfig(
+            api: "[api]\nadmin_socket = \"\(daemon.adminSocket)\"\nkiosk_socket = \"\(daemon.kioskSocket)\"\nidle_seconds = 5")
+        try daemon.start()
+        let pid = try #require(daemon.pid)
+        let loop = try #require(daemon.loopAnswering(daemon.kioskSocket))
+        func wakeUps() -> UInt64 {
+            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(loop)/status", encoding: .utf8)) ?? ""
+            // Its own going to sleep: a busy machine's preemptions are not the loop's doing.
+            let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+            return line.flatMap { UInt64($0.split(separator: "\t").last ?? "") } ?? 0
+        }
+
+        let screen = try daemon.kioskClient.connect()
+        defer { try? screen.close() }
+        let request = Array("GET /v1/events HTTP/1.1\r\nHost: station\r\n\r\n".utf8)
+        #expect(request.withUnsafeBytes { send(screen.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == request.count)
+        var head = [UInt8](repeating: 0, count: 1024)
+        try #require(read(screen.rawValue, &head, head.count) > 0, "the stream's head comes")
+        let before = wakeUps()
+        sleep(16)  // three idle times and a second: the window measured, not a wait for something
+        #expect(wakeUps() - before <= 2, "the loop holding the stream woke \(wakeUps() - before) times")
+        #expect(try daemon.metric("yizhan_event_subscribers") == 1, "the stream is still followed")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test func eventClientsThatHangUpAreForgottenAtTheNextEvent() throws {
         signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
