@@ -176,9 +176,8 @@ import YizhanTestSupport
 
     /// A station's screen follows the event stream all day. While an answer is in progress
     /// its connection's idle check rests, so the loop that holds the stream is not woken:
-    /// over three idle times from the stream's head, its thread goes to sleep twice, after
-    /// sending the head and after the check made when the connection opened (a check that
-    /// looked again each idle time made it four).
+    /// over eight idle times from the stream's head, its thread goes to sleep after the
+    /// check made when the connection opened and for nothing after that.
     @Test func anOpenEventStreamWakesNothing() throws {
         signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
@@ -202,8 +201,13 @@ import YizhanTestSupport
         var head = [UInt8](repeating: 0, count: 1024)
         try #require(read(screen.rawValue, &head, head.count) > 0, "the stream's head comes")
         let before = wakeUps()
-        sleep(16)  // three idle times and a second: the window measured, not a wait for something
-        #expect(wakeUps() - before <= 2, "the loop holding the stream woke \(wakeUps() - before) times")
+        // Eight idle times and a second: the window measured, not a wait for something. A
+        // check each idle time wakes the loop nine times in it; the one check made when the
+        // stream opened wakes it once, and a loaded machine (a page read back from disk, a
+        // lock another thread holds) has added up to two more.
+        sleep(41)
+        let wokeUp = wakeUps() - before
+        #expect(wokeUp <= 4, "the loop holding the stream woke \(wokeUp) times")
         #expect(try daemon.metric("yizhan_event_subscribers") == 1, "the stream is still followed")
         #expect(daemon.stop() == 0)
     }
