@@ -60,7 +60,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
-        let client = UnixHTTPClient(socketPath: daemon.adminSocket, timeout: .seconds(20))
+        let client = daemon.client
 
         // 200,000 bytes in chunks, no length announced: past the 64 KiB limit only as it
         // arrives. Then a volunteer created, and the list asked for with the last request.
@@ -91,7 +91,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
-        let client = UnixHTTPClient(socketPath: daemon.adminSocket, timeout: .seconds(20))
+        let client = daemon.client
         let volunteer = #"{"name":"乙"}"#
         let create =
             "POST /v1/volunteers HTTP/1.1\r\nHost: station\r\nContent-Type: application/json\r\nContent-Length: \(volunteer.utf8.count)\r\n\r\n"
@@ -128,7 +128,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
-        let client = UnixHTTPClient(socketPath: daemon.adminSocket, timeout: .seconds(20))
+        let client = daemon.client
         func exchange(_ requests: String) throws -> [UInt8] { try Self.exchange(requests, through: client) }
 
         let once = try Self.answers(in: exchange("GET /v1/health HTTP/1.0\r\n\r\nGET /v1/status HTTP/1.0\r\n\r\n"))
@@ -149,23 +149,22 @@ import YizhanTestSupport
         #expect(parts.count == 3 && parts[1].hasPrefix("HTTP/1.1 200 OK\r\n"), "no body between the two heads: \(heads)")
 
         // The event stream to an HTTP/1.0 screen, then a scan for it to carry.
-        let screen = try UnixHTTPClient(socketPath: daemon.kioskSocket, timeout: .seconds(20)).connect()
+        let screen = try daemon.kioskClient.connect()
         defer { try? screen.close() }
         let request = Array("GET /v1/events HTTP/1.0\r\n\r\n".utf8)
         #expect(request.withUnsafeBytes { send(screen.rawValue, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == request.count)
         var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while !String(decoding: received, as: UTF8.self).contains("\r\n\r\n") {
-            let count = read(screen.rawValue, &buffer, buffer.count)
-            try #require(count > 0, "the stream's head comes")
-            received += buffer.prefix(count)
+        func readUntil(_ text: String, _ what: Comment) throws {
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            while !String(decoding: received, as: UTF8.self).contains(text) {
+                let count = read(screen.rawValue, &buffer, buffer.count)
+                try #require(count > 0, what)
+                received += buffer.prefix(count)
+            }
         }
+        try readUntil("\r\n\r\n", "the stream's head comes")
         #expect(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"]).status == 200)
-        while !String(decoding: received, as: UTF8.self).contains("event: scan") {
-            let count = read(screen.rawValue, &buffer, buffer.count)
-            try #require(count > 0, "the scan's event comes")
-            received += buffer.prefix(count)
-        }
+        try readUntil("event: scan", "the scan's event comes")
         let text = String(decoding: received, as: UTF8.self)
         let head = text.components(separatedBy: "\r\n\r\n")[0].lowercased()
         #expect(!head.contains("transfer-encoding"), "\(head)")
