@@ -272,3 +272,24 @@ public func threadCounts(of pid: Int32, _ read: (String) -> UInt64?) -> [String:
     for thread in threads { counts[thread] = read("/proc/\(pid)/task/\(thread)") }
     return counts
 }
+
+/// The connections `pid` holds that were accepted on the socket bound at `path`, by the
+/// socket's inode: the kernel lists an accepted socket under its listener's path,
+/// connected (state 03) where the listener is not, and a client's socket under no path.
+public func connections(of pid: Int32, acceptedOn path: String) -> Set<Substring> {
+    // Read to its end: the kernel writes the table a page at a time.
+    let table = String(decoding: FileHandle(forReadingAtPath: "/proc/net/unix")?.readDataToEndOfFile() ?? Data(), as: UTF8.self)
+    let accepted = Set(
+        table.split(separator: "\n").dropFirst().compactMap { line -> Substring? in
+            let fields = line.split(separator: " ")
+            return fields.count == 8 && fields[5] == "03" && fields[7] == path ? fields[6] : nil
+        })
+    let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+    return Set(
+        descriptors.compactMap { name -> Substring? in
+            let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(name)")) ?? ""
+            guard target.hasPrefix("socket:[") else { return nil }
+            let inode = target.dropFirst(8).dropLast()
+            return accepted.contains(inode) ? inode : nil
+        })
+}

@@ -2,7 +2,6 @@ import CLinux
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdCore
 import Logging
 import NIOCore
 import NIOExtras
@@ -71,13 +70,9 @@ struct APIServer: Service {
         let quiescing = ServerQuiescingHelper(group: loops)
         let channel = try await ServerBootstrap(group: loops)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
-            // Clients that connect together are accepted in one wake-up of the loop, not
-            // four at a time (NIO's default): 8-15 % more connections a second.
-            .serverChannelOption(ChannelOptions.maxMessagesPerRead, value: 16)
-            .serverChannelInitializer { [limits, logger] channel in
+            .serverChannelInitializer { [limits] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let connections = MaximumAvailableConnections.maximum(limits.connections, logger: logger)
-                    try channel.pipeline.syncOperations.addHandler(AvailableConnectionsChannelHandler(delegate: connections))
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler(limit: limits.connections))
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }

@@ -1,0 +1,58 @@
+import NIOCore
+
+/// A listening socket's connection limit: at the limit the server stops accepting, so
+/// further clients wait in the kernel's listen backlog and cost the daemon no descriptor,
+/// and it accepts again as its connections close.
+///
+/// Clients that connect together are accepted in one wake-up of the loop, up to `batch`
+/// of them (NIO's default is four; sixteen gives 8-15 % more connections a second). The
+/// loop takes a whole batch once it is woken, so a check made only before each wake-up, as
+/// Hummingbird's handler makes it, lets the limit be passed by a batch less one: the batch
+/// is cut to the connections left before the loop is asked to accept.
+final class ConnectionLimitHandler: ChannelDuplexHandler {
+    typealias InboundIn = any Channel
+    typealias InboundOut = any Channel
+    typealias OutboundIn = Never
+    typealias OutboundOut = Never
+
+    private let limit: Int
+    private let batch: Int
+    private var open = 0
+    /// The batch the server channel was last given.
+    private var accepting = 0
+    /// A read was held back at the limit; the next close asks for it.
+    private var waiting = false
+
+    init(limit: Int, batch: Int = 16) {
+        self.limit = limit
+        self.batch = batch
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let connection = unwrapInboundIn(data)
+        open += 1
+        let bound = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+        connection.closeFuture.hop(to: context.eventLoop).whenComplete { _ in
+            let (handler, context) = bound.value
+            handler.open -= 1
+            if handler.waiting {
+                handler.waiting = false
+                handler.read(context: context)
+            }
+        }
+        context.fireChannelRead(data)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        let left = min(limit - open, batch)
+        guard left > 0 else {
+            waiting = true
+            return
+        }
+        if left != accepting {
+            accepting = left
+            try? context.channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: UInt(left))
+        }
+        context.read()
+    }
+}

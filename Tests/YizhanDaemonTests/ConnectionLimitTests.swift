@@ -1,0 +1,68 @@
+import Dispatch
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import Testing
+import YizhanSystem
+import YizhanTestSupport
+
+@testable import YizhanAPI
+@testable import YizhanDaemon
+
+/// The connection limit, through the API server's own pipeline on a real Unix socket.
+@Suite struct ConnectionLimitTests {
+    /// The server did not take the connections expected within 20 s.
+    struct NotTaken: Error {}
+
+    /// Twelve clients connect while the server's loop is busy, so that its next wake-up
+    /// finds them all waiting: it takes its limit (4), not the loop's whole batch (16),
+    /// and one more each time one of its connections closes. The rest wait in the
+    /// kernel's backlog.
+    @Test func clientsWaitingTogetherAreTakenOnlyUpToTheLimit() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let loop = loops.next()
+        let running = loop.makePromise(of: Void.self)
+        let path = directory.file("api.sock")
+        let server = APIServer(
+            router: Router(context: StationRequestContext.self), loops: loops, timeSlice: 0, path: path,
+            limits: .init(connections: 4, idle: .seconds(60)), onRunning: { running.succeed() }, logger: Logger(label: "test"))
+        let serving = Task {
+            do { try await server.run() } catch { running.fail(error) }
+        }
+        defer { serving.cancel() }
+        try await running.futureResult.get()
+
+        let held = DispatchSemaphore(value: 0)
+        loop.execute { held.wait() }
+        var clients = try (0..<12).map { _ in try Kernel.connectUnix(path, timeout: .seconds(10)) }
+        defer { for client in clients { try? client.close() } }
+        held.signal()
+
+        // The server's connections once it has taken some other than `old`, read after
+        // a task on its loop: a wake-up's accepts are done by then.
+        func taken(besides old: Set<Substring> = []) async throws -> Set<Substring> {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while connections(of: getpid(), acceptedOn: path).subtracting(old).isEmpty {
+                guard ContinuousClock.now < deadline else { throw NotTaken() }
+                usleep(10_000)
+            }
+            try await loop.submit {}.get()
+            return connections(of: getpid(), acceptedOn: path)
+        }
+        let first = try await taken()
+        #expect(first.count == 4, "taken at once of 12 waiting")
+
+        // The first client leaves: the server takes the next in the backlog, one only.
+        try clients.removeFirst().close()
+        let second = try await taken(besides: first)
+        #expect(second.count == 4, "taken after one left")
+
+        serving.cancel()
+        await serving.value
+        try await loops.shutdownGracefully()
+    }
+}
