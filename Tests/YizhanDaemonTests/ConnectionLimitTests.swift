@@ -36,11 +36,16 @@ import YizhanTestSupport
         defer { serving.cancel() }
         try await running.futureResult.get()
 
-        let held = DispatchSemaphore(value: 0)
-        loop.execute { held.wait() }
+        // The loop is held while the clients connect, so that one wake-up finds all twelve.
+        let (holding, released) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
+        loop.execute {
+            holding.signal()
+            released.wait()
+        }
+        holding.wait()
         var clients = try (0..<12).map { _ in try Kernel.connectUnix(path, timeout: .seconds(10)) }
         defer { for client in clients { try? client.close() } }
-        held.signal()
+        released.signal()
 
         // The server's connections once it has taken some other than `old`, read after
         // a task on its loop: a wake-up's accepts are done by then.
