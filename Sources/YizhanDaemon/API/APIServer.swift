@@ -70,9 +70,11 @@ struct APIServer: Service {
         let quiescing = ServerQuiescingHelper(group: loops)
         let channel = try await ServerBootstrap(group: loops)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelInitializer { [limits] channel in
+            .serverChannelInitializer { [limits, logger, path] channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler(limit: limits.connections))
+                    var logger = logger
+                    logger[metadataKey: "socket"] = "\(path)"
+                    try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler(limit: limits.connections, logger: logger))
                     try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
                 }
             }

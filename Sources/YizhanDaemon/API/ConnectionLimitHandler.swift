@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 
 /// A listening socket's connection limit: at the limit the server stops accepting, so
@@ -9,6 +10,9 @@ import NIOCore
 /// loop takes a whole batch once it is woken, so a check made only before each wake-up, as
 /// Hummingbird's handler makes it, lets the limit be passed by a batch less one: the batch
 /// is cut to the connections left before the loop is asked to accept.
+///
+/// A socket at its limit is said in the log, at most once a minute: a screen that cannot
+/// connect to a kiosk socket someone has filled is otherwise a mystery to the technician.
 final class ConnectionLimitHandler: ChannelDuplexHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
@@ -22,10 +26,13 @@ final class ConnectionLimitHandler: ChannelDuplexHandler {
     private var accepting = 0
     /// A read was held back at the limit; the next close asks for it.
     private var waiting = false
+    private let logger: Logger
+    private var lastSaid: NIODeadline?
 
-    init(limit: Int, batch: Int = 16) {
+    init(limit: Int, batch: Int = 16, logger: Logger) {
         self.limit = limit
         self.batch = batch
+        self.logger = logger
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -47,6 +54,7 @@ final class ConnectionLimitHandler: ChannelDuplexHandler {
         let left = min(limit - open, batch)
         guard left > 0 else {
             waiting = true
+            sayFull()
             return
         }
         if left != accepting {
@@ -54,5 +62,12 @@ final class ConnectionLimitHandler: ChannelDuplexHandler {
             try? context.channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: UInt(left))
         }
         context.read()
+    }
+
+    private func sayFull() {
+        let now = NIODeadline.now()
+        if let lastSaid, now - lastSaid < .minutes(1) { return }
+        lastSaid = now
+        logger.warning("socket at its connection limit; new clients wait", metadata: ["limit": "\(limit)"])
     }
 }
