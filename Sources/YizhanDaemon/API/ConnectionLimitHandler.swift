@@ -21,12 +21,13 @@ final class ConnectionLimitHandler: ChannelDuplexHandler {
 
     private let limit: Int
     private let batch: Int
+    private let logger: Logger
     private var open = 0
     /// The batch the server channel was last given.
     private var accepting = 0
     /// A read was held back at the limit; the next close asks for it.
     private var waiting = false
-    private let logger: Logger
+    /// When the log last said the socket was full.
     private var lastSaid: NIODeadline?
 
     init(limit: Int, batch: Int = 16, logger: Logger) {
