@@ -71,6 +71,14 @@ import YizhanTestSupport
     /// refused with the error signal and change nothing; every scan acknowledged before is
     /// kept; when the directory is writable again the station goes on, and a restart finds
     /// the ledger whole.
+    ///
+    /// Known defect, not yet mended: SQLite keeps its WAL index in the `-shm` file, mapped
+    /// shared, and once the file cannot be written any store of SQLite's into that mapping
+    /// (a reader's mark after a commit, the log's restart after a checkpoint) kills the
+    /// daemon with `SIGBUS`. Here that happens when the slip printed for the redemption
+    /// commits, or the status line reads after it, just as the attribute is set: the test
+    /// then fails with a reset or an answer that is not HTTP (about 1 run in 25 beside three
+    /// busy loops; `yizhand`'s standard error shows the crash in `libsqlite3`).
     @Test(.enabled(if: canMakeImmutable, "needs chattr and a filesystem with the immutable attribute (as root)"))
     func aReadOnlyStateDirectoryRefusesScansAndTheStationRecovers() throws {
         let daemon = try DaemonProcess()
