@@ -176,12 +176,7 @@ public final class DaemonProcess: @unchecked Sendable {
     /// announces (the district's own database, the kernel's count of the daemon's
     /// descriptors). Whatever the daemon does is awaited on its event stream (`events()`).
     public func waitUntil(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try condition() { return true }
-            usleep(20_000)
-        }
-        return try condition()
+        try YizhanTestSupport.waitUntil(timeout: timeout, condition)
     }
 
     /// Registers a volunteer through the API with `points` as an opening adjustment and a QR
@@ -271,6 +266,16 @@ public func threadCounts(of pid: Int32, _ read: (String) -> UInt64?) -> [String:
     var counts: [String: UInt64] = [:]
     for thread in threads { counts[thread] = read("/proc/\(pid)/task/\(thread)") }
     return counts
+}
+
+/// Re-checks `condition` every 20 ms until it holds or `timeout` passes; whether it held.
+public func waitUntil(timeout: Duration = .seconds(20), _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+        usleep(20_000)
+    }
+    return try condition()
 }
 
 /// The connections `pid` holds that were accepted on the socket bound at `path`, by the

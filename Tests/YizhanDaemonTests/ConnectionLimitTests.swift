@@ -50,10 +50,8 @@ import YizhanTestSupport
         // The server's connections once it has taken some other than `old`, read after
         // a task on its loop: a wake-up's accepts are done by then.
         func taken(besides old: Set<Substring> = []) async throws -> Set<Substring> {
-            let deadline = ContinuousClock.now + .seconds(20)
-            while connections(of: getpid(), acceptedOn: path).subtracting(old).isEmpty {
-                guard ContinuousClock.now < deadline else { throw NotTaken() }
-                usleep(10_000)
+            guard waitUntil(timeout: .seconds(20), { !connections(of: getpid(), acceptedOn: path).subtracting(old).isEmpty }) else {
+                throw NotTaken()
             }
             try await loop.submit {}.get()
             return connections(of: getpid(), acceptedOn: path)
