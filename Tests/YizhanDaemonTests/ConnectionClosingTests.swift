@@ -1,8 +1,6 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import NIOPosix
 import Testing
 import YizhanSystem
 import YizhanTestSupport
@@ -20,13 +18,10 @@ import YizhanTestSupport
     /// behind leaves when its client has stopped reading. The connection is still closed,
     /// the stalled limit after the answer's end, not at the idle timeout.
     @Test func anAnswerItsClientStoppedReadingIsGivenUpAfterTheStalledLimit() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
         // What the test waits for is promised on the server's loop and timed there: the
         // test's own task may wait seconds for a thread while other suites run.
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = loops.next()
-        let running = loop.makePromise(of: Void.self)
+        let api = try ServedAPI()
+        let loop = api.loop
         let answered = loop.makePromise(of: (any Channel).self)
         let ended = loop.makePromise(of: NIODeadline.self)
         let router = Router(context: StationRequestContext.self)
@@ -46,19 +41,10 @@ import YizhanTestSupport
                     try await writer.finish(nil)
                 })
         }
-        let path = directory.file("api.sock")
-        let server = APIServer(
-            router: router, loops: loops, timeSlice: 0, path: path,
-            limits: .init(connections: 4, idle: .seconds(60), stalled: .milliseconds(300)), onRunning: { running.succeed() },
-            logger: Logger(label: "test"))
-        let serving = Task {
-            do { try await server.run() } catch { running.fail(error) }
-        }
-        defer { serving.cancel() }
-        try await running.futureResult.get()
+        try await api.start(router, limits: .init(connections: 4, idle: .seconds(60), stalled: .milliseconds(300)))
 
         // Should the connection be held, the reads below fail rather than wait forever.
-        let client = try Kernel.connectUnix(path, timeout: .seconds(10))
+        let client = try Kernel.connectUnix(api.path, timeout: .seconds(10))
         defer { try? client.close() }
         try Kernel.writeAll(client, Array("GET /events HTTP/1.1\r\nHost: station\r\nConnection: close\r\n\r\n".utf8))
 
@@ -76,8 +62,6 @@ import YizhanTestSupport
         var buffer = [UInt8](repeating: 0, count: 65536)
         while case let count = try Kernel.read(client, into: &buffer), count > 0 { received += count }
         #expect(received > 1024, "the answer's first part reached the client")
-        serving.cancel()
-        await serving.value
-        try await loops.shutdownGracefully()
+        try await api.stop()
     }
 }

@@ -1,9 +1,7 @@
 import Dispatch
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
-import NIOPosix
 import Testing
 import YizhanSystem
 import YizhanTestSupport
@@ -21,20 +19,9 @@ import YizhanTestSupport
     /// and one more each time one of its connections closes. The rest wait in the
     /// kernel's backlog.
     @Test func clientsWaitingTogetherAreTakenOnlyUpToTheLimit() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let loop = loops.next()
-        let running = loop.makePromise(of: Void.self)
-        let path = directory.file("api.sock")
-        let server = APIServer(
-            router: Router(context: StationRequestContext.self), loops: loops, timeSlice: 0, path: path,
-            limits: .init(connections: 4, idle: .seconds(60)), onRunning: { running.succeed() }, logger: Logger(label: "test"))
-        let serving = Task {
-            do { try await server.run() } catch { running.fail(error) }
-        }
-        defer { serving.cancel() }
-        try await running.futureResult.get()
+        let api = try ServedAPI()
+        let (loop, path) = (api.loop, api.path)
+        try await api.start(Router(context: StationRequestContext.self), limits: .init(connections: 4, idle: .seconds(60)))
 
         // The loop is held while the clients connect, so that one wake-up finds all twelve.
         let (holding, released) = (DispatchSemaphore(value: 0), DispatchSemaphore(value: 0))
@@ -64,8 +51,6 @@ import YizhanTestSupport
         let second = try await taken(besides: first)
         #expect(second.count == 4, "taken after one left")
 
-        serving.cancel()
-        await serving.value
-        try await loops.shutdownGracefully()
+        try await api.stop()
     }
 }

@@ -1,0 +1,49 @@
+import Hummingbird
+import Logging
+import NIOCore
+import NIOPosix
+import YizhanTestSupport
+
+@testable import YizhanAPI
+@testable import YizhanDaemon
+
+/// The daemon's own `APIServer` on a Unix socket in a directory of its own, on one loop,
+/// for tests of the server's pipeline. A test makes what it awaits on `loop` before
+/// `start`, and ends with `stop()`; should it throw first, the server is cancelled and
+/// the directory removed when this is let go.
+final class ServedAPI {
+    let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let loop: any EventLoop
+    let directory: TemporaryDirectory
+    var path: String { directory.file("api.sock") }
+    private var serving: Task<Void, Never>?
+
+    init() throws {
+        loop = loops.next()
+        directory = try TemporaryDirectory()
+    }
+
+    /// Serves `router` within `limits`; returns once the socket listens.
+    func start(_ router: Router<StationRequestContext>, limits: APIServer.Limits) async throws {
+        let running = loop.makePromise(of: Void.self)
+        let server = APIServer(
+            router: router, loops: loops, timeSlice: 0, path: path, limits: limits, onRunning: { running.succeed() },
+            logger: Logger(label: "test"))
+        serving = Task {
+            do { try await server.run() } catch { running.fail(error) }
+        }
+        try await running.futureResult.get()
+    }
+
+    func stop() async throws {
+        serving?.cancel()
+        await serving?.value
+        serving = nil
+        try await loops.shutdownGracefully()
+    }
+
+    deinit {
+        serving?.cancel()
+        directory.remove()
+    }
+}
