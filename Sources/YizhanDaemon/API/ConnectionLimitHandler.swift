@@ -23,8 +23,6 @@ final class ConnectionLimitHandler: ChannelDuplexHandler {
     private let batch: Int
     private let logger: Logger
     private var open = 0
-    /// The batch the server channel was last given.
-    private var accepting = 0
     /// A read was held back at the limit; the next close asks for it.
     private var waiting = false
     /// When the log last said the socket was full.
@@ -58,10 +56,7 @@ final class ConnectionLimitHandler: ChannelDuplexHandler {
             sayFull()
             return
         }
-        if left != accepting {
-            accepting = left
-            try? context.channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: UInt(left))
-        }
+        try? context.channel.syncOptions?.setOption(ChannelOptions.maxMessagesPerRead, value: UInt(left))
         context.read()
     }
 
