@@ -58,7 +58,7 @@ public final class Store: Sendable {
             )
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try DatabasePool(path: Self.heldByThisProcess(path), configuration: configuration)
             // GRDB sets NORMAL with WAL; an acknowledged scan must survive a power cut.
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -79,6 +79,27 @@ public final class Store: Sendable {
         }
         credentials = try CredentialKey.load(
             path: (path as NSString).deletingLastPathComponent + "/credential.key", create: !keyed)
+    }
+
+    /// The database's URI for SQLite's `unix-excl` file system, which keeps the WAL index in
+    /// this process's memory rather than in a `-shm` file mapped shared. Once the state
+    /// directory turns read-only (an SD card remounted after errors), a store into such a
+    /// mapping, which SQLite makes even to read, kills the process with `SIGBUS`, where a
+    /// write to a file only fails and the station goes on refusing scans. It also holds
+    /// the database to this process, as `yizhand.lock` already does to other daemons: a
+    /// technician's `sqlite3` gets "database is locked" until the daemon stops.
+    static func heldByThisProcess(_ path: String) -> String {
+        var escaped = ""
+        for character in path {
+            switch character {
+            case "%": escaped += "%25"
+            case "?": escaped += "%3f"
+            case "#": escaped += "%23"
+            default: escaped.append(character)
+            }
+        }
+        // An empty authority before an absolute path, so that one starting "//" is not read as a host.
+        return (path.hasPrefix("/") ? "file://" : "file:") + escaped + "?vfs=unix-excl"
     }
 
     /// Opens the database in `stateDirectory`, creating the directory if needed.

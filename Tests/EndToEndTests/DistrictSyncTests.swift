@@ -57,7 +57,8 @@ struct DistrictSyncTests {
 
     /// Records the district has held for over 30 days leave the station's outbox with the
     /// next batch marked sent; the district keeps every one. The board's clocks are moved by
-    /// libfaketime; the outbox is read from the station's database file.
+    /// libfaketime; the outbox is read from the station's database file, with the daemon
+    /// stopped, since it holds the file while it runs.
     @Test(.enabled(if: FaultTests.libfaketime != nil, "needs libfaketime (apt: faketime)"))
     func recordsTheDistrictHasHeldForAMonthLeaveTheStation() throws {
         let office = try DistrictOffice()
@@ -66,10 +67,12 @@ struct DistrictSyncTests {
         let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + office.addStation("e2e-station"))
         let clock = daemon.directory.file("clock")
         try "@2026-11-02 01:00:00".write(toFile: clock, atomically: true, encoding: .utf8)
-        try daemon.start(environment: [
+        let environment = [
             "LD_PRELOAD": FaultTests.libfaketime!, "FAKETIME_TIMESTAMP_FILE": clock, "FAKETIME_NO_CACHE": "1", "TZ": "UTC",
-        ])
+        ]
+        try daemon.start(environment: environment)
         func outbox() throws -> [Int] {
+            #expect(daemon.stop() == 0)
             let read = try Command.run(
                 "/usr/bin/python3",
                 [
@@ -77,6 +80,8 @@ struct DistrictSyncTests {
                     "import sqlite3, sys; print(*(r[0] for r in sqlite3.connect(sys.argv[1]).execute('SELECT seq FROM outbox ORDER BY seq')))",
                     daemon.directory.file("state/yizhan.sqlite"),
                 ])
+            #expect(read.status == 0, "\(read.errors)")
+            try daemon.start(environment: environment)
             return read.output.split(separator: " ").compactMap { Int($0.trimmingCharacters(in: .newlines)) }
         }
 

@@ -24,6 +24,25 @@ import YizhanTestSupport
         #expect(synchronous == 2, "2 is FULL")
     }
 
+    /// The WAL index lives in the daemon's memory, not in a `-shm` file mapped shared (which
+    /// kills the process with `SIGBUS` once the file cannot be written), so the database is
+    /// the daemon's alone while it runs: another process is told it is locked. A path with
+    /// the characters a URI gives a meaning to is still the file it names.
+    @Test func theDatabaseIsHeldByThisProcessWithNoSharedMemoryFile() throws {
+        let directory = self.directory.file("a #1 ?%20")
+        let store = try Store(stateDirectory: directory)
+        _ = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
+        #expect(try store.pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM volunteer") } == 1)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(files.contains("yizhan.sqlite") && files.contains("yizhan.sqlite-wal"), "\(files)")
+        #expect(!files.contains("yizhan.sqlite-shm"), "\(files)")
+
+        let other = try Command.run(
+            "/usr/bin/python3",
+            ["-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1], timeout=0).execute('SELECT count(*) FROM volunteer')", store.path])
+        #expect(other.status != 0 && other.errors.contains("database is locked"), "\(other.errors)")
+    }
+
     @Test func doublePostingIsImpossibleEvenUnderConcurrentAttempts() async throws {
         let volunteer = try store.registerVolunteer(name: "甲", role: .volunteer, phone: nil, at: clock.now())
         let store = self.store
