@@ -128,16 +128,18 @@ public enum Daemon {
             station: station, calendar: config.rules.calendar,
             status: {
                 let now = clock.now()
-                // One read answers the counts and whether the store reads at all.
+                // One read answers the counts and whether the store reads at all; the last
+                // scan, whether it takes writes (a state directory turned read-only reads on).
                 let counts = storeCounts()
+                let lights = signals.current
                 return StationStatus(
                     version: Build.version, station: .init(id: config.station.id, name: config.station.name),
                     uptimeSeconds: Int(now.elapsed(since: started).components.seconds),
                     clock: .init(now: now.wall, synchronised: now.synchronised),
                     devices: devices.all.map { .init(id: $0.id, kind: $0.kind, state: $0.state, detail: $0.detail) },
                     printQueue: counts?.queuedPrintJobs ?? 0, openPatrols: counts?.openPatrols ?? 0,
-                    store: counts != nil ? "ok" : "unusable",
-                    lights: .init(backend: signals.current.backend, on: signals.current.lines.names),
+                    store: counts != nil && lights.storeUsable ? "ok" : "unusable",
+                    lights: .init(backend: lights.backend, on: lights.lines.names),
                     overdueHazards: counts?.overdueHazards ?? 0,
                     lastReload: status.lastReload, district: districtSync?.status)
             },

@@ -41,6 +41,8 @@ public struct StationStatus: Sendable, Codable, Hashable {
     public var devices: [Device]
     public var printQueue: Int
     public var openPatrols: Int
+    /// `ok`, or `unusable` while the store cannot be read or the last scan could not be
+    /// written (the lights then red steady).
     public var store: String
     public var lights: Lights
     /// Hazards past their rectification deadline.

@@ -69,8 +69,8 @@ import YizhanTestSupport
     /// filesystem does after errors. Here the immutable attribute does it, which, like a
     /// read-only remount, fails writes through descriptors that are already open. Scans are
     /// refused with the error signal and change nothing; every scan acknowledged before is
-    /// kept; when the directory is writable again the station goes on, and a restart finds
-    /// the ledger whole.
+    /// kept; the status calls the store unusable until a scan is taken again; when the
+    /// directory is writable again the station goes on, and a restart finds the ledger whole.
     ///
     /// The first read after the last commit is the one that once killed the daemon with
     /// `SIGBUS`: SQLite records a reader's mark in its WAL index, which lived in the `-shm`
@@ -111,11 +111,14 @@ import YizhanTestSupport
             #expect(reply.status == 503, "a scan on a read-only store is refused")
             #expect((reply.json?["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
         }
-        #expect(try daemon.client.send("GET", "/v1/status").status == 200, "the daemon goes on")
+        let status = try daemon.client.send("GET", "/v1/status")
+        #expect(status.status == 200, "the daemon goes on")
+        #expect(status.json?["store"] as? String == "unusable", "the status says what the lights show (red steady)")
         #expect(try daemon.balance(id) == before, "reads still answer, unchanged")
 
         try immutable(false)
         #expect(try scan("YZ:K:CANCEL").status == 200, "served again")
+        #expect(try daemon.get("/v1/status")["store"] as? String == "ok")
         #expect(try daemon.balance(id) == before, "the refused scans changed nothing")
         #expect(daemon.stop() == 0)
         try daemon.start()

@@ -73,9 +73,11 @@ final class SignalService: Service {
         return devices.all.allSatisfy { $0.state == .present } ? .healthy : .deviceMissing
     }
 
-    /// What the lights show now, for the status API.
-    var current: (backend: String, lines: SignalLines) {
-        (backend, state.withLock { $0.lines })
+    /// What the lights show now, and whether the last scan found the store taking scans
+    /// (red steady when not), for the status API.
+    var current: (backend: String, lines: SignalLines, storeUsable: Bool) {
+        let (lines, storeUsable) = state.withLock { ($0.lines, $0.storeUsable) }
+        return (backend, lines, storeUsable)
     }
 
     func run() async throws {
