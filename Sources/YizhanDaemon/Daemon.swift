@@ -22,10 +22,11 @@ public enum Daemon {
 
     /// Bootstraps logging to stderr (for the journal) and JSON lines under `log_dir`.
     public static func bootstrapLogging(_ config: DaemonConfig) throws {
-        let sink = try JSONFileLogHandler.Sink(
-            directory: config.paths.logDirectory, maximumBytes: config.log.maxFileBytes, keepFiles: config.log.keepFiles)
-        let level = Logger.Level(rawValue: config.log.level) ?? .info
         let calendar = StationCalendar(timeZone: config.station.timeZone)
+        let sink = try JSONFileLogHandler.Sink(
+            directory: config.paths.logDirectory, maximumBytes: config.log.maxFileBytes, keepFiles: config.log.keepFiles,
+            time: { calendar.rfc3339(Date()) })
+        let level = Logger.Level(rawValue: config.log.level) ?? .info
         LoggingSystem.bootstrap { label in
             var stderr = StreamLogHandler.standardError(label: label)
             stderr.logLevel = level

@@ -7,41 +7,97 @@ import YizhanSystem
 /// `yizhand.log.1` … `.N` when the file reaches its size limit.
 struct JSONFileLogHandler: LogHandler {
     final class Sink: Sendable {
+        private struct State {
+            /// The log file, nil while it cannot be written (lines are then counted and dropped).
+            var descriptor: FileDescriptor?
+            var size: Int
+            /// Lines dropped since the file was last written.
+            var lost = 0
+            /// Whether the write that failed left part of its line in the file.
+            var torn = false
+            /// When a file that could not be written is next opened again.
+            var nextTry = ContinuousClock.now
+        }
+
         let directory: String
         let maximumBytes: Int
         let keepFiles: Int
-        /// The log file, nil while it cannot be opened (lines are then dropped).
-        private let state: Mutex<(descriptor: FileDescriptor?, size: Int)>
+        /// How often a file that could not be written (a directory turned read-only, a full
+        /// disk) is opened again; each line in between is dropped without a system call.
+        let retryInterval: Duration
+        /// The time for the line that says lines were lost.
+        private let time: @Sendable () -> String
+        private let state: Mutex<State>
 
         var path: String { directory + "/yizhand.log" }
 
-        init(directory: String, maximumBytes: Int, keepFiles: Int) throws {
+        init(
+            directory: String, maximumBytes: Int, keepFiles: Int, retryInterval: Duration = .seconds(1),
+            time: @escaping @Sendable () -> String
+        ) throws {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             self.directory = directory
             self.maximumBytes = maximumBytes
             self.keepFiles = keepFiles
+            self.retryInterval = retryInterval
+            self.time = time
             let path = directory + "/yizhand.log"
             guard let descriptor = Self.open(path) else {
                 throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
             }
-            state = Mutex((descriptor, Kernel.size(of: descriptor)))
+            state = Mutex(State(descriptor: descriptor, size: Kernel.size(of: descriptor)))
         }
 
         private static func open(_ path: String) -> FileDescriptor? {
             try? Kernel.open(path, .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite, .groupRead])
         }
 
+        /// Appends `line`, rotating first if it would pass the size limit. A line that cannot
+        /// be written is dropped (the journal has it too) and the file is closed; it is opened
+        /// again at most once a `retryInterval`, and the first line then says how many were lost,
+        /// so that a file that failed once is not given up on until a restart.
         func write(_ line: [UInt8]) {
             state.withLock { state in
                 if state.size + line.count > maximumBytes, state.size > 0 {
                     try? state.descriptor?.close()
                     rotate()
-                    state.descriptor = Self.open(path)
-                    state.size = 0
+                    reopen(&state)
+                } else if state.descriptor == nil, ContinuousClock.now >= state.nextTry {
+                    reopen(&state)
                 }
-                guard let descriptor = state.descriptor else { return }
-                try? Kernel.writeAll(descriptor, line)
-                state.size += line.count
+                if state.lost > 0, state.descriptor != nil {
+                    let notice = JSONFileLogHandler.line([
+                        "time": time(), "level": "warning", "label": "yizhand", "lost": "\(state.lost)",
+                        "message": "log lines could not be written to this file and were dropped (the journal has them)",
+                    ])
+                    // A torn line is ended first, so that the notice is a line of its own.
+                    if append((state.torn ? [UInt8(ascii: "\n")] : []) + notice, to: &state) { state.lost = 0 }
+                }
+                if !append(line, to: &state) { state.lost += 1 }
+            }
+        }
+
+        private func reopen(_ state: inout State) {
+            state.descriptor = Self.open(path)
+            state.size = state.descriptor.map(Kernel.size(of:)) ?? 0
+            if state.descriptor == nil { state.nextTry = .now + retryInterval }
+        }
+
+        /// Writes `bytes` to the open file; on failure closes it and sets when to try again.
+        private func append(_ bytes: [UInt8], to state: inout State) -> Bool {
+            guard let descriptor = state.descriptor else { return false }
+            var written = 0
+            do {
+                while written < bytes.count { written += try Kernel.write(descriptor, bytes[written...]) }
+                state.size += written
+                state.torn = false
+                return true
+            } catch {
+                try? descriptor.close()
+                state.descriptor = nil
+                state.torn = state.torn || written > 0
+                state.nextTry = .now + retryInterval
+                return false
             }
         }
 

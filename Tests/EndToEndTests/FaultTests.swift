@@ -54,17 +54,6 @@ import YizhanTestSupport
         #expect(daemon.stop() == 0)
     }
 
-    /// Whether this filesystem and user can set the immutable attribute (ext4 and the like, as root).
-    static let canMakeImmutable: Bool = {
-        guard let directory = try? TemporaryDirectory() else { return false }
-        defer { directory.remove() }
-        guard FileManager.default.createFile(atPath: directory.file("probe"), contents: nil),
-            (try? Command.run("/usr/bin/chattr", ["+i", directory.file("probe")]).status) == 0
-        else { return false }
-        _ = try? Command.run("/usr/bin/chattr", ["-i", directory.file("probe")])
-        return true
-    }()
-
     /// The state directory turns read-only while the daemon runs, as an SD card's
     /// filesystem does after errors. Here the immutable attribute does it, which, like a
     /// read-only remount, fails writes through descriptors that are already open. Scans are
@@ -76,13 +65,13 @@ import YizhanTestSupport
     /// `SIGBUS`: SQLite records a reader's mark in its WAL index, which lived in the `-shm`
     /// file, mapped shared, and a store into a mapping of a file that cannot be written
     /// faults. The index is now kept in the daemon's memory (`Store.heldByThisProcess`).
-    @Test(.enabled(if: canMakeImmutable, "needs chattr and a filesystem with the immutable attribute (as root)"))
+    @Test(.enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"))
     func aReadOnlyStateDirectoryRefusesScansAndTheStationRecovers() throws {
         let daemon = try DaemonProcess()
         let state = daemon.directory.file("state")
         func immutable(_ on: Bool) throws {
             let files = try FileManager.default.contentsOfDirectory(atPath: state).map { "\(state)/\($0)" }
-            #expect(try Command.run("/usr/bin/chattr", [on ? "+i" : "-i", state] + files).status == 0)
+            #expect(try ImmutableAttribute.set(on, on: [state] + files))
         }
         defer {
             try? immutable(false)
@@ -126,6 +115,48 @@ import YizhanTestSupport
         let logged = Set((try daemon.get("/v1/scans?limit=100")["items"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int })
         #expect(Set(acknowledged).isSubset(of: logged) && acknowledged.count == 3, "every acknowledged scan is kept")
         #expect(try daemon.balance(id) == before)
+        #expect(daemon.stop() == 0)
+    }
+
+    /// The log directory turns read-only while the daemon runs: scans go on (the log is not
+    /// the ledger) and their lines are dropped from the file; once it can be written again
+    /// the file goes on, without a restart, from a warning that counts the lines lost.
+    @Test(.enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"))
+    func aReadOnlyLogDirectoryLosesLinesButNotTheLog() throws {
+        let daemon = try DaemonProcess()
+        let logs = daemon.directory.file("log")
+        let log = logs + "/yizhand.log"
+        defer {
+            _ = try? ImmutableAttribute.set(false, on: [logs, log])
+            daemon.directory.remove()
+        }
+        try daemon.start()
+        func scan(_ code: String) throws -> Int? {
+            try daemon.client.send("POST", "/v1/scans", json: ["code": code, "scanner": "api"]).json?["seq"] as? Int
+        }
+        func lines() throws -> [[String: String]] {
+            try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap {
+                try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]
+            }
+        }
+
+        #expect(try ImmutableAttribute.set(true, on: [logs, log]))
+        let taken = try ["YZ:I:soap", "YZ:K:CANCEL"].compactMap(scan)
+        #expect(taken.count == 2, "scans are taken while the log cannot be written")
+        let before = try lines()
+        #expect(!before.contains { $0["seq"] == "\(taken[0])" }, "their lines are not in the file")
+
+        #expect(try ImmutableAttribute.set(false, on: [logs, log]))
+        // The file is opened again at most once a second, at a line: scans make lines.
+        let resumed = try daemon.waitUntil(timeout: .seconds(10)) {
+            _ = try scan("YZ:K:CANCEL")
+            return try lines().contains { $0["lost"] != nil }
+        }
+        #expect(resumed, "the file goes on with a warning")
+        let after = try lines().dropFirst(before.count)
+        let lost = after.first { $0["lost"] != nil }
+        #expect(lost?["level"] == "warning" && Int(lost?["lost"] ?? "") ?? 0 >= 4, "two scans and their requests: \(lost ?? [:])")
+        #expect(after.contains { $0["message"] == "scan" }, "later scans are in the file")
         #expect(daemon.stop() == 0)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import YizhanSystem
 import YizhanTestSupport
 
 @testable import YizhanDaemon
@@ -9,7 +10,7 @@ import YizhanTestSupport
     /// the files left, oldest first, and each thread's lines in them.
     func load(keep: Int) throws -> (files: [String], lines: [Int: [Int]], directory: TemporaryDirectory) {
         let directory = try TemporaryDirectory()
-        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 4096, keepFiles: keep)
+        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 4096, keepFiles: keep, time: { "" })
         DispatchQueue.concurrentPerform(iterations: 4) { thread in
             for index in 0..<150 {
                 sink.write(Array("{\"thread\":\(thread),\"line\":\(index),\"pad\":\"\(String(repeating: "x", count: 40))\"}\n".utf8))
@@ -52,10 +53,71 @@ import YizhanTestSupport
         #expect(!lines.isEmpty)
     }
 
+    /// A log file the kernel stops taking writes to (made immutable here, as a filesystem
+    /// remounted read-only refuses them through open descriptors too) drops lines and is not
+    /// given up on: once it can be written again the next line is preceded by one saying
+    /// how many were lost, while a file tried again only once an hour stays closed.
+    @Test(
+        .enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"),
+        arguments: [Duration.zero, .seconds(3600)])
+    func aFileThatCannotBeWrittenIsOpenedAgainAndSaysWhatWasLost(retryInterval: Duration) throws {
+        let directory = try TemporaryDirectory()
+        let sink = try JSONFileLogHandler.Sink(
+            directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, retryInterval: retryInterval, time: { "09:00" })
+        defer {
+            _ = try? ImmutableAttribute.set(false, on: [sink.path])
+            directory.remove()
+        }
+        func line(_ text: String) -> [UInt8] { JSONFileLogHandler.line(["message": text]) }
+        sink.write(line("a"))
+        #expect(try ImmutableAttribute.set(true, on: [sink.path]))
+        sink.write(line("b"))
+        sink.write(line("c"))
+        #expect(try ImmutableAttribute.set(false, on: [sink.path]))
+        sink.write(line("d"))
+
+        let written = try String(contentsOfFile: sink.path, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String], "\($0)")
+        }
+        // Each line by its message, the notice by the lines it counts.
+        let lines = written.map { $0["lost"].map { "lost \($0)" } ?? $0["message"] }
+        if retryInterval == .zero {
+            #expect(lines == ["a", "lost 2", "d"])
+            #expect(written.contains { $0["lost"] != nil && $0["level"] == "warning" && $0["time"] == "09:00" }, "\(written)")
+        } else {
+            #expect(lines == ["a"], "not opened again before its hour")
+        }
+    }
+
+    /// A disk that fills in the middle of a line (a short write, then `ENOSPC`) leaves that
+    /// line's start in the file; the notice after it starts on a line of its own.
+    @Test func aLineCutShortByAFullDiskIsEndedBeforeTheNotice() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let sink = try JSONFileLogHandler.Sink(
+            directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, retryInterval: .zero, time: { "09:00" })
+        func line(_ text: String) -> [UInt8] { JSONFileLogHandler.line(["message": text]) }
+        sink.write(line("a"))
+        Kernel.$fault.withValue(KernelFault(.write, fails: .noSpace, after: 5)) {
+            sink.write(line("b"))
+            sink.write(line("c"))
+        }
+        sink.write(line("d"))
+
+        let lines = try String(contentsOfFile: sink.path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 5 && lines[4].isEmpty, "\(lines)")
+        #expect(lines.first == Substring(decoding: line("a").dropLast(), as: UTF8.self))
+        #expect(lines.dropFirst().first == Substring(decoding: line("b").prefix(5), as: UTF8.self), "the torn line, ended")
+        let rest = try lines.dropFirst(2).dropLast().map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String], "\($0)")
+        }
+        #expect(rest.map { $0["lost"].map { "lost \($0)" } ?? $0["message"] } == ["lost 2", "d"])
+    }
+
     @Test func theJSONHandlerWritesStructuredFields() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2)
+        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, time: { "" })
         var handler = JSONFileLogHandler(sink: sink, label: "yizhand", logLevel: .info, calendar: { _ in "2026-11-30T09:00:00+08:00" })
         handler.metadata["station"] = "s1"
         handler.log(
