@@ -15,7 +15,9 @@ final class StateLock: Sendable {
             descriptor = try Kernel.open(
                 path, .readWrite, options: [.create, .closeOnExec, .noFollow], permissions: [.ownerReadWrite, .groupRead])
         } catch {
-            throw StartupError("cannot open \(path): \(error)")
+            let unwritable = [.readOnlyFileSystem, .notPermitted, .permissionDenied].contains(error)
+            let why = "; yizhand must be able to write \(stateDirectory) (a filesystem remounted read-only after errors shows in dmesg)"
+            throw StartupError("cannot open \(path): \(error)" + (unwritable ? why : ""))
         }
         do { try Kernel.lockExclusively(descriptor) } catch {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -108,6 +108,19 @@ import YizhanTestSupport
         #expect(stopping.contains(#""lights":"red""#), "\(stopping)")
     }
 
+    /// A state directory the daemon cannot write (an SD card remounted read-only after
+    /// errors; here the immutable attribute) stops the start with a message that says so.
+    @Test(.enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"))
+    func aStateDirectoryThatCannotBeWrittenStopsTheStartAndSaysSo() throws {
+        let daemon = try Self.stoppedStation()
+        let state = daemon.directory.file("state")
+        let files = try [state] + FileManager.default.contentsOfDirectory(atPath: state).map { "\(state)/\($0)" }
+        defer { _ = try? ImmutableAttribute.set(false, on: files) }
+        #expect(try ImmutableAttribute.set(true, on: files))
+        let run = try Self.runDaemon(daemon.configPath)
+        #expect(run.status == 1 && run.errors.contains("yizhand must be able to write \(state)"), "\(run.status) \(run.errors)")
+    }
+
     @Test func anEmptiedDatabaseRefusesToStartInsteadOfBeginningANewLedger() throws {
         let daemon = try Self.stoppedStation()
         let database = daemon.directory.file("state/yizhan.sqlite")
