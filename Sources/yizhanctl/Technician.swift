@@ -27,24 +27,70 @@ struct Logs: ParsableCommand {
 
     func run() throws {
         let path = file ?? ProcessInfo.processInfo.environment["YIZHAN_LOG"] ?? "/var/log/yizhan/yizhand.log"
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
+        guard var handle = FileHandle(forReadingAtPath: path) else { throw ValidationError("cannot read \(path)") }
         let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         // Filtered first, then cut: the last 50 warnings, not the warnings among the last 50 lines.
-        for line in text.split(separator: "\n").compactMap(formatted).suffix(lines) { print(line) }
+        for line in text.split(separator: "\n").compactMap(formatted).suffix(lines) { show(line) }
         guard follow else { return }
         var partial = ""
-        while true {
-            let data = handle.readDataToEndOfFile()
-            if data.isEmpty {
-                usleep(300_000)
-                continue
-            }
+        func take(_ data: Data) {
             partial += String(decoding: data, as: UTF8.self)
             while let end = partial.firstIndex(of: "\n") {
-                if let line = formatted(partial[..<end]) { print(line) }
+                if let line = formatted(partial[..<end]) { show(line) }
                 partial = String(partial[partial.index(after: end)...])
             }
         }
+        // Before another file, or the same one from its start: a line left unfinished is
+        // shown as it is.
+        func finish() {
+            if !partial.isEmpty, let line = formatted(Substring(partial)) { show(line) }
+            partial = ""
+        }
+        while true {
+            let data = handle.readDataToEndOfFile()
+            if !data.isEmpty {
+                take(data)
+                continue
+            }
+            switch Self.change(of: handle, at: path) {
+            case nil:
+                usleep(300_000)
+            case .emptied:
+                finish()
+                try? handle.seek(toOffset: 0)
+            case .replaced(let next):
+                // The daemon rotated its log: what the old file took after the read above first.
+                take(handle.readDataToEndOfFile())
+                finish()
+                try? handle.close()
+                handle = next
+            }
+        }
+    }
+
+    /// Written at once, not when a buffer fills, so a pipe (`| grep`) sees each line as it
+    /// is logged.
+    private func show(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    enum FileChange {
+        /// Shorter than what was read of it: emptied or cut, to be read again from its start.
+        case emptied
+        /// Another file at the path (the old one renamed at a rotation), opened at its start.
+        case replaced(FileHandle)
+    }
+
+    /// How the file at `path` differs from the one `handle` reads; nil while it is the same.
+    private static func change(of handle: FileHandle, at path: String) -> FileChange? {
+        var reading = stat()
+        var named = stat()
+        guard fstat(handle.fileDescriptor, &reading) == 0, stat(path, &named) == 0 else { return nil }
+        if reading.st_ino != named.st_ino || reading.st_dev != named.st_dev {
+            return FileHandle(forReadingAtPath: path).map(FileChange.replaced)
+        }
+        let read = (try? handle.offset()).map { Int($0) } ?? 0
+        return named.st_size < read ? .emptied : nil
     }
 
     /// A log line as printed, or nil when it is below the level asked for. A line that is not

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import YizhanTestSupport
 
@@ -121,6 +122,54 @@ import YizhanTestSupport
         #expect(warnings.status == 0)
         #expect(warnings.output.contains("scan rejected"), "the warning is found though more than 3 lines follow it: \(warnings.output)")
         #expect(!warnings.output.contains("INFO"))
+    }
+
+    /// `yizhanctl logs --follow` piped on (into `grep`, say) shows each line as it is logged,
+    /// not when a buffer fills, and goes on in the new file when the daemon rotates its log:
+    /// every scan's line once, in order, the last ones only in the new file.
+    @Test func followingTheLogGoesOnAcrossARotation() throws {
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + "\n[log]\nmax_file_mb = 1\n")
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        let log = daemon.directory.file("log/yizhand.log")
+        let follower = Process()
+        follower.executableURL = URL(fileURLWithPath: Command.product("yizhanctl"))
+        // The last lines first (the default 50), then the new ones: a scan logged before the
+        // follower read the file is shown once either way.
+        follower.arguments = ["logs", "--follow", "--file", log]
+        let output = Pipe()
+        follower.standardOutput = output
+        try follower.run()
+        // SIGKILL: the follower inherits the test process's blocked signals, SIGTERM among them.
+        defer {
+            kill(follower.processIdentifier, SIGKILL)
+            follower.waitUntilExit()
+        }
+        try output.fileHandleForWriting.close()
+        let shown = Mutex("")
+        Thread {
+            while case let data = output.fileHandleForReading.availableData, !data.isEmpty {
+                shown.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
+        }.start()
+        func scan() throws -> Int {
+            try #require(try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"]).json?["seq"] as? Int)
+        }
+        func shownScans() -> [Int] {
+            shown.withLock { $0 }.split(separator: "\n").filter { $0.contains(" INFO scan ") }.compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("seq=") }.flatMap { Int($0.dropFirst(4)) }
+            }
+        }
+
+        var sent = [try scan()]
+        #expect(daemon.waitUntil { shownScans() == sent }, "shown while the follower runs: \(shown.withLock { $0 })")
+        while !FileManager.default.fileExists(atPath: log + ".1"), sent.count < 20_000 { sent.append(try scan()) }
+        for _ in 0..<3 { sent.append(try scan()) }
+        #expect(daemon.waitUntil { shownScans().count >= sent.count })
+        let followed = shownScans()
+        let same = followed == sent
+        #expect(same, "\(followed.count) shown of \(sent.count) sent, from \(followed.first ?? 0) to \(followed.last ?? 0)")
+        #expect(daemon.stop() == 0)
     }
 
     @Test func collectingACancelledRedemptionSaysItWasCancelled() throws {
