@@ -226,9 +226,20 @@ public actor Station {
     }
 
     /// Records a scan that changed nothing (rejected, debounced, or refused by a failing store).
+    /// One the store cannot record is answered as refused, whatever it would have been: an
+    /// answer that is not an error says the scan is in the station's record of scans.
     private func record(_ reply: ScanReply, payload: String, scanner: String, at now: Instant) -> ScanResult {
-        let seq = try? store.commitScan(rules: rules) { try $0.record(scanner: scanner, payload: payload, reply: reply, at: now) }
-        let result = ScanResult(seq: seq, reply: reply)
+        var seq: Int64?
+        do {
+            seq = try store.commitScan(rules: rules) { try $0.record(scanner: scanner, payload: payload, reply: reply, at: now) }
+        } catch {
+            // A refusal that cannot be recorded either was logged when its commit failed.
+            if reply.reason != .storeUnavailable {
+                logger.error(
+                    "scan not recorded", metadata: ["scanner": "\(scanner)", "reason": "\(reply.reason.rawValue)", "error": "\(error)"])
+            }
+        }
+        let result = ScanResult(seq: seq, reply: seq == nil ? Self.storeUnusable : reply)
         publish(CommittedScan(scanner: scanner, result: result, effects: [], at: now))
         return result
     }

@@ -95,7 +95,8 @@ import YizhanTestSupport
 
         try immutable(true)
         #expect(try daemon.balance(id) == before, "the first read after the last commit answers")
-        for code in ["YZ:I:soap", badge] {
+        // An unknown code too: an answer that is not an error says the scan is recorded.
+        for code in ["YZ:I:soap", badge, "NOT-A-CODE"] {
             let reply = try scan(code)
             #expect(reply.status == 503, "a scan on a read-only store is refused")
             #expect((reply.json?["error"] as? [String: Any])?["code"] as? String == "store_unavailable")
