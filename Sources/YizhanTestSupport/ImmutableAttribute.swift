@@ -14,6 +14,14 @@ public enum ImmutableAttribute {
         return true
     }()
 
+    /// Sets or clears the attribute on `directory` and each file in it, as they are now;
+    /// whether `chattr` did.
+    @discardableResult
+    public static func set(_ immutable: Bool, onDirectory directory: String) throws -> Bool {
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory).map { "\(directory)/\($0)" }
+        return try set(immutable, on: [directory] + files)
+    }
+
     /// Sets or clears the attribute on each of `paths`; whether `chattr` did.
     @discardableResult
     public static func set(_ immutable: Bool, on paths: [String]) throws -> Bool {

@@ -70,8 +70,7 @@ import YizhanTestSupport
         let daemon = try DaemonProcess()
         let state = daemon.directory.file("state")
         func immutable(_ on: Bool) throws {
-            let files = try FileManager.default.contentsOfDirectory(atPath: state).map { "\(state)/\($0)" }
-            #expect(try ImmutableAttribute.set(on, on: [state] + files))
+            #expect(try ImmutableAttribute.set(on, onDirectory: state))
         }
         defer {
             try? immutable(false)

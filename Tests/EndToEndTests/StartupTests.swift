@@ -114,9 +114,8 @@ import YizhanTestSupport
     func aStateDirectoryThatCannotBeWrittenStopsTheStartAndSaysSo() throws {
         let daemon = try Self.stoppedStation()
         let state = daemon.directory.file("state")
-        let files = try [state] + FileManager.default.contentsOfDirectory(atPath: state).map { "\(state)/\($0)" }
-        defer { _ = try? ImmutableAttribute.set(false, on: files) }
-        #expect(try ImmutableAttribute.set(true, on: files))
+        defer { _ = try? ImmutableAttribute.set(false, onDirectory: state) }
+        #expect(try ImmutableAttribute.set(true, onDirectory: state))
         let run = try Self.runDaemon(daemon.configPath)
         #expect(run.status == 1 && run.errors.contains("yizhand must be able to write \(state)"), "\(run.status) \(run.errors)")
     }

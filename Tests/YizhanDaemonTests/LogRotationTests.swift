@@ -53,6 +53,20 @@ import YizhanTestSupport
         #expect(!lines.isEmpty)
     }
 
+    /// A sink for the tests of lines that cannot be written: retried after `retryInterval`,
+    /// its notices timed 09:00.
+    static func sink(in directory: TemporaryDirectory, retryInterval: Duration) throws -> JSONFileLogHandler.Sink {
+        try JSONFileLogHandler.Sink(
+            directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, retryInterval: retryInterval, time: { "09:00" })
+    }
+
+    static func line(_ message: String) -> [UInt8] { JSONFileLogHandler.line(["message": message]) }
+
+    /// Each line by its message, a notice by the lines it counts (`lost 2`).
+    static func summary(_ lines: [[String: String]]) -> [String?] {
+        lines.map { $0["lost"].map { "lost \($0)" } ?? $0["message"] }
+    }
+
     /// A log file the kernel stops taking writes to (made immutable here, as a filesystem
     /// remounted read-only refuses them through open descriptors too) drops lines and is not
     /// given up on: once it can be written again the next line is preceded by one saying
@@ -62,13 +76,12 @@ import YizhanTestSupport
         arguments: [Duration.zero, .seconds(3600)])
     func aFileThatCannotBeWrittenIsOpenedAgainAndSaysWhatWasLost(retryInterval: Duration) throws {
         let directory = try TemporaryDirectory()
-        let sink = try JSONFileLogHandler.Sink(
-            directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, retryInterval: retryInterval, time: { "09:00" })
+        let sink = try Self.sink(in: directory, retryInterval: retryInterval)
         defer {
             _ = try? ImmutableAttribute.set(false, on: [sink.path])
             directory.remove()
         }
-        func line(_ text: String) -> [UInt8] { JSONFileLogHandler.line(["message": text]) }
+        let line = Self.line
         sink.write(line("a"))
         #expect(try ImmutableAttribute.set(true, on: [sink.path]))
         sink.write(line("b"))
@@ -79,8 +92,7 @@ import YizhanTestSupport
         let written = try String(contentsOfFile: sink.path, encoding: .utf8).split(separator: "\n").map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String], "\($0)")
         }
-        // Each line by its message, the notice by the lines it counts.
-        let lines = written.map { $0["lost"].map { "lost \($0)" } ?? $0["message"] }
+        let lines = Self.summary(written)
         if retryInterval == .zero {
             #expect(lines == ["a", "lost 2", "d"])
             #expect(written.contains { $0["lost"] != nil && $0["level"] == "warning" && $0["time"] == "09:00" }, "\(written)")
@@ -94,9 +106,8 @@ import YizhanTestSupport
     @Test func aLineCutShortByAFullDiskIsEndedBeforeTheNotice() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let sink = try JSONFileLogHandler.Sink(
-            directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, retryInterval: .zero, time: { "09:00" })
-        func line(_ text: String) -> [UInt8] { JSONFileLogHandler.line(["message": text]) }
+        let sink = try Self.sink(in: directory, retryInterval: .zero)
+        let line = Self.line
         sink.write(line("a"))
         Kernel.$fault.withValue(KernelFault(.write, fails: .noSpace, after: 5)) {
             sink.write(line("b"))
@@ -111,7 +122,7 @@ import YizhanTestSupport
         let rest = try lines.dropFirst(2).dropLast().map {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String], "\($0)")
         }
-        #expect(rest.map { $0["lost"].map { "lost \($0)" } ?? $0["message"] } == ["lost 2", "d"])
+        #expect(Self.summary(rest) == ["lost 2", "d"])
     }
 
     @Test func theJSONHandlerWritesStructuredFields() throws {
