@@ -73,7 +73,8 @@ let package = Package(
         .target(
             name: "YizhanDevices",
             dependencies: [
-                "YizhanCore", "YizhanSystem", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB", .product(name: "Logging", package: "swift-log"),
+                "YizhanCore", "YizhanSystem", "YizhanExecutors", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The district's PostgreSQL: its schema, a station's push, the district office's work.
@@ -106,7 +107,7 @@ let package = Package(
             name: "YizhanDaemon",
             dependencies: [
                 "YizhanCore", "YizhanConfig", "YizhanStore", "YizhanStation", "YizhanWire", "YizhanDevices", "YizhanSystem",
-                "YizhanAPI", "YizhanDistrict", "ESCPOS", "ESCPOSRaster", "CLinux",
+                "YizhanAPI", "YizhanDistrict", "YizhanExecutors", "ESCPOS", "ESCPOSRaster", "CLinux",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,24 +1,15 @@
 import Foundation
+import YizhanExecutors
 import YizhanSystem
 
 /// Reads a non-blocking descriptor without tying up a Swift concurrency thread and without
-/// waking up while nothing happens: waits in `poll(2)` on a thread of its own dispatch queue
-/// for data or for a pipe that cancellation writes to. (Not on a global queue: libdispatch's
-/// global pool, once used, wakes the process every second for good.)
+/// waking up while nothing happens: a task waits for data on the device thread, which
+/// sleeps in `poll(2)` on every descriptor waited for (`DeviceThread`).
 final class DescriptorReader: Sendable {
     let descriptor: FileDescriptor
-    /// Read end and write end of the cancellation pipe.
-    private let wakeup: (read: FileDescriptor, write: FileDescriptor)
-    private let waiter = DispatchQueue(label: "yizhan.descriptor-reader")
 
-    init(descriptor: FileDescriptor) throws(DeviceError) {
+    init(descriptor: FileDescriptor) {
         self.descriptor = descriptor
-        do { wakeup = try Kernel.nonBlockingPipe() } catch { throw .system("pipe", error) }
-    }
-
-    deinit {
-        try? wakeup.read.close()
-        try? wakeup.write.close()
     }
 
     /// The next bytes, or nil at end of file.
@@ -73,20 +64,6 @@ final class DescriptorReader: Sendable {
 
     /// Returns when the descriptor is readable (or hung up), or the task is cancelled.
     func waitUntilReadable() async {
-        let descriptor = self.descriptor
-        let wakeup = self.wakeup
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                waiter.async {
-                    _ = Kernel.poll([(descriptor, .readable), (wakeup.read, .readable)], timeout: nil)
-                    // A cancellation's byte is used up, so the next wait sleeps again.
-                    var drained = [UInt8](repeating: 0, count: 16)
-                    while ((try? Kernel.read(wakeup.read, into: &drained)) ?? 0) > 0 {}
-                    continuation.resume()
-                }
-            }
-        } onCancel: {
-            try? Kernel.writeAll(wakeup.write, [1])
-        }
+        await DeviceThread.shared.waitUntilReadable(descriptor.rawValue)
     }
 }

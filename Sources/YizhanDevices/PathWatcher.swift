@@ -34,7 +34,7 @@ public final class PathWatcher: Sendable {
         }
         let watch = (try? Kernel.watchForNewEntries(descriptor, directory)) ?? -1
         directoryWatch.withLock { $0 = watch }
-        reader = try DescriptorReader(descriptor: descriptor)
+        reader = DescriptorReader(descriptor: descriptor)
     }
 
     deinit {

@@ -59,7 +59,8 @@ import YizhanTestSupport
         var slices: [String: Set<UInt64>] = [:]
         for task in try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") {
             let name = try String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8).trimmingCharacters(in: .newlines)
-            let kind = name.hasPrefix("NIO-") ? "loop" : name.hasPrefix("yizhan-pool") || task == "\(pid)" ? "scan path" : "other"
+            let scanPath = name.hasPrefix("yizhan-pool") || name == "yizhan-devices" || task == "\(pid)"
+            let kind = name.hasPrefix("NIO-") ? "loop" : scanPath ? "scan path" : "other"
             if let slice = Self.slice(of: "/proc/\(pid)/task/\(task)") { slices[kind, default: []].insert(slice) }
         }
         #expect(slices["scan path"] == [100_000], "\(slices)")

@@ -246,6 +246,51 @@ import YizhanWire
         #expect(daemon.stop() == 0)
     }
 
+    /// A scan wakes one thread of the daemon's own before its event goes out: the device
+    /// thread, which waits for the scanner and takes the scan on through to its commit. (It
+    /// woke three: one of libdispatch's waiting in `poll`, another of them, and a pool
+    /// thread for the task, each needing a core when the API's readers hold both.) Counted
+    /// by the kernel: each thread's own goings to sleep (`voluntary_ctxt_switches`) over
+    /// 100 scans sent one at a time, outside the API's loops, which carry the events.
+    @Test func aScanWakesOnlyTheDeviceThread() throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        let pid = try #require(daemon.pid)
+        let scans = try daemon.events()
+        func scan(_ count: Int) throws {
+            for index in 0..<count {
+                try daemon.scanThroughFIFO("YZ:C:extinguisher-\(index % 7)")
+                try #require(try scans.next(.scan) != nil)
+            }
+        }
+        func sleeps() -> [String: UInt64] {
+            var sleeps: [String: UInt64] = [:]
+            for (task, count) in threadCounts(of: pid, Self.voluntarySwitches) {
+                let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
+                if !name.hasPrefix("NIO-") { sleeps[name.trimmingCharacters(in: .newlines) + "/" + task] = count }
+            }
+            return sleeps
+        }
+        // The first scans warm the store's statements and the runtime's caches.
+        try scan(10)
+        let before = sleeps()
+        try scan(100)
+        let grown = sleeps().map { (thread: $0.key, count: $0.value - (before[$0.key] ?? 0)) }
+        let device = grown.filter { $0.thread.hasPrefix("yizhan-devices/") }.map(\.count).reduce(0, +)
+        let others = grown.filter { !$0.thread.hasPrefix("yizhan-devices/") && $0.count > 0 }
+        #expect(device >= 50, "the scans woke the device thread \(device) times")
+        #expect(others.map(\.count).reduce(0, +) < 25, "other threads slept: \(others)")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// How many times the thread at `/proc/PID/task/TID` has gone to sleep of itself.
+    static func voluntarySwitches(_ thread: String) -> UInt64? {
+        let status = (try? String(contentsOfFile: thread + "/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+        return line.flatMap { UInt64($0.split(separator: "\t").last ?? "") }
+    }
+
     /// READY=1 waits for every scanner to be opened or found missing: a scan written the
     /// moment systemd hears it is read, and the status already says which scanner is away.
     @Test func readyComesOnceEveryScannerIsOpenOrMissing() throws {

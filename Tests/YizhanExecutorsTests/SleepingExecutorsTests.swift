@@ -138,7 +138,7 @@ import Testing
 }
 
 /// Values appended from many tasks.
-private final class Record<Item: Sendable>: Sendable {
+final class Record<Item: Sendable>: Sendable {
     private let storage = Mutex<[Item]>([])
 
     func append(_ item: Item) { storage.withLock { $0.append(item) } }
@@ -147,7 +147,7 @@ private final class Record<Item: Sendable>: Sendable {
 
 /// A default actor (run on the task's preferred executor) noting the threads it and its
 /// callers run on.
-private actor ThreadRecorder {
+actor ThreadRecorder {
     var threads: Set<String> = []
 
     func record() { threads.insert(SleepingExecutorsTests.threadName()) }

@@ -4,11 +4,15 @@ import ServiceLifecycle
 import YizhanConfig
 import YizhanCore
 import YizhanDevices
+import YizhanExecutors
 import YizhanStation
 import YizhanSystem
 
 /// Runs one configured scanner: hands every framed scan to the station in order, and
 /// reopens the device with backoff when it is missing or fails.
+///
+/// Its task prefers the device thread, so that a scan runs from the bytes' arrival to its
+/// commit on the one thread they woke (`DeviceThread`).
 final class ScannerService: Service {
     private let config: ScannerConfig
     private let station: Station
@@ -23,6 +27,10 @@ final class ScannerService: Service {
     }
 
     func run() async throws {
+        await withTaskExecutorPreference(DeviceThread.shared) { await self.runScanner() }
+    }
+
+    private func runScanner() async {
         // A scanner found by its USB ids appears as a new node among its kind's.
         let watcher = try? PathWatcher(watching: watchedPath)
         await cancelWhenGracefulShutdown {

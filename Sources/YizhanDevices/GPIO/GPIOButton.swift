@@ -16,7 +16,7 @@ public final class GPIOButton: Sendable {
         do {
             line = try spec.find(on: chip, driver: driver)
             try driver.requestEdges(line, consumer: "yizhand", activeLow: spec.activeLow)
-            reader = try DescriptorReader(descriptor: FileDescriptor(rawValue: try driver.eventDescriptor(line)))
+            reader = DescriptorReader(descriptor: FileDescriptor(rawValue: try driver.eventDescriptor(line)))
         } catch {
             driver.closeChip(chip)
             throw error

@@ -35,7 +35,7 @@ public final class EvdevScanner: ScannerDevice {
         opened(path)
         logger.info("scanner grabbed", metadata: ["scanner": "\(id)", "path": "\(node)", "layout": "\(layout)"])
 
-        let reader = try DescriptorReader(descriptor: descriptor)
+        let reader = DescriptorReader(descriptor: descriptor)
         var framer = KeyEventFramer(decoder: decoder, endsOnPause: terminators.isEmpty)
         while !Task.isCancelled {
             guard let bytes = try await reader.readDevice(timeout: framer.isInsideScan ? characterTimeout : nil) else {

@@ -20,7 +20,7 @@ public final class FIFOScanner: ScannerDevice {
         opened(path)
         defer { if descriptor != .standardInput { try? descriptor.close() } }
         var framer = LineFramer()
-        let reader = try DescriptorReader(descriptor: descriptor)
+        let reader = DescriptorReader(descriptor: descriptor)
         while !Task.isCancelled {
             guard let bytes = try await reader.read() else { break }
             for frame in framer.feed(bytes) {

@@ -32,7 +32,7 @@ public final class HIDPOSScanner: ScannerDevice {
         defer { try? file.close() }
         opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
-        let reader = try DescriptorReader(descriptor: file)
+        let reader = DescriptorReader(descriptor: file)
         while !Task.isCancelled {
             guard let bytes = try await reader.readDevice() else { throw DeviceError.gone(path) }
             for frame in decoder.feed(bytes) { await handle(frame) }

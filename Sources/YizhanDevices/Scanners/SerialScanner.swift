@@ -27,7 +27,7 @@ public final class SerialScanner: ScannerDevice {
         opened(path)
         logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)", "baud": "\(baud)"])
         var framer = LineFramer()
-        let reader = try DescriptorReader(descriptor: descriptor)
+        let reader = DescriptorReader(descriptor: descriptor)
         while !Task.isCancelled {
             // Unplugged, or the pty's other end closed: gone.
             guard let bytes = try await reader.readDevice(timeout: framer.isInsideLine ? characterTimeout : nil) else {
