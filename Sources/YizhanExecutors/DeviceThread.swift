@@ -4,10 +4,10 @@ import Synchronization
 
 /// The thread that waits for the station's devices, and runs what a scanner starts.
 ///
-/// A scan used to wake two sleeping threads before its event could go out: the one waiting
-/// in `poll` for the scanner's descriptor, then a worker-pool thread for the task that
-/// waited on it. Under a storm of API reads both cores are busy, and each woken thread
-/// waits for one. This thread is both. It runs the jobs of tasks that prefer it
+/// A scan used to wake three sleeping threads before its event could go out: two of
+/// libdispatch's, one waiting in `poll` for the scanner's descriptor, then a worker-pool
+/// thread for the task that waited on it. Under a storm of API reads both cores are busy,
+/// and each woken thread waits for one. This thread does all of it. It runs the jobs of tasks that prefer it
 /// (`withTaskExecutorPreference`) and, when it has none, sleeps in `poll` on every
 /// descriptor a task waits for (`waitUntilReadable`). A scanner's task prefers it, so its
 /// bytes wake this thread once, and the scan goes on here through the framing, the

@@ -345,6 +345,11 @@ extension Bench {
         for (name, loaded) in [("admin", adminLoaded), ("kiosk", kioskLoaded)] {
             print(loaded.row("GET /v1/status, \(clients) clients, \(name) socket"))
             print(String(format: "    loaded p99 %.2f× the unloaded (target within 1.5×)", loaded.figures.p99 / quiet.figures.p99))
+            let (delivered, quietDelivered) = (Bench.figures(loaded.delivered).p99, Bench.figures(quiet.delivered).p99)
+            print(
+                String(
+                    format: "    less the bench's reader's own wait for a core once the event woke it: p99 %.3f ms against %.3f ms, %.2f×",
+                    delivered * 1000, quietDelivered * 1000, delivered / quietDelivered))
         }
     }
 
@@ -352,6 +357,9 @@ extension Bench {
     /// while they were measured.
     struct StormPhase {
         var latencies: [Double] = []
+        /// Each scan's latency less the time the bench's reader, woken by its event, then
+        /// waited for a core: when the daemon had the event on the socket, near enough.
+        var delivered: [Double] = []
         var slowCommits = 0
         /// Nanoseconds the daemon's threads outside the event loops waited for a core.
         var daemonWaited: UInt64 = 0
@@ -385,6 +393,7 @@ extension Bench {
             let (commits, waits, steal) = (try Bench.slowCommits(daemon), scanPathWaits(pid), stolenNanoseconds())
             let timed = try timedScans(daemon, count: 200)
             latencies += timed.latencies
+            delivered += zip(timed.latencies, timed.readerWaits).map { $0 - $1 }
             benchWaited += timed.measurerWaited
             daemonWaited += growth(from: waits, to: scanPathWaits(pid))
             stolen += stolenNanoseconds() - steal
@@ -445,7 +454,9 @@ extension Bench {
     ///
     /// Their waits are the bench's share of a scan's time: under load the thread that reads
     /// the events shares the cores with the load generator and the daemon's event loops.
-    static func timedScans(_ daemon: DaemonProcess, count: Int) throws -> (latencies: [Double], measurerWaited: UInt64) {
+    static func timedScans(_ daemon: DaemonProcess, count: Int) throws -> (
+        latencies: [Double], readerWaits: [Double], measurerWaited: UInt64
+    ) {
         let events = try EventStream(client: daemon.kioskClient, after: nil)
         let scanner = try BenchScanner(daemon)
         let sent = Mutex([ContinuousClock.Instant]())
@@ -468,14 +479,22 @@ extension Bench {
         let readerBefore = threadWaited()
         writer.start()
         var samples: [Double] = []
-        while samples.count < count, let event = try events.next() {
+        var readerWaits: [Double] = []
+        while samples.count < count {
+            // Read just before the reader blocks for the event, and again once it has it:
+            // between them it waited for a core only after the event had woken it.
+            let beforeEvent = threadWaited()
+            guard let event = try events.next() else { break }
             guard event.kind == .scan else { continue }
+            // Its wait read first: any wait after this reading stays in the latency.
+            let waited = threadWaited() - beforeEvent
             let arrived = ContinuousClock.now
             samples.append(seconds(arrived - sent.withLock { $0[samples.count] }))
+            readerWaits.append(Double(waited) / 1e9)
         }
         let readerWaited = threadWaited() - readerBefore
         writerDone.wait()
-        return (samples, readerWaited + writerWaited.withLock { $0 })
+        return (samples, readerWaits, readerWaited + writerWaited.withLock { $0 })
     }
 
     /// Nanoseconds the calling thread has spent runnable but waiting for a core.
