@@ -71,15 +71,21 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
 
     /// Ends the thread once its jobs have run, and returns when it has. The daemon's
     /// thread lives as long as the process; a test's ends with its test.
+    ///
+    /// Called from one of its own jobs (code after `withTaskExecutorPreference` goes on
+    /// running here until it next waits), it cannot wait for itself: the thread ends as
+    /// soon as that job returns.
     public func shutDown() {
         let ring = state.withLock { state in
             state.stopped = true
             return state.wakes()
         }
         if ring { ringDoorbell() }
-        pthread_join(thread, nil)
-        close(doorbell.read)
-        close(doorbell.write)
+        if pthread_equal(thread, pthread_self()) != 0 {
+            pthread_detach(thread)
+        } else {
+            pthread_join(thread, nil)
+        }
     }
 
     public func enqueue(_ job: consuming ExecutorJob) {
@@ -126,7 +132,12 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
                 state.polling = true
                 return state.waiters.map { ($0.key, $0.value.descriptor) }
             }
-            guard let watched else { return }
+            guard let watched else {
+                // Nothing rings once stopped: only a thread in `poll` is rung.
+                close(doorbell.read)
+                close(doorbell.write)
+                return
+            }
             if !jobs.isEmpty {
                 for job in jobs { job.runSynchronously(on: executor) }
                 jobs.removeAll(keepingCapacity: true)

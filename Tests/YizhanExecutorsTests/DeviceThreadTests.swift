@@ -116,16 +116,23 @@ import Testing
         #expect(silent.drain() == 0)
     }
 
-    @Test func aThreadThatIsShutDownIsGone() async {
-        let other = DeviceThread(name: name + "x")
-        let ran = await withTaskExecutorPreference(other) { SleepingExecutorsTests.threadName() }
-        #expect(ran == name + "x")
-        other.shutDown()
-        // The thread has returned; the kernel takes it off the list a moment after.
+    /// Shut down from outside or from one of its own jobs (which cannot wait for itself):
+    /// either way the thread ends.
+    @Test(arguments: [false, true]) func aThreadThatIsShutDownIsGone(fromItsOwnJob: Bool) async {
+        let thread = name + (fromItsOwnJob ? "j" : "x")
+        let other = DeviceThread(name: thread)
+        let ran = await withTaskExecutorPreference(other) {
+            if fromItsOwnJob { other.shutDown() }
+            return SleepingExecutorsTests.threadName()
+        }
+        #expect(ran == thread)
+        if !fromItsOwnJob { other.shutDown() }
+        // The thread has returned, or returns with its job; the kernel takes it off the
+        // list a moment after.
         let deadline = ContinuousClock.now + .seconds(5)
-        while !SleepingExecutorsTests.threads(named: name + "x").isEmpty && ContinuousClock.now < deadline {
+        while !SleepingExecutorsTests.threads(named: thread).isEmpty && ContinuousClock.now < deadline {
             try? await Task.sleep(for: .milliseconds(1))
         }
-        #expect(SleepingExecutorsTests.threads(named: name + "x").isEmpty)
+        #expect(SleepingExecutorsTests.threads(named: thread).isEmpty)
     }
 }
