@@ -72,9 +72,8 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
     /// Ends the thread once its jobs have run, and returns when it has. The daemon's
     /// thread lives as long as the process; a test's ends with its test.
     ///
-    /// Called from one of its own jobs (code after `withTaskExecutorPreference` goes on
-    /// running here until it next waits), it cannot wait for itself: the thread ends as
-    /// soon as that job returns.
+    /// Called from one of its own jobs (in a task that prefers this thread), it cannot wait
+    /// for itself: the thread ends as soon as that job returns.
     public func shutDown() {
         let ring = state.withLock { state in
             state.stopped = true
