@@ -449,8 +449,9 @@ extension Bench {
         return Int((buckets[all] ?? 0) - (buckets[fast] ?? 0))
     }
 
-    /// Sends `count` scans 10 ms apart; each one's time from its write to its event, and how
-    /// long the two threads that write and read them waited for a core.
+    /// Sends `count` scans 10 ms apart; each one's time from its write to its event, how long
+    /// the reader then waited for a core once that event had woken it, and how long the two
+    /// threads that write and read them waited for a core in all.
     ///
     /// Their waits are the bench's share of a scan's time: under load the thread that reads
     /// the events shares the cores with the load generator and the daemon's event loops.
