@@ -139,7 +139,7 @@ let package = Package(
         // A small HTTP/1.1 client for the Unix sockets, used by yizhanctl and the tests.
         .target(name: "YizhanClient", dependencies: ["YizhanWire", "YizhanSystem"]),
         // Swift concurrency's executors for a process that must sleep when idle.
-        .target(name: "YizhanExecutors", dependencies: ["CLinux"]),
+        .target(name: "YizhanExecutors", dependencies: ["CLinux", "YizhanSystem"]),
         .executableTarget(
             name: "yizhand",
             dependencies: [
@@ -234,7 +234,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
-        .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors"]),
+        .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors", "YizhanSystem"]),
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux"]),
     ]
 )

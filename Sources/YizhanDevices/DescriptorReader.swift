@@ -64,6 +64,6 @@ final class DescriptorReader: Sendable {
 
     /// Returns when the descriptor is readable (or hung up), or the task is cancelled.
     func waitUntilReadable() async {
-        await DeviceThread.shared.waitUntilReadable(descriptor.rawValue)
+        await DeviceThread.shared.waitUntilReadable(descriptor)
     }
 }

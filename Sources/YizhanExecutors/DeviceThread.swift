@@ -1,15 +1,16 @@
 import CLinux
 import Glibc
 import Synchronization
+import YizhanSystem
 
 /// The thread that waits for the station's devices, and runs what a scanner starts.
 ///
 /// A scan used to wake three sleeping threads before its event could go out: two of
 /// libdispatch's, one waiting in `poll` for the scanner's descriptor, then a worker-pool
 /// thread for the task that waited on it. Under a storm of API reads both cores are busy,
-/// and each woken thread waits for one. This thread does all of it. It runs the jobs of tasks that prefer it
-/// (`withTaskExecutorPreference`) and, when it has none, sleeps in `poll` on every
-/// descriptor a task waits for (`waitUntilReadable`). A scanner's task prefers it, so its
+/// and each woken thread waits for one. This thread does all of it. It runs the jobs of
+/// tasks that prefer it (`withTaskExecutorPreference`) and, when it has none, sleeps in
+/// `poll` on every descriptor a task waits for (`waitUntilReadable`). A scanner's task prefers it, so its
 /// bytes wake this thread once, and the scan goes on here through the framing, the
 /// station (a free default actor runs on its caller's preferred executor) and the commit.
 /// A task that prefers nothing (a button, the config watcher) is woken here and resumed on
@@ -22,7 +23,7 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
     public static let shared = DeviceThread(name: "yizhan-devices")
 
     private struct Waiter {
-        var descriptor: Int32
+        var descriptor: FileDescriptor
         var continuation: CheckedContinuation<Void, Never>
     }
 
@@ -49,17 +50,11 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
     private let threadName: String
     private var thread = pthread_t()
     /// A pipe whose byte wakes the thread from `poll` for a job or a new waiter.
-    private let doorbell: (read: Int32, write: Int32)
+    private let doorbell: (read: FileDescriptor, write: FileDescriptor)
 
     public init(name: String) {
         threadName = name
-        var ends: [Int32] = [-1, -1]
-        precondition(pipe(&ends) == 0, "cannot make the device thread's pipe: \(String(cString: strerror(errno)))")
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, O_NONBLOCK)
-        }
-        doorbell = (ends[0], ends[1])
+        do { doorbell = try Kernel.nonBlockingPipe() } catch { preconditionFailure("cannot make the device thread's pipe: \(error)") }
         let result = pthread_create(
             &thread, nil,
             { context in
@@ -97,7 +92,7 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
     }
 
     /// Returns once `descriptor` is readable, hung up or closed, or the task is cancelled.
-    public func waitUntilReadable(_ descriptor: Int32) async {
+    public func waitUntilReadable(_ descriptor: FileDescriptor) async {
         let key = state.withLock { state in
             defer { state.nextWaiter += 1 }
             return state.nextWaiter
@@ -124,7 +119,7 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
         let executor = asUnownedTaskExecutor()
         var jobs: [UnownedJob] = []
         while true {
-            let watched = state.withLock { state -> [(key: Int, descriptor: Int32)]? in
+            let watched = state.withLock { state -> [(key: Int, descriptor: FileDescriptor)]? in
                 swap(&jobs, &state.jobs)
                 if !jobs.isEmpty { return [] }
                 if state.stopped { return nil }
@@ -133,8 +128,8 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
             }
             guard let watched else {
                 // Nothing rings once stopped: only a thread in `poll` is rung.
-                close(doorbell.read)
-                close(doorbell.write)
+                try? doorbell.read.close()
+                try? doorbell.write.close()
                 return
             }
             if !jobs.isEmpty {
@@ -142,16 +137,15 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
                 jobs.removeAll(keepingCapacity: true)
                 continue
             }
-            var requests = [pollfd(fd: doorbell.read, events: Int16(POLLIN), revents: 0)]
-            requests += watched.map { pollfd(fd: $0.descriptor, events: Int16(POLLIN), revents: 0) }
-            while poll(&requests, nfds_t(requests.count), -1) < 0 && errno == EINTR {}
+            let events = Kernel.poll([(doorbell.read, .readable)] + watched.map { ($0.descriptor, .readable) }, timeout: nil)
+            // Its own pipe, read past `Kernel`'s fault hooks: a test's injected fault is for the station's I/O.
             var rings = (UInt64(0), UInt64(0))
-            if requests[0].revents != 0 { _ = read(doorbell.read, &rings, 16) }
+            if !events[0].isEmpty { _ = read(doorbell.read.rawValue, &rings, 16) }
             let ready = state.withLock { state in
                 state.polling = false
                 state.rung = false
-                return zip(watched, requests.dropFirst()).compactMap { waiter, request in
-                    request.revents == 0 ? nil : state.waiters.removeValue(forKey: waiter.key)?.continuation
+                return zip(watched, events.dropFirst()).compactMap { waiter, events in
+                    events.isEmpty ? nil : state.waiters.removeValue(forKey: waiter.key)?.continuation
                 }
             }
             // A task that prefers this thread is enqueued here again, and runs next.
@@ -160,6 +154,6 @@ public final class DeviceThread: TaskExecutor, @unchecked Sendable {
     }
 
     private func ringDoorbell() {
-        _ = write(doorbell.write, "!", 1)
+        _ = write(doorbell.write.rawValue, "!", 1)
     }
 }

@@ -258,6 +258,14 @@ public final class DaemonProcess: @unchecked Sendable {
     }
 }
 
+/// How many times the thread at `/proc/PID/task/TID` has gone to sleep of itself: its own
+/// waits, not a busy machine's preemptions of it.
+public func voluntarySwitches(_ thread: String) -> UInt64? {
+    let status = (try? String(contentsOfFile: thread + "/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
+    return line.flatMap { UInt64($0.split(separator: "\t").last ?? "") }
+}
+
 /// A count each thread of `pid` keeps from its start (context switches, time on a core or
 /// waiting for one), by thread id; `read` is given the thread's `/proc` directory and
 /// returns nil for a thread to leave out.

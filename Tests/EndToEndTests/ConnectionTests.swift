@@ -186,12 +186,8 @@ import YizhanTestSupport
         try daemon.start()
         let pid = try #require(daemon.pid)
         let loop = try #require(daemon.loopAnswering(daemon.kioskSocket))
-        func wakeUps() -> UInt64 {
-            let status = (try? String(contentsOfFile: "/proc/\(pid)/task/\(loop)/status", encoding: .utf8)) ?? ""
-            // Its own going to sleep: a busy machine's preemptions are not the loop's doing.
-            let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
-            return line.flatMap { UInt64($0.split(separator: "\t").last ?? "") } ?? 0
-        }
+        // Its own going to sleep: a busy machine's preemptions are not the loop's doing.
+        func wakeUps() -> UInt64 { voluntarySwitches("/proc/\(pid)/task/\(loop)") ?? 0 }
 
         let screen = try daemon.kioskClient.connect()
         defer { try? screen.close() }

@@ -266,7 +266,7 @@ import YizhanWire
         }
         func sleeps() -> [String: UInt64] {
             var sleeps: [String: UInt64] = [:]
-            for (task, count) in threadCounts(of: pid, Self.voluntarySwitches) {
+            for (task, count) in threadCounts(of: pid, voluntarySwitches) {
                 let name = (try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/comm", encoding: .utf8)) ?? ""
                 if !name.hasPrefix("NIO-") { sleeps[name.trimmingCharacters(in: .newlines) + "/" + task] = count }
             }
@@ -282,13 +282,6 @@ import YizhanWire
         #expect(device >= 50, "the scans woke the device thread \(device) times")
         #expect(others.map(\.count).reduce(0, +) < 25, "other threads slept: \(others)")
         #expect(daemon.stop() == 0)
-    }
-
-    /// How many times the thread at `/proc/PID/task/TID` has gone to sleep of itself.
-    static func voluntarySwitches(_ thread: String) -> UInt64? {
-        let status = (try? String(contentsOfFile: thread + "/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("voluntary_ctxt_switches:") }
-        return line.flatMap { UInt64($0.split(separator: "\t").last ?? "") }
     }
 
     /// READY=1 waits for every scanner to be opened or found missing: a scan written the

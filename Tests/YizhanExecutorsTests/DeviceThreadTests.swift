@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Testing
+import YizhanSystem
 
 @testable import YizhanExecutors
 
@@ -71,7 +72,7 @@ import Testing
         let received = await withTaskExecutorPreference(devices) {
             var received = 0
             while received < rounds {
-                await devices.waitUntilReadable(scanner.read)
+                await devices.waitUntilReadable(FileDescriptor(rawValue: scanner.read))
                 received += scanner.drain()
                 await recorder.record()
                 await recorder.record(nonisolatedOn: SleepingExecutorsTests.threadName())
@@ -90,7 +91,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for (index, pipe) in pipes.enumerated() {
                 group.addTask {
-                    await devices.waitUntilReadable(pipe.read)
+                    await devices.waitUntilReadable(FileDescriptor(rawValue: pipe.read))
                     woken.append(index)
                 }
             }
@@ -108,7 +109,7 @@ import Testing
     @Test func aWaitEndsWhenItsTaskIsCancelled() async {
         let (devices, silent) = (self.devices, Pipe())
         for yields in 0..<50 {
-            let waiter = Task { await devices.waitUntilReadable(silent.read) }
+            let waiter = Task { await devices.waitUntilReadable(FileDescriptor(rawValue: silent.read)) }
             for _ in 0..<yields { await Task.yield() }
             waiter.cancel()
             await waiter.value
