@@ -21,9 +21,9 @@ public enum Daemon {
     public static let storeUnusableExitStatus: Int32 = 3
 
     /// Bootstraps logging to stderr (for the journal) and JSON lines under `log_dir`.
-    public static func bootstrapLogging(_ config: DaemonConfig) throws {
+    public static func bootstrapLogging(_ config: DaemonConfig) {
         let calendar = StationCalendar(timeZone: config.station.timeZone)
-        let sink = try JSONFileLogHandler.Sink(
+        let sink = JSONFileLogHandler.Sink(
             directory: config.paths.logDirectory, maximumBytes: config.log.maxFileBytes, keepFiles: config.log.keepFiles,
             time: { calendar.rfc3339(Date()) })
         let level = Logger.Level(rawValue: config.log.level) ?? .info
@@ -32,6 +32,11 @@ public enum Daemon {
             stderr.logLevel = level
             let file = JSONFileLogHandler(sink: sink, label: label, logLevel: level, calendar: { calendar.rfc3339($0) })
             return MultiplexLogHandler([stderr, file])
+        }
+        if !sink.openedAtStart {
+            Logger(label: "yizhand").warning(
+                "the log file cannot be written; its lines go to the journal only, and it is tried again each second",
+                metadata: ["file": "\(sink.path)"])
         }
     }
 
@@ -43,7 +48,14 @@ public enum Daemon {
         let logger = Logger(label: "yizhand")
         let started = clock.now()
         let notifier = SystemdNotifier()
-        let lock = try StateLock(stateDirectory: config.paths.stateDirectory)
+        // A state directory that cannot be written refuses as a store that cannot be used.
+        let lock: StateLock
+        do {
+            lock = try StateLock(stateDirectory: config.paths.stateDirectory)
+        } catch let error as YizhanError {
+            refuseToStart(config, storeError: error, notifier: notifier, clock: clock, logger: logger)
+            throw error
+        }
         defer { withExtendedLifetime(lock) {} }
         let store: Store
         do {
@@ -199,10 +211,10 @@ public enum Daemon {
         logger.info("stopped")
     }
 
-    /// A store that cannot be opened (damaged, emptied, unreadable) stops the start: the
-    /// lights show the store-unusable signal (red steady), systemd's status and the journal
-    /// say why, and the exit status (3, which the unit does not restart on) leaves the
-    /// database as it is for the technician.
+    /// A store that cannot be opened (damaged, emptied, unreadable, in a directory that
+    /// cannot be written) stops the start: the lights show the store-unusable signal (red
+    /// steady), systemd's status and the journal say why, and the exit status (3, which the
+    /// unit does not restart on) leaves the database as it is for the technician.
     static func refuseToStart(
         _ config: DaemonConfig, storeError: any Error, notifier: SystemdNotifier, clock: any StationClock, logger: Logger
     ) {

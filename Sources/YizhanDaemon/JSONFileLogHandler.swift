@@ -31,21 +31,25 @@ struct JSONFileLogHandler: LogHandler {
 
         var path: String { directory + "/yizhand.log" }
 
+        /// Whether the file could be opened at start. A log file that cannot be written does
+        /// not stop the daemon, at start as later: the station's scans matter more than its
+        /// file, and the journal has every line.
+        let openedAtStart: Bool
+
         init(
             directory: String, maximumBytes: Int, keepFiles: Int, retryInterval: Duration = .seconds(1),
             time: @escaping @Sendable () -> String
-        ) throws {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        ) {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             self.directory = directory
             self.maximumBytes = maximumBytes
             self.keepFiles = keepFiles
             self.retryInterval = retryInterval
             self.time = time
-            let path = directory + "/yizhand.log"
-            guard let descriptor = Self.open(path) else {
-                throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-            }
-            state = Mutex(State(descriptor: descriptor, size: Kernel.size(of: descriptor)))
+            let descriptor = Self.open(directory + "/yizhand.log")
+            openedAtStart = descriptor != nil
+            state = Mutex(
+                State(descriptor: descriptor, size: descriptor.map(Kernel.size(of:)) ?? 0, nextTry: .now + retryInterval))
         }
 
         private static func open(_ path: String) -> FileDescriptor? {

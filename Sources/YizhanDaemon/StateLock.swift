@@ -1,4 +1,5 @@
 import Foundation
+import YizhanCore
 import YizhanSystem
 
 /// An exclusive lock on the state directory (`flock(2)` on `yizhand.lock`), held for the
@@ -14,10 +15,14 @@ final class StateLock: Sendable {
         do {
             descriptor = try Kernel.open(
                 path, .readWrite, options: [.create, .closeOnExec, .noFollow], permissions: [.ownerReadWrite, .groupRead])
+        } catch let error where [.readOnlyFileSystem, .notPermitted, .permissionDenied].contains(error) {
+            // The database beside it cannot be written either: the store is unusable.
+            throw YizhanError(
+                .storeUnavailable,
+                "cannot open \(path): \(error); yizhand must be able to write \(stateDirectory) "
+                    + "(a filesystem remounted read-only after errors shows in dmesg)")
         } catch {
-            let unwritable = [.readOnlyFileSystem, .notPermitted, .permissionDenied].contains(error)
-            let why = "; yizhand must be able to write \(stateDirectory) (a filesystem remounted read-only after errors shows in dmesg)"
-            throw StartupError("cannot open \(path): \(error)" + (unwritable ? why : ""))
+            throw StartupError("cannot open \(path): \(error)")
         }
         do { try Kernel.lockExclusively(descriptor) } catch {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -58,7 +58,7 @@ struct Yizhand: AsyncParsableCommand {
             }
             return
         }
-        try Daemon.bootstrapLogging(loaded)
+        Daemon.bootstrapLogging(loaded)
         do {
             try await Daemon.run(config: loaded, configPath: config)
         } catch let error as YizhanError where error.code == .storeUnavailable {

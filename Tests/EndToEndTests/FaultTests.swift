@@ -160,6 +160,36 @@ import YizhanTestSupport
         #expect(daemon.stop() == 0)
     }
 
+    /// The log directory cannot be written when the daemon starts: it starts all the same
+    /// and takes scans, and once the directory can be written the file begins with a
+    /// warning that counts the lines lost since the start.
+    @Test(.enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"))
+    func aLogDirectoryThatCannotBeWrittenAtStartDoesNotStopTheStation() throws {
+        let daemon = try DaemonProcess()
+        let logs = daemon.directory.file("log")
+        defer {
+            _ = try? ImmutableAttribute.set(false, on: [logs])
+            daemon.directory.remove()
+        }
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        #expect(try ImmutableAttribute.set(true, on: [logs]))
+        try daemon.start()
+        let reply = try daemon.client.send("POST", "/v1/scans", json: ["code": "YZ:K:CANCEL", "scanner": "api"])
+        #expect(reply.status == 200 && reply.json?["seq"] is Int, "a scan is taken")
+
+        #expect(try ImmutableAttribute.set(false, on: [logs]))
+        // The file is opened again at most once a second, at a line: scans make lines.
+        let resumed = try daemon.waitUntil(timeout: .seconds(10)) {
+            _ = try daemon.client.send("POST", "/v1/scans", json: ["code": "YZ:K:CANCEL", "scanner": "api"])
+            return FileManager.default.fileExists(atPath: logs + "/yizhand.log")
+        }
+        #expect(resumed, "the file is made once it can be")
+        let first = try String(contentsOfFile: logs + "/yizhand.log", encoding: .utf8).split(separator: "\n").first
+            .flatMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String] }
+        #expect(first?["level"] == "warning" && Int(first?["lost"] ?? "") ?? 0 >= 4, "the start's lines and a scan's: \(first ?? [:])")
+        #expect(daemon.stop() == 0)
+    }
+
     /// libfaketime, which shifts the wall clock of one process by an offset read from a file:
     /// its synchronised build, since the daemon reads clocks on several threads at once and
     /// the plain one, re-reading the file on each call, now and then answers one of them with

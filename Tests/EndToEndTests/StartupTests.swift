@@ -13,9 +13,11 @@ import YizhanTestSupport
 @Suite(.serialized) struct StartupTests {
     /// Runs `yizhand --config` to its end (a daemon that wrongly starts is stopped after 20 s
     /// by `timeout`, exit 124).
-    static func runDaemon(_ configPath: String) throws -> Command {
+    static func runDaemon(_ configPath: String, notify: String? = nil) throws -> Command {
         let daemon = DaemonProcess.productsDirectory.appendingPathComponent("yizhand").path
-        return try Command.run("/usr/bin/timeout", ["20", daemon, "--config", configPath])
+        var environment = ProcessInfo.processInfo.environment
+        environment["NOTIFY_SOCKET"] = notify
+        return try Command.run("/usr/bin/timeout", ["20", daemon, "--config", configPath], environment: environment)
     }
 
     @Test func aSecondDaemonOnTheSameStateRefusesAndTheFirstKeepsItsSockets() throws {
@@ -91,12 +93,7 @@ import YizhanTestSupport
         try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         // The check runs beside start-up (a large ledger takes a second to read), with scans
         // held on the station until it passes; here it fails, and the daemon stops with 3.
-        var environment = ProcessInfo.processInfo.environment
-        environment["NOTIFY_SOCKET"] = daemon.notify.path
-        let run = try Command.run(
-            "/usr/bin/timeout",
-            ["20", DaemonProcess.productsDirectory.appendingPathComponent("yizhand").path, "--config", daemon.configPath],
-            environment: environment)
+        let run = try Self.runDaemon(daemon.configPath, notify: daemon.notify.path)
         #expect(run.status == 3 && run.errors.contains("is damaged (quick_check"), "\(run.status) \(run.errors)")
         var said: [String] = []
         while let message = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(message) }
@@ -109,15 +106,39 @@ import YizhanTestSupport
     }
 
     /// A state directory the daemon cannot write (an SD card remounted read-only after
-    /// errors; here the immutable attribute) stops the start with a message that says so.
+    /// errors; here the immutable attribute) is a store that cannot be used: the start stops
+    /// with 3, which the unit does not restart on, the lights red and systemd told why.
     @Test(.enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"))
-    func aStateDirectoryThatCannotBeWrittenStopsTheStartAndSaysSo() throws {
+    func aStateDirectoryThatCannotBeWrittenStopsTheStartWithTheLightsRed() throws {
         let daemon = try Self.stoppedStation()
         let state = daemon.directory.file("state")
         defer { _ = try? ImmutableAttribute.set(false, onDirectory: state) }
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         #expect(try ImmutableAttribute.set(true, onDirectory: state))
+        let run = try Self.runDaemon(daemon.configPath, notify: daemon.notify.path)
+        #expect(run.status == 3 && run.errors.contains("yizhand must be able to write \(state)"), "\(run.status) \(run.errors)")
+        var said: [String] = []
+        while let message = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(message) }
+        #expect(said.contains { $0.hasPrefix("STATUS=store unusable, stopped:") && $0.contains("yizhand.lock") }, "\(said)")
+        let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
+        let stopping = log.split(separator: "\n").last { $0.contains("database cannot be used") } ?? ""
+        #expect(stopping.contains(#""lights":"red""#), "\(stopping)")
+    }
+
+    /// The whole card read-only, its log directory as well: the log file does not stop the
+    /// start, so the store's refusal still shows, in the journal, with the lights red.
+    @Test(.enabled(if: ImmutableAttribute.available, "needs chattr and a filesystem with the immutable attribute (as root)"))
+    func aCardThatCannotBeWrittenAtAllStillStopsWithTheLightsRed() throws {
+        let daemon = try Self.stoppedStation()
+        let (state, logs) = (daemon.directory.file("state"), daemon.directory.file("log"))
+        defer { for directory in [state, logs] { _ = try? ImmutableAttribute.set(false, onDirectory: directory) } }
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
+        #expect(try ImmutableAttribute.set(true, onDirectory: state) && ImmutableAttribute.set(true, onDirectory: logs))
         let run = try Self.runDaemon(daemon.configPath)
-        #expect(run.status == 1 && run.errors.contains("yizhand must be able to write \(state)"), "\(run.status) \(run.errors)")
+        #expect(run.status == 3, "\(run.status) \(run.errors)")
+        let journal = run.errors.split(separator: "\n")
+        #expect(journal.contains { $0.contains("the log file cannot be written") }, "\(run.errors)")
+        #expect(journal.contains { $0.contains("database cannot be used") && $0.contains("lights=red") }, "\(run.errors)")
     }
 
     @Test func anEmptiedDatabaseRefusesToStartInsteadOfBeginningANewLedger() throws {

@@ -10,7 +10,7 @@ import YizhanTestSupport
     /// the files left, oldest first, and each thread's lines in them.
     func load(keep: Int) throws -> (files: [String], lines: [Int: [Int]], directory: TemporaryDirectory) {
         let directory = try TemporaryDirectory()
-        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 4096, keepFiles: keep, time: { "" })
+        let sink = JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 4096, keepFiles: keep, time: { "" })
         DispatchQueue.concurrentPerform(iterations: 4) { thread in
             for index in 0..<150 {
                 sink.write(Array("{\"thread\":\(thread),\"line\":\(index),\"pad\":\"\(String(repeating: "x", count: 40))\"}\n".utf8))
@@ -55,8 +55,8 @@ import YizhanTestSupport
 
     /// A sink for the tests of lines that cannot be written: retried after `retryInterval`,
     /// its notices timed 09:00.
-    static func sink(in directory: TemporaryDirectory, retryInterval: Duration) throws -> JSONFileLogHandler.Sink {
-        try JSONFileLogHandler.Sink(
+    static func sink(in directory: TemporaryDirectory, retryInterval: Duration) -> JSONFileLogHandler.Sink {
+        JSONFileLogHandler.Sink(
             directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, retryInterval: retryInterval, time: { "09:00" })
     }
 
@@ -76,7 +76,7 @@ import YizhanTestSupport
         arguments: [Duration.zero, .seconds(3600)])
     func aFileThatCannotBeWrittenIsOpenedAgainAndSaysWhatWasLost(retryInterval: Duration) throws {
         let directory = try TemporaryDirectory()
-        let sink = try Self.sink(in: directory, retryInterval: retryInterval)
+        let sink = Self.sink(in: directory, retryInterval: retryInterval)
         defer {
             _ = try? ImmutableAttribute.set(false, on: [sink.path])
             directory.remove()
@@ -106,7 +106,7 @@ import YizhanTestSupport
     @Test func aLineCutShortByAFullDiskIsEndedBeforeTheNotice() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let sink = try Self.sink(in: directory, retryInterval: .zero)
+        let sink = Self.sink(in: directory, retryInterval: .zero)
         let line = Self.line
         sink.write(line("a"))
         Kernel.$fault.withValue(KernelFault(.write, fails: .noSpace, after: 5)) {
@@ -128,7 +128,7 @@ import YizhanTestSupport
     @Test func theJSONHandlerWritesStructuredFields() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let sink = try JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, time: { "" })
+        let sink = JSONFileLogHandler.Sink(directory: directory.path, maximumBytes: 1 << 20, keepFiles: 2, time: { "" })
         var handler = JSONFileLogHandler(sink: sink, label: "yizhand", logLevel: .info, calendar: { _ in "2026-11-30T09:00:00+08:00" })
         handler.metadata["station"] = "s1"
         handler.log(
