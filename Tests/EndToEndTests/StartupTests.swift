@@ -90,16 +90,22 @@ import YizhanTestSupport
         let daemon = try Self.stoppedStation()
         let database = daemon.directory.file("state/yizhan.sqlite")
         let damaged = try Self.damageVolunteerPages(database)
-        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         // The check runs beside start-up (a large ledger takes a second to read), with scans
         // held on the station until it passes; here it fails, and the daemon stops with 3.
-        let run = try Self.runDaemon(daemon.configPath, notify: daemon.notify.path)
-        #expect(run.status == 3 && run.errors.contains("is damaged (quick_check"), "\(run.status) \(run.errors)")
-        var said: [String] = []
-        while let message = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(message) }
-        #expect(said.contains { $0.hasPrefix("STATUS=store unusable, stopped:") && $0.contains("is damaged") }, "\(said)")
+        try Self.expectRefusedStore(daemon, saying: "is damaged (quick_check", status: "is damaged")
         #expect(FileManager.default.contents(atPath: database) == damaged, "nothing written into the damaged file")
-        // The lights (simulated here) were left on the store-unusable signal: red.
+    }
+
+    /// Runs the daemon, with simulated lights, on a store it cannot use, and checks the
+    /// refusal: exit 3 with `message` on standard error, systemd's status line naming
+    /// `status`, and the lights left on the store-unusable signal, red, as the log file says.
+    static func expectRefusedStore(_ daemon: DaemonProcess, saying message: String, status: String) throws {
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
+        let run = try runDaemon(daemon.configPath, notify: daemon.notify.path)
+        #expect(run.status == 3 && run.errors.contains(message), "\(run.status) \(run.errors)")
+        var said: [String] = []
+        while let line = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(line) }
+        #expect(said.contains { $0.hasPrefix("STATUS=store unusable, stopped:") && $0.contains(status) }, "\(said)")
         let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
         let stopping = log.split(separator: "\n").last { $0.contains("database cannot be used") } ?? ""
         #expect(stopping.contains(#""lights":"red""#), "\(stopping)")
@@ -113,16 +119,8 @@ import YizhanTestSupport
         let daemon = try Self.stoppedStation()
         let state = daemon.directory.file("state")
         defer { _ = try? ImmutableAttribute.set(false, onDirectory: state) }
-        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         #expect(try ImmutableAttribute.set(true, onDirectory: state))
-        let run = try Self.runDaemon(daemon.configPath, notify: daemon.notify.path)
-        #expect(run.status == 3 && run.errors.contains("yizhand must be able to write \(state)"), "\(run.status) \(run.errors)")
-        var said: [String] = []
-        while let message = daemon.notify.receive(timeout: .milliseconds(500)) { said.append(message) }
-        #expect(said.contains { $0.hasPrefix("STATUS=store unusable, stopped:") && $0.contains("yizhand.lock") }, "\(said)")
-        let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
-        let stopping = log.split(separator: "\n").last { $0.contains("database cannot be used") } ?? ""
-        #expect(stopping.contains(#""lights":"red""#), "\(stopping)")
+        try Self.expectRefusedStore(daemon, saying: "yizhand must be able to write \(state)", status: "yizhand.lock")
     }
 
     /// The whole card read-only, its log directory as well: the log file does not stop the
