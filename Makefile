@@ -9,10 +9,11 @@ CONFIG ?= config/dev.toml
 BUILD_PACKAGES = libsqlite3-dev libgpiod-dev libxkbcommon-dev xkb-data libusb-1.0-0-dev libfreetype-dev fonts-wqy-microhei libqrencode-dev libpng-dev pkg-config
 # What the tests need beyond the build: Python for independent checks (GBK bytes through its
 # codecs, the OpenAPI document through openapi-spec-validator), systemd-analyze for the unit,
-# runuser for the permission test, umockdev (with its Python bindings for the testbed that
-# plugs and unplugs emulated scanners) for evdev and hidraw scanners.
+# runuser for the permission test, bash-completion to load the CLIs' Tab completion as a
+# board's bash does, umockdev (with its Python bindings for the testbed that plugs and
+# unplugs emulated scanners) for evdev and hidraw scanners.
 # mmdebstrap and systemd-nspawn boot the installed package in a Debian root (make package-test).
-TEST_PACKAGES = python3 python3-pip systemd util-linux umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime openssl e2fsprogs \
+TEST_PACKAGES = python3 python3-pip systemd util-linux bash-completion umockdev gir1.2-umockdev-1.0 python3-gi zbar-tools faketime openssl e2fsprogs \
 	mmdebstrap systemd-container postgresql $(PACKAGING_PACKAGES)
 # Debian's tooling for `make deb` (help2man writes the manual pages from --help).
 PACKAGING_PACKAGES = debhelper dpkg-dev help2man lintian

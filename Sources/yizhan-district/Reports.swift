@@ -63,7 +63,7 @@ struct Export: AsyncParsableCommand {
     @OptionGroup var options: DistrictOptions
     @Argument(help: "ledger, patrols or hazards.") var table: District.Export
     @OptionGroup var range: RangeOptions
-    @Option(name: .shortAndLong, help: "The CSV file to write.") var output: String
+    @Option(name: .shortAndLong, help: "The CSV file to write.", completion: .file(extensions: ["csv"])) var output: String
 
     func run() async throws {
         let range = try range.range()

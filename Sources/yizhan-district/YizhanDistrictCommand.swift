@@ -24,7 +24,7 @@ struct YizhanDistrictCommand: AsyncParsableCommand {
 /// Options every command takes.
 struct DistrictOptions: ParsableArguments {
     @Option(help: "The district database, postgres://user@host:5432/database.") var url: String?
-    @Option(help: "A file holding the password.") var passwordFile: String?
+    @Option(help: "A file holding the password.", completion: .file()) var passwordFile: String?
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func settings() throws -> DistrictSettings {
@@ -78,7 +78,7 @@ struct Station: AsyncParsableCommand {
             discussion: "The role's password is written to --password-out (mode 0600), or printed once.")
         @OptionGroup var options: DistrictOptions
         @Argument(help: "The station's id, as in its [station] id.") var id: String
-        @Option(help: "Write the new role's password here.") var passwordOut: String?
+        @Option(help: "Write the new role's password here.", completion: .file()) var passwordOut: String?
 
         func run() async throws {
             var generator = SystemRandomNumberGenerator()

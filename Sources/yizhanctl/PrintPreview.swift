@@ -18,8 +18,9 @@ struct Print: ParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Print job id.") var job: Int64?
         @Option(help: "A sample slip of this kind instead of a job.") var slip: Slip.Kind?
-        @Option(help: "Where to write the PNG.") var output: String
-        @Option(help: "The font Chinese text is drawn in (\(ReceiptFontFile.defaultPath)).") var font = ReceiptFontFile.defaultPath
+        @Option(help: "Where to write the PNG.", completion: .file(extensions: ["png"])) var output: String
+        @Option(help: "The font Chinese text is drawn in (\(ReceiptFontFile.defaultPath)).", completion: .file())
+        var font = ReceiptFontFile.defaultPath
 
         func validate() throws {
             guard (job == nil) != (slip == nil) else { throw ValidationError("name a print job or --slip KIND, not both") }

@@ -255,7 +255,7 @@ struct Catalog: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Restock an item or take it off the sheet.", discussion: "Name, cost and limits come from the config file.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "Item id.") var id: String
+        @Argument(help: "Item id.", completion: DaemonCompletion.catalogItems) var id: String
         @Option(help: "The stock on the shelf now.") var stock: Int?
         @Flag(inversion: .prefixedNo, help: "Whether it can be redeemed.") var active: Bool?
 
@@ -292,7 +292,7 @@ struct Redemption: ParsableCommand {
     struct Collect: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark goods handed out (as scanning the slip does).")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The code on the slip.") var code: String
+        @Argument(help: "The code on the slip.", completion: DaemonCompletion.uncollectedSlips) var code: String
 
         func run() throws {
             try options.client.show(API.collectRedemption(code), Redemption.fields)
@@ -302,7 +302,7 @@ struct Redemption: ParsableCommand {
     struct Cancel: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel an uncollected redemption: points and stock come back.")
         @OptionGroup var options: GlobalOptions
-        @Argument(help: "The code on the slip.") var code: String
+        @Argument(help: "The code on the slip.", completion: DaemonCompletion.uncollectedSlips) var code: String
         @Option(help: "Why.") var note: String?
 
         func run() throws {

@@ -11,7 +11,7 @@ struct Logs: ParsableCommand {
             "Reads --file, else $YIZHAN_LOG, else /var/log/yizhan/yizhand.log. --follow keeps printing new lines; --json prints them as stored."
     )
     @OptionGroup var options: GlobalOptions
-    @Option(help: "The log file.") var file: String?
+    @Option(help: "The log file.", completion: .file()) var file: String?
     @Option(help: "Show only this level and above.") var level = Level.trace
     @Option(help: "Show the last N matching lines first.") var lines = 50
     @Flag(help: "Keep printing lines as they are written.") var follow = false
@@ -132,7 +132,7 @@ struct Export: ParsableCommand {
         discussion: "Rows carry volunteers' names beside their ids. The file is UTF-8 with a byte-order mark, as Excel wants.")
     @OptionGroup var options: GlobalOptions
     @Argument(help: "Which table.") var table: ExportTable
-    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.", completion: .file()) var output: String?
 
     func run() throws {
         let csv = try options.client.file(table.path)

@@ -41,15 +41,18 @@ struct Yizhanctl: ParsableCommand {
 
 /// Options every command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: "The admin socket.")
+    @Option(name: .long, help: "The admin socket.", completion: .file())
     var socket: String?
 
     @Flag(name: .long, help: "Print the daemon's JSON instead of a table.")
     var json = false
 
     var client: Client {
-        let path = socket ?? ProcessInfo.processInfo.environment["YIZHAN_SOCKET"] ?? "/run/yizhan/yizhand.sock"
-        return Client(socketPath: path, json: json)
+        Client(socketPath: socket ?? Self.defaultSocket, json: json)
+    }
+
+    static var defaultSocket: String {
+        ProcessInfo.processInfo.environment["YIZHAN_SOCKET"] ?? "/run/yizhan/yizhand.sock"
     }
 }
 
@@ -188,7 +191,8 @@ struct Rota: ParsableCommand {
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Write a consistent copy of the database while the daemon runs.")
     @OptionGroup var options: GlobalOptions
-    @Argument(help: "Absolute path of the copy (written by the daemon, so its user must be able to write there).") var path: String
+    @Argument(help: "Absolute path of the copy (written by the daemon, so its user must be able to write there).", completion: .file())
+    var path: String
 
     func run() throws {
         try options.client.show(API.backup(BackupBody(path: path)), [Column("path", \.path)])
