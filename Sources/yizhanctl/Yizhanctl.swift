@@ -20,6 +20,10 @@ struct Yizhanctl: ParsableCommand {
             Changes.self, Events.self, Logs.self, GPIO.self,
         ])
 
+    /// Declared here as well, so that the help and the shell's Tab completion show them
+    /// before the command; `main` moves them behind it, where the command reads them.
+    @OptionGroup var options: GlobalOptions
+
     /// Accepts the global options before the command too (`yizhanctl --socket PATH status`)
     /// by moving them behind it, where each command declares them.
     static func main() {

@@ -43,11 +43,12 @@ import YizhanTestSupport
     }
 
     /// Item ids and the codes of slips not yet collected come from the daemon, on the socket
-    /// the line names after the command or, without one, `$YIZHAN_SOCKET`.
+    /// the line names (before the command or after it) or, without one, `$YIZHAN_SOCKET`.
     @Test func theDaemonOffersItemIdsAndTheSlipsNotYetCollected() throws {
         let daemon = try DaemonProcess()
         try daemon.start()
         #expect(try tab("yizhanctl catalog set --socket \(daemon.adminSocket) ").offers.sorted() == ["soap", "towel"])
+        #expect(try tab("yizhanctl --socket \(daemon.adminSocket) catalog set ").offers.sorted() == ["soap", "towel"])
         #expect(try tab("yizhanctl catalog set t", socket: daemon.adminSocket).offers == ["towel"])
 
         let (_, badge) = try daemon.registerVolunteer("王五", points: 20)
@@ -68,6 +69,6 @@ import YizhanTestSupport
     @Test func aTabWithNoDaemonOffersNothingAndSaysNothing() throws {
         let completed = try tab("yizhanctl redemption collect ")
         #expect(completed.offers.isEmpty && completed.errors.isEmpty, "\(completed)")
-        #expect(try tab("yizhanctl catalog set --socket /nonexistent/other.sock ").offers.isEmpty)
+        #expect(try tab("yizhanctl --socket /nonexistent/other.sock catalog set ").offers.isEmpty)
     }
 }
