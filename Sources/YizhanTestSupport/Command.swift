@@ -9,6 +9,7 @@ public struct Command: Sendable {
 
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> Command {
+        BrokenPipes.areErrors
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments

@@ -42,6 +42,7 @@ public final class DaemonProcess: @unchecked Sendable {
     public init(
         stationID: String = "e2e-station", extra: String = DaemonProcess.defaultRules, scanners: String? = nil, printer: String? = nil
     ) throws {
+        BrokenPipes.areErrors
         self.stationID = stationID
         directory = try TemporaryDirectory()
         configPath = directory.file("yizhand.toml")

@@ -24,6 +24,7 @@ public final class DeviceTestbed: Sendable {
     }
 
     public init() throws {
+        BrokenPipes.areErrors
         directory = try TemporaryDirectory()
         for name in ["control", "control.done"] { try Kernel.makeFIFO(directory.file(name), permissions: .ownerReadWrite) }
         control = try Kernel.open(directory.file("control"), .readWrite, options: .closeOnExec)

@@ -56,7 +56,6 @@ import YizhanTestSupport
     }
 
     @Test func requestsWrittenTogetherAreAnsweredInOrderAndAnOversizedBodyDoesNotEndTheConnection() throws {
-        signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
@@ -87,7 +86,6 @@ import YizhanTestSupport
     /// answers owed to the requests before it; nothing after it is read, and the connection
     /// ends.
     @Test func whatCannotBeReadIsRefusedAfterTheAnswersOwedBeforeIt() throws {
-        signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
@@ -124,7 +122,6 @@ import YizhanTestSupport
     /// answer to `HEAD` is the head alone, the next answer straight after it; the event
     /// stream goes to an HTTP/1.0 client unchunked, to the connection's end.
     @Test func eachClientGetsTheFramingItReads() throws {
-        signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
@@ -178,7 +175,6 @@ import YizhanTestSupport
     /// over eight idle times from the stream's head, its thread goes to sleep after the
     /// check made when the connection opened and for nothing after that.
     @Test func anOpenEventStreamWakesNothing() throws {
-        signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.writeConfig(
@@ -208,7 +204,6 @@ import YizhanTestSupport
     }
 
     @Test func eventClientsThatHangUpAreForgottenAtTheNextEvent() throws {
-        signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()

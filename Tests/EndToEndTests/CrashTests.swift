@@ -17,7 +17,6 @@ import YizhanWire
     static let seed = UInt64(ProcessInfo.processInfo.environment["YIZHAN_CRASH_SEED"] ?? "") ?? 20_261_129
 
     @Test func repeatedKillsLoseNothingAcknowledgedAndDoubleNothing() throws {
-        signal(SIGPIPE, SIG_IGN)
         var random = SplitMix64(seed: Self.seed)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }

@@ -27,7 +27,6 @@ import YizhanTestSupport
     ]
 
     @Test func randomAndMalformedRequestsChangeNothingAndBreakNothing() throws {
-        signal(SIGPIPE, SIG_IGN)
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
