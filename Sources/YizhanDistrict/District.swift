@@ -71,6 +71,7 @@ public struct District: Sendable {
             }
             applied.append(version)
         }
+        try await connection.query(PostgresQuery(unsafeSQL: DistrictSchema.stationPolicies), logger: logger)  // one DO block
         return applied
     }
 

@@ -111,6 +111,47 @@ struct DistrictSchemaTests {
         #expect(try cluster.sql("SELECT count(*) FROM station_record").output == "3\n")
     }
 
+    /// The policies ask who the station is once a statement, not once a row: in a push of
+    /// 500 records each call was a function call with its own `search_path`.
+    @Test func aStationsInsertAsksWhoItIsOnceNotOnceARow() async throws {
+        let (cluster, passwords) = try await district()
+        try cluster.sql("ALTER DATABASE yizhan SET track_functions = 'all'")
+        let calls = try cluster.sql(
+            """
+            INSERT INTO station_record (station_id, seq, kind, key, body, queued_at)
+                SELECT 'xiuzhou-changhua', n, 'patrol', n::text, jsonb_build_object('id', n, 'points', 2), now()
+                FROM generate_series(1, 50) AS n;
+            SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'yizhan_station_id'
+            """, as: District.role(ofStation: "xiuzhou-changhua"), password: passwords["xiuzhou-changhua"]!)
+        #expect(calls.output.split(separator: "\n").last == "1", "50 rows checked: \(calls.output)\(calls.errors)")
+        #expect(try cluster.sql("SELECT count(*) FROM station_patrol").output == "50\n")
+    }
+
+    /// A report that reads the records holds a lock `ALTER POLICY` must wait for; a
+    /// `migrate` with nothing to do must not queue every station's push behind it.
+    @Test func migratingAgainWaitsForNoReportReadingTheRecords() async throws {
+        let (cluster, _) = try await district()
+        try cluster.sql("ALTER ROLE postgres SET lock_timeout = '1s'")
+        let report = Process()
+        report.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        report.arguments = [
+            "-h", "127.0.0.1", "-p", "\(cluster.port)", "-U", "postgres", "-d", "yizhan", "-c",
+            "BEGIN; SELECT count(*) FROM station_record; SELECT pg_sleep(600)",
+        ]
+        report.standardOutput = FileHandle.nullDevice
+        try report.run()
+        defer { report.terminate() }
+        let held = "SELECT count(*) FROM pg_locks WHERE relation = 'station_record'::regclass AND granted"
+        var waited = 0
+        while try cluster.sql(held).output == "0\n", waited < 500 {
+            waited += 1
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try cluster.sql(held).output != "0\n", "the report holds its lock")
+        #expect(try await District.with(admin(cluster), logger: logger) { try await $0.migrate() } == [])
+        #expect(try cluster.sql(held).output != "0\n", "and still holds it")
+    }
+
     @Test func aWrongPasswordAndASchemaTooNewAreSaidPlainly() async throws {
         let (cluster, passwords) = try await district()
         let wrong = station("xiuzhou-changhua", cluster, password: "not-the-password")
