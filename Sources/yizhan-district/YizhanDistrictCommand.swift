@@ -12,13 +12,19 @@ struct YizhanDistrictCommand: AsyncParsableCommand {
         commandName: "yizhan-district",
         abstract: "Run the district's PostgreSQL for Yizhan stations: schema, stations, volunteers, badges, campaigns, reports.",
         discussion: """
-            Connects with --url, else $YIZHAN_DISTRICT_URL (postgres://user@host:5432/database); the password comes from \\
+            Connects with --url, else $YIZHAN_DISTRICT_URL (postgres://user@host:5432/database); the password comes from \
             the URL, --password-file or $PGPASSWORD. Prints tables for people; --json prints JSON for scripts.
             """,
         version: Build.version,
         subcommands: [
             Migrate.self, Station.self, VolunteerCommand.self, BadgeCommand.self, CampaignCommand.self, Report.self, Export.self,
         ])
+
+    /// Declared here as well as on each command, so that they are taken before the command
+    /// too (`yizhan-district --url URL station list`) and the help and the shell's Tab
+    /// completion show them there: ArgumentParser gives what it parsed before the command to
+    /// the command's group of the same name.
+    @OptionGroup var options: DistrictOptions
 }
 
 /// Options every command takes.

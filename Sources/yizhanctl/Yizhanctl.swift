@@ -20,27 +20,11 @@ struct Yizhanctl: ParsableCommand {
             Changes.self, Events.self, Logs.self, GPIO.self,
         ])
 
-    /// Declared here as well, so that the help and the shell's Tab completion show them
-    /// before the command; `main` moves them behind it, where the command reads them.
+    /// Declared here as well as on each command, so that they are taken before the command
+    /// too (`yizhanctl --socket PATH status`) and the help and the shell's Tab completion
+    /// show them there: ArgumentParser gives what it parsed before the command to the
+    /// command's group of the same name.
     @OptionGroup var options: GlobalOptions
-
-    /// Accepts the global options before the command too (`yizhanctl --socket PATH status`)
-    /// by moving them behind it, where each command declares them.
-    static func main() {
-        var arguments = Array(CommandLine.arguments.dropFirst())
-        var global: [String] = []
-        while let first = arguments.first {
-            if first == "--json" || first.hasPrefix("--socket=") {
-                global.append(arguments.removeFirst())
-            } else if first == "--socket", arguments.count >= 2 {
-                global += arguments.prefix(2)
-                arguments.removeFirst(2)
-            } else {
-                break
-            }
-        }
-        main(arguments + global)
-    }
 }
 
 /// Options every command takes.

@@ -35,6 +35,7 @@ import YizhanTestSupport
         #expect(Set(try tab("yizhanctl hazard move 3 --to ").offers).isSuperset(of: ["confirmed", "rectifying", "accepted"]))
         #expect(Set(try tab("yizhan-district ").offers).isSuperset(of: ["migrate", "station", "volunteer", "badge", "report"]))
         #expect(try tab("yizhan-district export ").offers.contains("ledger"))
+        #expect(try tab("yizhan-district --url postgres://office@db/yizhan --json station l").offers == ["list"])
 
         let logs = try TemporaryDirectory()
         defer { logs.remove() }

@@ -31,9 +31,10 @@ final class DistrictOffice {
             """
     }
 
-    /// Runs `yizhan-district … --json` and decodes its object.
+    /// Runs `yizhan-district --json --url URL …` (the options before the command, as
+    /// `run` gives them after it) and decodes its object.
     func json(_ arguments: String...) throws -> [String: Any] {
-        let command = try Command.run(Command.product("yizhan-district"), arguments + ["--json", "--url", cluster.adminURL])
+        let command = try Command.run(Command.product("yizhan-district"), ["--json", "--url", cluster.adminURL] + arguments)
         return (try? JSONSerialization.jsonObject(with: Data(command.output.utf8)) as? [String: Any]) ?? ["errors": command.errors]
     }
 }
