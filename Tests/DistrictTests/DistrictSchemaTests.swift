@@ -188,7 +188,14 @@ extension DistrictSchemaTests {
                 try await district.waitInTransaction(seconds: 30)
             }
         }
-        try await Task.sleep(for: .seconds(1))
+        // Stopped once the station's backend is seen inside its transaction, in the sleep.
+        let inside = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND xact_start IS NOT NULL AND query LIKE 'SELECT pg_sleep%'"
+        var waited = 0
+        while try cluster.sql(inside).output == "0\n", waited < 500 {
+            waited += 1
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        try #require(try cluster.sql(inside).output == "1\n", "the station waits in its transaction")
         cluster.stop(keepData: true)
         do {
             try await work.value
