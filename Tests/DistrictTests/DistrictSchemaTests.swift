@@ -189,7 +189,10 @@ extension DistrictSchemaTests {
             }
         }
         // Stopped once the station's backend is seen inside its transaction, in the sleep.
-        let inside = "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND xact_start IS NOT NULL AND query LIKE 'SELECT pg_sleep%'"
+        let inside = """
+            SELECT count(*) FROM pg_stat_activity
+            WHERE state = 'active' AND xact_start IS NOT NULL AND query LIKE 'SELECT pg_sleep%'
+            """
         var waited = 0
         while try cluster.sql(inside).output == "0\n", waited < 500 {
             waited += 1
