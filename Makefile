@@ -36,7 +36,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
 
-.PHONY: run test deb package-test soak fuzz bench build build-tests release deps test-deps lint format clean
+.PHONY: run test deb package-test kernel-test soak fuzz bench build build-tests release deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
@@ -48,6 +48,7 @@ test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --filter YizhanExecutorsTests
 	$(SWIFT) test --skip-build --parallel --skip YizhanExecutorsTests
 	$(MAKE) package-test
+	$(MAKE) kernel-test
 	$(MAKE) fuzz FUZZ_SEED=1
 
 # The package under a real systemd: an older build and this one, as packages, installed,
@@ -60,6 +61,13 @@ package-test: test-deps
 	$(MAKE) deb VERSION='$(PREVIOUS)'
 	$(MAKE) deb
 	scripts/package-test '$(VERSION)' '$(PREVIOUS)'
+
+# The lights, buzzer and button through libgpiod on a real kernel's GPIO chip, which this
+# machine lacks: Debian 12's kernel booted in QEMU with gpio-sim built for it, running the
+# debug build from this tree (scripts/kernel-test; the kernel and initramfs are kept in
+# .build/kernel).
+kernel-test: test-deps build
+	scripts/kernel-test .build/debug
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests

@@ -79,8 +79,9 @@ public enum Daemon {
                 metadata: ["device": "\(device.id)", "kind": "\(device.kind)", "detail": "\(device.detail ?? "")"])
             events.publish(.device, device)
         }
+        let openLights = { @Sendable in lights(config, devices: devices, events: events, clock: clock, logger: logger) }
         let signals = SignalService(
-            output: lights(config, devices: devices, events: events, clock: clock, logger: logger), backend: config.gpio.backend.rawValue,
+            output: openLights(), reopen: config.gpio.backend == .gpiod ? openLights : nil, backend: config.gpio.backend.rawValue,
             plan: config.signals, clock: clock, devices: devices, logger: logger)
         devices.observe { _ in signals.devicesChanged() }
         // The counts the status route, the metrics and the status line show: one read, kept

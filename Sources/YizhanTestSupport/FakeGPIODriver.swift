@@ -138,13 +138,17 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
         }
     }
 
+    /// Works on a chip that has gone too: the kernel lets a request's descriptor be closed
+    /// whatever became of its chip.
     public func release(_ line: GPIOHandle) {
-        _ = try? withLine(line, "release") { line in
-            if let pipe = line.pipe {
+        log("release")
+        state.withLock { state in
+            guard let released = state.lines[line.raw] else { return }
+            if let pipe = released.pipe {
                 close(pipe.read)
                 close(pipe.write)
             }
-            line = Line(chip: line.chip, offset: line.offset)
+            state.lines[line.raw] = Line(chip: released.chip, offset: released.offset)
         }
     }
 
@@ -178,5 +182,11 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
     public func unplug(chip: String) {
         guard let index = chips.firstIndex(where: { $0.name == chip }) else { return }
         state.withLock { _ = $0.gone.insert(index) }
+    }
+
+    /// The chip is back, its lines as they were.
+    public func plug(chip: String) {
+        guard let index = chips.firstIndex(where: { $0.name == chip }) else { return }
+        state.withLock { _ = $0.gone.remove(index) }
     }
 }

@@ -55,6 +55,52 @@ import YizhanTestSupport
         #expect(devices.all.first { $0.kind == "gpio" }?.state == .missing)
     }
 
+    /// Missing at the start, then back: opened again after the first wait, and the idle
+    /// light shown; gone again while running: let go of, and opened again once back.
+    @Test func lightsAreOpenedAgainWhenTheirChipIsBack() async throws {
+        let devices = DeviceRegistry()
+        let driver = self.driver
+        let open: @Sendable () -> (any SignalOutput)? = {
+            guard let lights = try? GPIOLights(driver: driver, chip: "gpiochip0", lines: [(.green, GPIOLineSpec("GPIO17")!)]) else {
+                return nil
+            }
+            devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .present))
+            return lights
+        }
+        driver.unplug(chip: "gpiochip0")
+        let signals = SignalService(
+            output: open(), reopen: open, backend: "gpiod", plan: SignalPlan(), clock: SystemClock(), devices: devices,
+            logger: .init(label: "test"))
+        devices.observe { _ in signals.devicesChanged() }
+        let running = Task { try await signals.run() }
+        defer { running.cancel() }
+        func opens() -> Int { driver.calls.filter { $0.hasPrefix("openChip") }.count }
+        // Green shown by lights opened after the first `after` openings.
+        func green(after: Int, within seconds: Int) async -> Bool {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while ContinuousClock.now < deadline {
+                if opens() > after, devices.all.first(where: { $0.kind == "gpio" })?.state == .present, signals.current.lines == .green,
+                    driver.level(chip: "gpiochip0", line: "GPIO17") == true
+                {
+                    return true
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+            return false
+        }
+        let missing = opens()
+        driver.plug(chip: "gpiochip0")
+        #expect(await green(after: missing, within: 10), "opened when the chip came")
+
+        // Gone while running: found when the lines next change (the wiring walk's last step).
+        driver.unplug(chip: "gpiochip0")
+        _ = await signals.walk([("green", .green)])
+        #expect(devices.all.first { $0.kind == "gpio" }?.state == .missing)
+        let gone = opens()
+        driver.plug(chip: "gpiochip0")
+        #expect(await green(after: gone, within: 10), "opened again once back")
+    }
+
     @Test func buttonEdgesArriveThroughTheEventDescriptor() async throws {
         let button = try GPIOButton(driver: driver, chip: "gpiochip0", line: GPIOLineSpec("!GPIO5")!)
         driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)

@@ -5,6 +5,8 @@ import YizhanCore
 public protocol SignalOutput: Sendable {
     /// Drives the lines: those in `lines` on, the others off. Throws when the device failed.
     func show(_ lines: SignalLines) throws(GPIOError)
+    /// Lets the device go; `show` does nothing after.
+    func close()
 }
 
 /// The LEDs and buzzer on a GPIO chip, requested as outputs with the consumer `yizhand`.
@@ -12,7 +14,9 @@ public final class GPIOLights: SignalOutput {
     private let driver: any GPIODriver
     private let chip: GPIOHandle
     private let outputs: [(SignalLines, GPIOHandle)]
-    private let current = Mutex<SignalLines?>(nil)
+    /// What the lines show, nil before the first `show`; the lock also keeps `close` from
+    /// releasing the lines while another thread drives them.
+    private let current = Mutex<(lines: SignalLines?, open: Bool)>((nil, true))
 
     /// Opens `chip` and requests each configured line, all off.
     public init(driver: any GPIODriver, chip description: String, lines: [(SignalLines, GPIOLineSpec)]) throws(GPIOError) {
@@ -34,17 +38,23 @@ public final class GPIOLights: SignalOutput {
     }
 
     public func show(_ lines: SignalLines) throws(GPIOError) {
-        let previous = current.withLock { $0 }
-        for (signal, line) in outputs where previous.map({ $0.contains(signal) != lines.contains(signal) }) ?? true {
-            try driver.setValue(line, lines.contains(signal))
+        try current.withLock { (current) throws(GPIOError) in
+            guard current.open else { return }
+            for (signal, line) in outputs where current.lines.map({ $0.contains(signal) != lines.contains(signal) }) ?? true {
+                try driver.setValue(line, lines.contains(signal))
+            }
+            current.lines = lines
         }
-        current.withLock { $0 = lines }
     }
 
-    /// Releases the lines and closes the chip.
+    /// Releases the lines and closes the chip, once.
     public func close() {
-        for (_, line) in outputs { driver.release(line) }
-        driver.closeChip(chip)
+        current.withLock { current in
+            guard current.open else { return }
+            current.open = false
+            for (_, line) in outputs { driver.release(line) }
+            driver.closeChip(chip)
+        }
     }
 }
 
@@ -76,6 +86,8 @@ public final class SimulatedLights: SignalOutput {
         }
         if isNew { changed(change) }
     }
+
+    public func close() {}
 
     /// The changes so far, oldest first (the last 1000).
     public var history: [Change] { changes.withLock { $0 } }
