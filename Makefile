@@ -62,10 +62,11 @@ package-test: test-deps
 	$(MAKE) deb
 	scripts/package-test '$(VERSION)' '$(PREVIOUS)'
 
-# The lights, buzzer and button through libgpiod on a real kernel's GPIO chip, which this
-# machine lacks: Debian 12's kernel booted in QEMU with gpio-sim built for it, running the
-# debug build from this tree (scripts/kernel-test; the kernel and initramfs are kept in
-# .build/kernel).
+# The devices whose kernel drivers this machine lacks: the lights, buzzer and button through
+# libgpiod on a GPIO chip, and a USB printer the kernel's usblp driver takes. Debian 12's
+# kernel booted in QEMU with gpio-sim built for it and the kernel's USB printer gadget,
+# running the debug build from this tree (scripts/kernel-test; the kernel and initramfs
+# are kept in .build/kernel).
 kernel-test: test-deps build
 	scripts/kernel-test .build/debug
 
