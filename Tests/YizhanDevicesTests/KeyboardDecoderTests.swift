@@ -144,6 +144,31 @@ import YizhanTestSupport
         #expect(ended == [.overflow(length: 50_000, prefix: Array(String(repeating: "1234567890", count: 7).utf8.prefix(64)))])
     }
 
+    /// The kernel's buffer for a reader that fell behind overflows: it drops the oldest
+    /// events and says so with `SYN_DROPPED` before the ones it kept.
+    @Test func aScanWhoseEventsTheKernelDroppedIsIncompleteAndTheNextIsRead() throws {
+        func event(type: UInt16, code: UInt16, value: Int32) -> [UInt8] {
+            [UInt8](repeating: 0, count: 16) + withUnsafeBytes(of: type.littleEndian, Array.init)
+                + withUnsafeBytes(of: code.littleEndian, Array.init) + withUnsafeBytes(of: value.littleEndian, Array.init)
+        }
+        let dropped = event(type: 0, code: 3, value: 0)
+        let shiftPressed = event(type: 1, code: 42, value: 1) + event(type: 0, code: 0, value: 0)
+        var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), endsOnPause: false)
+        // "YZ:C:ext", its Shift held for a capital whose release was among the lost events,
+        // then the end of "YZ:C:extinguisher-1": not the code its last characters spell.
+        var events = ScannerInput.inputEvents("YZ:C:ext", enter: false) + shiftPressed + dropped
+        events += ScannerInput.inputEvents("inguisher-1", enter: true) + ScannerInput.inputEvents("04A1B2C3", enter: true)
+        #expect(framer.feed(events) == [.incomplete(Array("YZ:C:extinguisher-1".utf8)), .line(Array("04A1B2C3".utf8))])
+        // Lost at the start of a scan: still incomplete, though nothing came before the drop.
+        #expect(framer.feed(dropped + ScannerInput.inputEvents("B2C3", enter: true)) == [.incomplete(Array("B2C3".utf8))])
+        // A reader without a terminator: the pause ends it, incomplete.
+        var reader = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us", terminators: []), endsOnPause: true)
+        #expect(reader.feed(dropped + ScannerInput.inputEvents("B2C3", enter: false)).isEmpty)
+        #expect(reader.pause() == .incomplete(Array("B2C3".utf8)))
+        #expect(reader.feed(ScannerInput.inputEvents("04A1B2C3", enter: false)).isEmpty)
+        #expect(reader.pause() == .line(Array("04A1B2C3".utf8)))
+    }
+
     @Test func aPauseInsideAScanThatHasATerminatorIsIncomplete() throws {
         var framer = KeyEventFramer(decoder: try KeyboardDecoder(layout: "us"), endsOnPause: false)
         #expect(framer.feed(ScannerInput.inputEvents("04A1", enter: false)).isEmpty)

@@ -85,7 +85,8 @@ public enum ScanRejection: String, Sendable, CaseIterable, Error {
     case tooLong = "scan_too_long"
     case controlBytes = "control_bytes"
     /// The characters stopped before the scan's terminator: a scanner never pauses inside
-    /// a scan, so these are a broken read or someone typing.
+    /// a scan, so these are a broken read or someone typing. Also a scan some of whose key
+    /// events the kernel dropped (the daemon fell behind reading them).
     case tooSlow = "scan_too_slow"
     case notUTF8 = "not_utf8"
     case unknown = "unknown_code"

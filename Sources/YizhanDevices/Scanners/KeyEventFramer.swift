@@ -2,9 +2,16 @@
 /// through the scanner's layout and a terminator key ends a scan. When the characters stop
 /// (`pause()`), a reader that sends no terminator has finished its scan; for one that does,
 /// the scan is incomplete.
+///
+/// When the kernel drops events because its buffer for this reader filled (`SYN_DROPPED`),
+/// the scan they belonged to lost some characters: it ends incomplete at its terminator (or
+/// pause), never as the shorter code its remaining characters spell, and the layout's state
+/// starts afresh, so that a lost Shift release does not garble the scans after.
 public struct KeyEventFramer {
     /// `struct input_event` on 64-bit Linux: a 16-byte timeval, then type, code and value.
     static let eventSize = 24
+    static let synEvent: UInt16 = 0
+    static let synDropped: UInt16 = 3
     static let keyEvent: UInt16 = 1
     static let autorepeat: Int32 = 2
 
@@ -14,6 +21,8 @@ public struct KeyEventFramer {
     public var limit: Int { scan.limit }
     private var pending: [UInt8] = []
     private var scan: ScanBuffer
+    /// Events of the scan in progress were dropped by the kernel.
+    private var lostEvents = false
 
     public init(decoder: KeyboardDecoder, endsOnPause: Bool, limit: Int = 512) {
         self.decoder = decoder
@@ -21,8 +30,8 @@ public struct KeyEventFramer {
         scan = ScanBuffer(limit: limit)
     }
 
-    /// Whether characters of an unfinished scan are waiting for more.
-    public var isInsideScan: Bool { !scan.isEmpty }
+    /// Whether an unfinished scan is waiting for more.
+    public var isInsideScan: Bool { !scan.isEmpty || lostEvents }
 
     /// Feeds bytes read from the device (whole events or pieces of them) and returns the
     /// scans they complete.
@@ -35,10 +44,14 @@ public struct KeyEventFramer {
             let code = pending.littleEndian(UInt16.self, at: start + 18)
             let value = Int32(bitPattern: pending.littleEndian(UInt32.self, at: start + 20))
             start += Self.eventSize
+            if type == Self.synEvent && code == Self.synDropped {
+                decoder.reset()
+                lostEvents = true
+            }
             guard type == Self.keyEvent, value != Self.autorepeat else { continue }
             switch decoder.key(code: code, pressed: value == 1) {
             case .text(let text): scan.append(text.utf8)
-            case .terminator: if let frame = scan.finish() { frames.append(frame) }
+            case .terminator: if let frame = lostEvents ? brokenOff() : scan.finish() { frames.append(frame) }
             case nil: break
             }
         }
@@ -48,7 +61,13 @@ public struct KeyEventFramer {
 
     /// The characters stopped without a terminator.
     public mutating func pause() -> LineFramer.Frame? {
-        endsOnPause ? scan.finish() : scan.breakOff()
+        lostEvents ? brokenOff() : endsOnPause ? scan.finish() : scan.breakOff()
+    }
+
+    /// The scan that lost events, as incomplete (with what came of it, maybe nothing).
+    private mutating func brokenOff() -> LineFramer.Frame? {
+        lostEvents = false
+        return scan.breakOff() ?? .incomplete([])
     }
 }
 

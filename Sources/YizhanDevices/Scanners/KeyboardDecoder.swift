@@ -29,7 +29,7 @@ public final class KeyboardDecoder {
 
     private let context: OpaquePointer
     private let keymap: OpaquePointer
-    private let state: OpaquePointer
+    private var state: OpaquePointer
     private let terminators: Set<UInt32>
     private var altCode: String?
 
@@ -65,12 +65,27 @@ public final class KeyboardDecoder {
         self.keymap = keymap
         self.state = state
         self.terminators = Set(terminators.map(\.keysym))
-        // Start with NumLock on, as scanners that type keypad digits expect; a NumLock key
-        // event from the scanner still toggles it.
+        Self.lockNumLock(state, keymap)
+    }
+
+    /// NumLock on, as scanners that type keypad digits expect; a NumLock key event from the
+    /// scanner still toggles it.
+    private static func lockNumLock(_ state: OpaquePointer, _ keymap: OpaquePointer) {
         let numLock = xkb_keymap_mod_get_index(keymap, XKB_MOD_NAME_NUM)
         if numLock != XKB_MOD_INVALID {
             xkb_state_update_mask(state, 0, 0, 1 << numLock, 0, 0, 0)
         }
+    }
+
+    /// Forgets every key held and every lock but NumLock, as at the start: after the kernel
+    /// dropped events, a Shift whose release was lost would otherwise stay held. Between
+    /// scans a scanner holds no key, so this is the state the next scan starts from.
+    public func reset() {
+        guard let fresh = xkb_state_new(keymap) else { return }
+        xkb_state_unref(state)
+        state = fresh
+        altCode = nil
+        Self.lockNumLock(state, keymap)
     }
 
     deinit {
