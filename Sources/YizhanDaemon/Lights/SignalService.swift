@@ -46,8 +46,8 @@ final class SignalService: Service {
         self.devices = devices
         self.logger = logger
         let now = clock.now()
-        state = Mutex(
-            State(player: SignalPlayer(plan: plan, at: now), reopening: output == nil && reopen != nil ? (now, .seconds(1)) : nil))
+        let retry = output == nil && reopen != nil ? (now.advanced(by: .seconds(1)), Duration.seconds(2)) : nil
+        state = Mutex(State(player: SignalPlayer(plan: plan, at: now), reopening: retry))
     }
 
     /// A committed scan: show its outcome (a debounced repeat shows nothing new) and note
