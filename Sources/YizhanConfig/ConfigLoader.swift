@@ -155,8 +155,8 @@ public enum ConfigLoader {
             let id = reader.identifier("id", unique: &seen, of: "scanner")
             let name = reader.choice("kind", default: ScannerConfig.Kind.Name.fifo)
             let usb = readUSB(reader)
-            if reader.has("usb") && name != .evdev && name != .hidraw {
-                reader.problem("usb", "finds evdev and hidraw scanners only; give a path")
+            if reader.has("usb") && name == .fifo {
+                reader.problem("usb", "finds evdev, serial and hidraw scanners; a fifo scanner is a path")
             }
             let path = reader.string("path", required: !reader.has("usb"))
             let layout = reader.string("layout", default: "us")
@@ -172,7 +172,7 @@ public enum ConfigLoader {
             switch (name, node, path) {
             case (.evdev, let node?, _): kind = .evdev(node, layout: layout, terminators: terminators, characterTimeout: timeout)
             case (.hidraw, let node?, _): kind = .hidraw(node)
-            case (.serial, _, let path?): kind = .serial(path: path, baud: baud, characterTimeout: timeout)
+            case (.serial, let node?, _): kind = .serial(node, baud: baud, characterTimeout: timeout)
             case (.fifo, _, let path?): kind = .fifo(path: path)
             default: return nil
             }

@@ -110,7 +110,7 @@ public struct ScannerConfig: Sendable, Hashable {
         /// of `terminators` (enter, kp_enter, tab) or by a pause of `characterTimeout`.
         case evdev(Node, layout: String, terminators: [String], characterTimeout: Duration)
         /// A serial scanner; a pause of `characterTimeout` ends a scan without a line end.
-        case serial(path: String, baud: Int, characterTimeout: Duration)
+        case serial(Node, baud: Int, characterTimeout: Duration)
         /// A HID POS scanner.
         case hidraw(Node)
         /// The simulated scanner: a FIFO, one scan per line.

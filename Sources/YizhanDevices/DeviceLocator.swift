@@ -2,7 +2,7 @@ import Foundation
 import YizhanCore
 
 /// Finds a scanner's device node by its USB ids through sysfs, the way udev names it:
-/// the ids and serial number an input or HID device reports are the USB device's own.
+/// the ids and serial number an input, HID or tty device reports are the USB device's own.
 public struct DeviceLocator: Sendable {
     /// Where sysfs is mounted (a test points this at a tree of its own).
     public var sysfs: String
@@ -45,6 +45,27 @@ public struct DeviceLocator: Sendable {
                 let vendor16 = UInt16(exactly: vendor), let product16 = UInt16(exactly: product)
             else { return false }
             return identity.matches(vendor: vendor16, product: product16, serial: fields["HID_UNIQ"].map(String.init))
+        }.map { "\(dev)/\($0)" }
+    }
+
+    /// The tty of a serial scanner on USB: a CDC-ACM device (`ttyACM*`) or an RS-232
+    /// scanner behind a USB serial adapter (`ttyUSB*`, the adapter's ids). The ids are the
+    /// USB device's, the first directory above the tty's own in sysfs that has them.
+    public func serialNode(for identity: USBIdentity) -> String? {
+        let names = entries(in: "class/tty", prefix: "ttyACM") + entries(in: "class/tty", prefix: "ttyUSB")
+        let root = URL(fileURLWithPath: sysfs).resolvingSymlinksInPath().path
+        return names.first { name in
+            var device = URL(fileURLWithPath: "\(sysfs)/class/tty/\(name)").resolvingSymlinksInPath()
+            while device.path.hasPrefix(root + "/") {
+                if let vendor = hex(attribute: device.appendingPathComponent("idVendor").path).flatMap(UInt16.init(exactly:)),
+                    let product = hex(attribute: device.appendingPathComponent("idProduct").path).flatMap(UInt16.init(exactly:))
+                {
+                    return identity.matches(
+                        vendor: vendor, product: product, serial: attribute(device.appendingPathComponent("serial").path))
+                }
+                device.deleteLastPathComponent()
+            }
+            return false
         }.map { "\(dev)/\($0)" }
     }
 

@@ -151,12 +151,18 @@ import YizhanCore
                 kind = "hidraw"
                 path = "/dev/hidraw0"
                 terminator = []
+
+                [[scanner]]
+                id = "serial"
+                kind = "serial"
+                usb = "1a86:7523"
                 """, file: "yizhand.toml")
         let wedge = USBIdentity(vendor: 0x0C2E, product: 0x0B61, serial: "SN42")
         #expect(
             config.scanners.map(\.kind) == [
                 .evdev(.usb(wedge), layout: "us", terminators: ["enter", "kp_enter"], characterTimeout: .milliseconds(100)),
                 .hidraw(.path("/dev/hidraw0")),
+                .serial(.usb(USBIdentity(vendor: 0x1A86, product: 0x7523)), baud: 9600, characterTimeout: .milliseconds(100)),
             ])
         #expect(wedge.description == "0c2e:0b61:SN42")
 
@@ -170,7 +176,7 @@ import YizhanCore
 
                 [[scanner]]
                 id = "b"
-                kind = "serial"
+                kind = "fifo"
                 usb = "0c2e:0b61"
 
                 [[scanner]]
@@ -180,7 +186,7 @@ import YizhanCore
         let problems = Self.problems(broken, file: "y.toml")
         let lines = Set(problems.map(\.description))
         #expect(lines.contains("y.toml:11: scanner[1].usb: must be VID:PID or VID:PID:serial in hex, e.g. \"0416:5011\""))
-        #expect(lines.contains("y.toml:16: scanner[2].usb: finds evdev and hidraw scanners only; give a path"))
+        #expect(lines.contains("y.toml:16: scanner[2].usb: finds evdev, serial and hidraw scanners; a fifo scanner is a path"))
         #expect(lines.contains("y.toml:18: scanner[3].path: is required"))
         #expect(problems.count == 3, "\(problems)")
     }

@@ -110,6 +110,28 @@ import YizhanTestSupport
         #expect(locator.hidrawNode(for: USBIdentity("046d:c52b")!) == "/dev/hidraw0")
         #expect(locator.hidrawNode(for: USBIdentity("046d:c52c")!) == nil)
 
+        // Serial scanners: a CDC-ACM one, its tty under its interface; an RS-232 one behind a
+        // USB serial adapter, its tty under the adapter's port; a board's own UART, not on USB.
+        for (tty, under, ids) in [
+            ("ttyACM0", "usb1/1-2/1-2:1.0/tty", ("0c2e", "0b6a", "17280B0042")),
+            ("ttyUSB0", "usb1/1-3/1-3:1.0/ttyUSB0/tty", ("1a86", "7523", "")),
+        ] {
+            let device = "devices/" + under.split(separator: "/").prefix(2).joined(separator: "/")
+            try attribute("\(device)/idVendor", ids.0 + "\n")
+            try attribute("\(device)/idProduct", ids.1 + "\n")
+            if !ids.2.isEmpty { try attribute("\(device)/serial", ids.2 + "\n") }
+            try attribute("devices/\(under)/\(tty)/dev", "166:0\n")
+            try FileManager.default.createDirectory(atPath: sysfs.file("class/tty"), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(
+                atPath: sysfs.file("class/tty/\(tty)"), withDestinationPath: "../../devices/\(under)/\(tty)")
+        }
+        try attribute("class/tty/ttyS0/dev", "4:64\n")
+        #expect(locator.serialNode(for: USBIdentity("0c2e:0b6a:17280B0042")!) == "/dev/ttyACM0")
+        #expect(locator.serialNode(for: USBIdentity("0c2e:0b6a")!) == "/dev/ttyACM0")
+        #expect(locator.serialNode(for: USBIdentity("1a86:7523")!) == "/dev/ttyUSB0")
+        #expect(locator.serialNode(for: USBIdentity("1a86:7523:X")!) == nil)
+        #expect(locator.serialNode(for: USBIdentity("0c2e:0b61")!) == nil)
+
         // A USB printer: the device (1-1), not its interface (1-1:1.0).
         try attribute("bus/usb/devices/1-1/idVendor", "0416\n")
         try attribute("bus/usb/devices/1-1/idProduct", "5011\n")

@@ -62,9 +62,10 @@ final class ScannerService: Service {
     /// What to watch for the scanner's node appearing: its path, or its kind's nodes.
     private var watchedPath: String {
         switch config.kind {
-        case .evdev(.path(let path), _, _, _), .hidraw(.path(let path)), .serial(let path, _, _), .fifo(let path): path
+        case .evdev(.path(let path), _, _, _), .hidraw(.path(let path)), .serial(.path(let path), _, _), .fifo(let path): path
         case .evdev(.usb, _, _, _): "/dev/input/event"
         case .hidraw(.usb): "/dev/hidraw"
+        case .serial(.usb, _, _): "/dev/tty"
         }
     }
 
@@ -74,8 +75,10 @@ final class ScannerService: Service {
         switch config.kind {
         case .fifo(let path):
             return FIFOScanner(id: id, path: path, logger: logger)
-        case .serial(let path, let baud, let characterTimeout):
-            return SerialScanner(id: id, path: path, baud: baud, characterTimeout: characterTimeout, logger: logger)
+        case .serial(let node, let baud, let characterTimeout):
+            return SerialScanner(
+                id: id, path: try path(of: node) { DeviceLocator().serialNode(for: $0) }, baud: baud,
+                characterTimeout: characterTimeout, logger: logger)
         case .evdev(let node, let layout, let terminators, let characterTimeout):
             return EvdevScanner(
                 id: id, path: try path(of: node) { DeviceLocator().inputNode(for: $0) }, layout: layout,
