@@ -63,10 +63,11 @@ package-test: test-deps
 	scripts/package-test '$(VERSION)' '$(PREVIOUS)'
 
 # The devices whose kernel drivers this machine lacks: the lights, buzzer and button through
-# libgpiod on a GPIO chip, a keyboard-wedge scanner through evdev (uinput), and a USB
-# printer the kernel's usblp driver takes. Debian 12's kernel booted in QEMU with gpio-sim
-# built for it and the kernel's USB printer gadget, running the debug build from this tree
-# (scripts/kernel-test; the kernel and initramfs are kept in .build/kernel).
+# libgpiod on a GPIO chip, a keyboard-wedge scanner through evdev (uinput), HID POS and
+# CDC-ACM scanners (usbhid, cdc_acm), and a USB printer the kernel's usblp driver takes.
+# Debian 12's kernel booted in QEMU with gpio-sim built for it and the kernel's own USB
+# gadgets, running the debug build from this tree (scripts/kernel-test; the kernel and
+# initramfs are kept in .build/kernel).
 kernel-test: test-deps build
 	scripts/kernel-test .build/debug
 
