@@ -157,6 +157,8 @@ public enum ConfigLoader {
             let usb = readUSB(reader)
             if reader.has("usb") && name == .fifo {
                 reader.problem("usb", "finds evdev, serial and hidraw scanners; a fifo scanner is a path")
+            } else if reader.has("usb") && reader.has("path") {
+                reader.problem("usb", "names the scanner as path does: give one of them")
             }
             let path = reader.string("path", required: !reader.has("usb"))
             let layout = reader.string("layout", default: "us")
