@@ -57,12 +57,7 @@ public struct DeviceLocator: Sendable {
         return names.first { name in
             var device = URL(fileURLWithPath: "\(sysfs)/class/tty/\(name)").resolvingSymlinksInPath()
             while device.path.hasPrefix(root + "/") {
-                if let vendor = hex(attribute: device.appendingPathComponent("idVendor").path).flatMap(UInt16.init(exactly:)),
-                    let product = hex(attribute: device.appendingPathComponent("idProduct").path).flatMap(UInt16.init(exactly:))
-                {
-                    return identity.matches(
-                        vendor: vendor, product: product, serial: attribute(device.appendingPathComponent("serial").path))
-                }
+                if let matches = usbDevice(device.path, matches: identity) { return matches }
                 device.deleteLastPathComponent()
             }
             return false
@@ -89,12 +84,16 @@ public struct DeviceLocator: Sendable {
     /// Whether a USB device with these ids (and serial number, if the identity names one)
     /// is attached: what a printer on libusb is before the first slip is sent to it.
     public func usbDeviceAttached(_ identity: USBIdentity) -> Bool {
-        usbDevices.contains { device in
-            guard let vendor = hex(attribute: "\(device)/idVendor").flatMap(UInt16.init(exactly:)),
-                let product = hex(attribute: "\(device)/idProduct").flatMap(UInt16.init(exactly:))
-            else { return false }
-            return identity.matches(vendor: vendor, product: product, serial: attribute("\(device)/serial"))
-        }
+        usbDevices.contains { usbDevice($0, matches: identity) == true }
+    }
+
+    /// Whether the USB device whose sysfs directory is `device` has these ids (and serial
+    /// number); nil when the directory is not a USB device's (an interface's, a port's).
+    private func usbDevice(_ device: String, matches identity: USBIdentity) -> Bool? {
+        guard let vendor = hex(attribute: "\(device)/idVendor").flatMap(UInt16.init(exactly:)),
+            let product = hex(attribute: "\(device)/idProduct").flatMap(UInt16.init(exactly:))
+        else { return nil }
+        return identity.matches(vendor: vendor, product: product, serial: attribute("\(device)/serial"))
     }
 
     /// The sysfs directories of the USB devices, not of their interfaces (`1-1:1.0`).
