@@ -74,7 +74,6 @@ let package = Package(
             name: "YizhanDevices",
             dependencies: [
                 "YizhanCore", "YizhanSystem", "YizhanExecutors", "ESCPOS", "CGPIOD", "CXKBCommon", "CUSB",
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The district's PostgreSQL: its schema, a station's push, the district office's work.
@@ -222,7 +221,7 @@ let package = Package(
         ),
         .testTarget(
             name: "YizhanDevicesTests",
-            dependencies: ["YizhanDevices", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["YizhanDevices", "YizhanTestSupport"]
         ),
         .testTarget(name: "ESCPOSTests", dependencies: ["ESCPOS", "ESCPOSRaster", "YizhanCore", "YizhanTestSupport"]),
         .testTarget(

@@ -73,16 +73,18 @@ public enum Daemon {
 
         let events = EventBus(run: run, calendar: config.rules.calendar)
         let devices = DeviceRegistry()
+        // The one line a device's change gets: a device not there or not working is a
+        // warning, so that the warnings alone say what a technician has to see to.
         devices.observe { device in
-            logger.notice(
-                "device \(device.state.rawValue)",
+            logger.log(
+                level: device.state == .present ? .notice : .warning, "device \(device.state.rawValue)",
                 metadata: ["device": "\(device.id)", "kind": "\(device.kind)", "detail": "\(device.detail ?? "")"])
             events.publish(.device, device)
         }
-        let openLights = { @Sendable in lights(config, devices: devices, events: events, clock: clock, logger: logger) }
+        let openLights = { @Sendable in lights(config, devices: devices, events: events, clock: clock) }
         let signals = SignalService(
             output: openLights(), reopen: config.gpio.backend == .gpiod ? openLights : nil, backend: config.gpio.backend.rawValue,
-            plan: config.signals, clock: clock, devices: devices, logger: logger)
+            plan: config.signals, clock: clock, devices: devices)
         devices.observe { _ in signals.devicesChanged() }
         // The counts the status route, the metrics and the status line show: one read, kept
         // until the next commit, so that polling any of them costs none.
@@ -116,7 +118,7 @@ public enum Daemon {
                 metrics.printJobFinished(state)
                 events.publish(.printJob, PrintJobEvent(id: id, state: state))
             }, logger: logger)
-        let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices, logger: logger) }
+        let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices) }
 
         // Each socket has an event loop, a thread, of its own: however hard one is asked, its
         // requests are answered on one core, and on the board's two a storm of reads on
@@ -220,7 +222,7 @@ public enum Daemon {
         _ config: DaemonConfig, storeError: any Error, notifier: SystemdNotifier, clock: any StationClock, logger: Logger
     ) {
         let red = config.signals.storeUnusable.steps.first?.lines ?? .red
-        let output = lights(config, devices: DeviceRegistry(), events: EventBus(run: 0), clock: clock, logger: logger)
+        let output = lights(config, devices: DeviceRegistry(), events: EventBus(run: 0), clock: clock)
         let shown = (try? output?.show(red)) != nil
         announceStoreUnusable(storeError, lights: shown ? red : [], notifier: notifier, logger: logger)
     }

@@ -102,6 +102,21 @@ import YizhanWire
         #expect(try devices.next(.device) { $0.id == "serial" && $0.state == .present } != nil, "picked up again when it returns")
         replugged.send("YZ:K:CANCEL\n")
         #expect(try scans.next(.scan)?.reason == .selectionCancelled)
+
+        // Each change of the scanner's is one line of the log, the warnings alone saying
+        // it went: as a technician filters them.
+        let log = daemon.directory.file("log/yizhand.log")
+        let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").compactMap {
+            try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let serial = lines.filter { $0["device"] as? String == "serial" || $0["scanner"] as? String == "serial" }
+            .filter { $0["message"] as? String != "scan" }
+        let said = serial.map { "\($0["level"] ?? "") \($0["message"] ?? "")" }
+        // (Present at each of the two starts, missing again at a retry with another detail.)
+        let changes = said.indices.filter { $0 == 0 || said[$0 - 1] != said[$0] }.map { said[$0] }
+        #expect(changes == ["notice device present", "warning device missing", "notice device present"], "\(said)")
+        let warnings = try Command.run(Command.product("yizhanctl"), ["logs", "--file", log, "--level", "warning"]).output
+        #expect(warnings.contains("device missing") && warnings.contains("serial"), "\(warnings)")
     }
 
     static func state(of device: String, _ daemon: DaemonProcess) throws -> DeviceState? {

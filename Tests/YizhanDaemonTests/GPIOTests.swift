@@ -49,7 +49,7 @@ import YizhanTestSupport
         let devices = DeviceRegistry()
         let clock = Fixtures.clock("2026-11-30 09:00")
         let signals = SignalService(
-            output: lights, backend: "gpiod", plan: SignalPlan(), clock: clock, devices: devices, logger: .init(label: "test"))
+            output: lights, backend: "gpiod", plan: SignalPlan(), clock: clock, devices: devices)
         let walked = await signals.walk([("green", .green)])
         #expect(walked == ["green"])
         #expect(devices.all.first { $0.kind == "gpio" }?.state == .missing)
@@ -69,8 +69,7 @@ import YizhanTestSupport
         }
         driver.unplug(chip: "gpiochip0")
         let signals = SignalService(
-            output: open(), reopen: open, backend: "gpiod", plan: SignalPlan(), clock: SystemClock(), devices: devices,
-            logger: .init(label: "test"))
+            output: open(), reopen: open, backend: "gpiod", plan: SignalPlan(), clock: SystemClock(), devices: devices)
         devices.observe { _ in signals.devicesChanged() }
         let running = Task { try await signals.run() }
         defer { running.cancel() }

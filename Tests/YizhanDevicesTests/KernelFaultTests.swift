@@ -1,6 +1,5 @@
 import ESCPOS
 import Foundation
-import Logging
 import Testing
 import YizhanDevices
 import YizhanSystem
@@ -74,7 +73,7 @@ import YizhanTestSupport
     @Test(arguments: [Errno.operationNotSupportedByDevice, .permissionDenied])
     func aScannerFailingMidLineEndsTheReadingAndItsHalfLineIsNoScan(error: Errno) async throws {
         let pty = try PseudoTerminal()
-        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 115_200, logger: Logger(label: "test"))
+        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 115_200)
         let frames = SerialScannerTests.Frames()
         let serial = SerialScannerTests()
         let line = "YZ:K:CANCEL\r\n"

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Synchronization
 import Testing
 import YizhanDevices
@@ -64,7 +63,7 @@ import YizhanTestSupport
 
     @Test func framesOnCRLFOrCRLFAndKeepsUTF8Intact() async throws {
         let pty = try PseudoTerminal()
-        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 115_200, logger: Logger(label: "test"))
+        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 115_200)
         let frames = Frames()
         let reading = await start(scanner, frames: frames)
         pty.send("YZ:C:extinguisher-1\r")
@@ -81,7 +80,7 @@ import YizhanTestSupport
     @Test func aLineThatBreaksOffIsIncompleteNotAScan() async throws {
         let pty = try PseudoTerminal()
         let scanner = SerialScanner(
-            id: "serial", path: pty.path, baud: 9600, characterTimeout: .milliseconds(50), logger: Logger(label: "test"))
+            id: "serial", path: pty.path, baud: 9600, characterTimeout: .milliseconds(50))
         let frames = Frames()
         let reading = await start(scanner, frames: frames)
         // Half a card number, then nothing: it must not become the card "04A1".
@@ -95,7 +94,7 @@ import YizhanTestSupport
 
     @Test func aBurstOfScansArrivesWholeAndInOrder() async throws {
         let pty = try PseudoTerminal()
-        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 9600, logger: Logger(label: "test"))
+        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 9600)
         let frames = Frames()
         let reading = await start(scanner, frames: frames)
         let burst = (0..<300).map { "YZ:C:checkpoint-\($0)" }
@@ -108,7 +107,7 @@ import YizhanTestSupport
     @Test func thePeerClosingIsAnUnplugNotACrash() async throws {
         let pty = try PseudoTerminal()
         let devices = DeviceRegistry()
-        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 9600, logger: Logger(label: "test"))
+        let scanner = SerialScanner(id: "serial", path: pty.path, baud: 9600)
         let frames = Frames()
         let reading = await start(scanner, devices: devices, frames: frames)
         pty.send("YZ:K:CANCEL\n")

@@ -54,9 +54,7 @@ final class ButtonService: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    if self.devices.update(DeviceStatus(id: self.config.line, kind: "button", state: .missing, detail: "\(error)")) {
-                        self.logger.error("button line failed; retrying", metadata: ["line": "\(self.config.line)", "error": "\(error)"])
-                    }
+                    self.devices.update(DeviceStatus(id: self.config.line, kind: "button", state: .missing, detail: "\(error)"))
                 }
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(60))

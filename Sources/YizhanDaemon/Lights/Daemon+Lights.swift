@@ -13,7 +13,7 @@ extension Daemon {
     /// The lights' backend: real GPIO, simulated, or none. A chip or line that is missing
     /// leaves the daemon serving scans without lights, and says so; the signalling service
     /// calls this again until they are there.
-    static func lights(_ config: DaemonConfig, devices: DeviceRegistry, events: EventBus, clock: any StationClock, logger: Logger) -> (
+    static func lights(_ config: DaemonConfig, devices: DeviceRegistry, events: EventBus, clock: any StationClock) -> (
         any SignalOutput
     )? {
         switch config.gpio.backend {
@@ -29,11 +29,7 @@ extension Daemon {
                 devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .present, detail: config.gpio.chip))
                 return lights
             } catch {
-                // Said once, not at each try of the signalling service to open it again.
-                if devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .missing, detail: "\(error)")) {
-                    logger.error(
-                        "GPIO lights unavailable; scans go on without them", metadata: ["chip": "\(config.gpio.chip)", "error": "\(error)"])
-                }
+                devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: .missing, detail: "\(error)"))
                 return nil
             }
         }

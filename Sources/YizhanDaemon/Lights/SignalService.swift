@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import ServiceLifecycle
 import Synchronization
 import YizhanCore
@@ -32,11 +31,10 @@ final class SignalService: Service {
     private let devices: DeviceRegistry
     private let state: Mutex<State>
     private let doorbell = Doorbell()
-    private let logger: Logger
 
     init(
         output: (any SignalOutput)?, reopen: (@Sendable () -> (any SignalOutput)?)? = nil, backend: String, plan: SignalPlan,
-        clock: any StationClock, devices: DeviceRegistry, logger: Logger
+        clock: any StationClock, devices: DeviceRegistry
     ) {
         self.output = Mutex(output)
         self.reopen = reopen
@@ -44,7 +42,6 @@ final class SignalService: Service {
         self.backend = backend
         self.clock = clock
         self.devices = devices
-        self.logger = logger
         let now = clock.now()
         let retry = output == nil && reopen != nil ? (now.advanced(by: .seconds(1)), Duration.seconds(2)) : nil
         state = Mutex(State(player: SignalPlayer(plan: plan, at: now), reopening: retry))
@@ -139,9 +136,7 @@ final class SignalService: Service {
             try current.show(lines)
             state.withLock { $0.lines = lines }
         } catch {
-            if devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: error.isGone ? .missing : .fault, detail: "\(error)")) {
-                logger.error("lights failed; scans go on without them", metadata: ["error": "\(error)"])
-            }
+            devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: error.isGone ? .missing : .fault, detail: "\(error)"))
             // A chip that went away is let go of, and opened again when it is back.
             guard error.isGone, reopen != nil else { return }
             current.close()

@@ -96,9 +96,7 @@ final class Spooler: Service {
                     try? store.requeuePrintJob(job.id, reason: reason, at: clock.now())
                     // A printer that answered is there but cannot print (paper out, cover open, offline).
                     let state: DeviceStatus.State = PrinterCondition(rawValue: reason) == nil ? .missing : .fault
-                    if devices.update(DeviceStatus(id: "printer", kind: "printer", state: state, detail: reason)) {
-                        logger.warning("printer not ready; jobs wait", metadata: ["reason": "\(reason)"])
-                    }
+                    devices.update(DeviceStatus(id: "printer", kind: "printer", state: state, detail: reason))
                     return false
                 }
             }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import ServiceLifecycle
 import YizhanConfig
 import YizhanCore
@@ -17,13 +16,11 @@ final class ScannerService: Service {
     private let config: ScannerConfig
     private let station: Station
     private let devices: DeviceRegistry
-    private let logger: Logger
 
-    init(config: ScannerConfig, station: Station, devices: DeviceRegistry, logger: Logger) {
+    init(config: ScannerConfig, station: Station, devices: DeviceRegistry) {
         self.config = config
         self.station = station
         self.devices = devices
-        self.logger = logger
     }
 
     func run() async throws {
@@ -45,10 +42,7 @@ final class ScannerService: Service {
                 } catch is CancellationError {
                     return
                 } catch {
-                    if self.devices.update(DeviceStatus(id: self.config.id, kind: "scanner", state: .missing, detail: "\(error)")) {
-                        self.logger.error(
-                            "scanner missing; waiting for it", metadata: ["scanner": "\(self.config.id)", "error": "\(error)"])
-                    }
+                    self.devices.update(DeviceStatus(id: self.config.id, kind: "scanner", state: .missing, detail: "\(error)"))
                 }
                 // A scanner that worked for a while and went starts again with short retries.
                 if attempt.duration(to: .now) > backoff { backoff = .seconds(1) }
@@ -71,21 +65,21 @@ final class ScannerService: Service {
 
     /// This scanner, at its node as of now.
     private func scanner() throws -> any ScannerDevice {
-        let (id, logger) = (config.id, self.logger)
+        let id = config.id
         switch config.kind {
         case .fifo(let path):
-            return FIFOScanner(id: id, path: path, logger: logger)
+            return FIFOScanner(id: id, path: path)
         case .serial(let node, let baud, let characterTimeout):
             return SerialScanner(
                 id: id, path: try path(of: node) { DeviceLocator().serialNode(for: $0) }, baud: baud,
-                characterTimeout: characterTimeout, logger: logger)
+                characterTimeout: characterTimeout)
         case .evdev(let node, let layout, let terminators, let characterTimeout):
             return EvdevScanner(
                 id: id, path: try path(of: node) { DeviceLocator().inputNode(for: $0) }, layout: layout,
                 terminators: Set(terminators.compactMap(KeyboardDecoder.Terminator.init(rawValue:))),
-                characterTimeout: characterTimeout, logger: logger)
+                characterTimeout: characterTimeout)
         case .hidraw(let node):
-            return HIDPOSScanner(id: id, path: try path(of: node) { DeviceLocator().hidrawNode(for: $0) }, logger: logger)
+            return HIDPOSScanner(id: id, path: try path(of: node) { DeviceLocator().hidrawNode(for: $0) })
         }
     }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import YizhanSystem
 
 /// A keyboard-wedge scanner or card reader through evdev: grabbed exclusively so scans never
@@ -11,18 +10,16 @@ public final class EvdevScanner: ScannerDevice {
     public let layout: String
     public let terminators: Set<KeyboardDecoder.Terminator>
     public let characterTimeout: Duration
-    private let logger: Logger
 
     public init(
         id: String, path: String, layout: String, terminators: Set<KeyboardDecoder.Terminator> = [.enter, .kpEnter],
-        characterTimeout: Duration = .milliseconds(100), logger: Logger
+        characterTimeout: Duration = .milliseconds(100)
     ) {
         self.id = id
         self.path = path
         self.layout = layout
         self.terminators = terminators
         self.characterTimeout = characterTimeout
-        self.logger = logger
     }
 
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
@@ -32,8 +29,7 @@ public final class EvdevScanner: ScannerDevice {
         let descriptor = try openDevice(node, .readOnly)
         defer { try? descriptor.close() }
         do { try Kernel.grabInput(descriptor) } catch { throw DeviceError.system("EVIOCGRAB \(node)", error) }
-        opened(path)
-        logger.info("scanner grabbed", metadata: ["scanner": "\(id)", "path": "\(node)", "layout": "\(layout)"])
+        opened(detail(path: path, node: node, "grabbed, layout \(layout)"))
 
         let reader = DescriptorReader(descriptor: descriptor)
         var framer = KeyEventFramer(decoder: decoder, endsOnPause: terminators.isEmpty)

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import YizhanSystem
 
 /// The simulated scanner: a FIFO (created if missing) or standard input, one scan per line.
@@ -7,12 +6,10 @@ import YizhanSystem
 public final class FIFOScanner: ScannerDevice {
     public let id: String
     public let path: String
-    private let logger: Logger
 
-    public init(id: String, path: String, logger: Logger) {
+    public init(id: String, path: String) {
         self.id = id
         self.path = path
-        self.logger = logger
     }
 
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
@@ -39,8 +36,6 @@ public final class FIFOScanner: ScannerDevice {
         } catch {
             throw DeviceError.system("mkfifo \(path)", error)
         }
-        let descriptor = try openDevice(path, .readWrite)
-        logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)"])
-        return descriptor
+        return try openDevice(path, .readWrite)
     }
 }

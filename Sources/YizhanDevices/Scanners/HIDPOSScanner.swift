@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import YizhanSystem
 
 /// A HID POS barcode scanner through hidraw: the scanner sends its decoded data in reports
@@ -9,13 +8,11 @@ public final class HIDPOSScanner: ScannerDevice {
     public let id: String
     public let path: String
     private let sysfs: String
-    private let logger: Logger
 
-    public init(id: String, path: String, sysfs: String = "/sys", logger: Logger) {
+    public init(id: String, path: String, sysfs: String = "/sys") {
         self.id = id
         self.path = path
         self.sysfs = sysfs
-        self.logger = logger
     }
 
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
@@ -30,8 +27,7 @@ public final class HIDPOSScanner: ScannerDevice {
         var decoder = try HIDPOSDecoder(descriptor: Array(descriptor))
         let file = try openDevice(node, .readOnly)
         defer { try? file.close() }
-        opened(path)
-        logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(node)", "protocol": "hid-pos"])
+        opened(detail(path: path, node: node, "HID POS"))
         let reader = DescriptorReader(descriptor: file)
         while !Task.isCancelled {
             guard let bytes = try await reader.readDevice() else { throw DeviceError.gone(path) }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import YizhanSystem
 
 /// A serial scanner (USB CDC-ACM `/dev/ttyACM*`, RS-232): raw termios at the configured
@@ -11,21 +10,18 @@ public final class SerialScanner: ScannerDevice {
     public let baud: Int
     /// A pause this long inside a line means the line broke off.
     public let characterTimeout: Duration
-    private let logger: Logger
 
-    public init(id: String, path: String, baud: Int, characterTimeout: Duration = .milliseconds(100), logger: Logger) {
+    public init(id: String, path: String, baud: Int, characterTimeout: Duration = .milliseconds(100)) {
         self.id = id
         self.path = path
         self.baud = baud
         self.characterTimeout = characterTimeout
-        self.logger = logger
     }
 
     public func run(opened: @Sendable (_ detail: String) -> Void, handle: @Sendable (LineFramer.Frame) async -> Void) async throws {
         let descriptor = try SerialPort.open(path, baud: baud)
         defer { try? descriptor.close() }
-        opened(path)
-        logger.info("scanner opened", metadata: ["scanner": "\(id)", "path": "\(path)", "baud": "\(baud)"])
+        opened(detail(path: path, node: path, "\(baud) baud"))
         var framer = LineFramer()
         let reader = DescriptorReader(descriptor: descriptor)
         while !Task.isCancelled {
