@@ -13,7 +13,7 @@ extension RouteTable {
             environment.json(
                 try store.patrols(
                     volunteerID: try request.query("volunteer_id", as: Int64.self), state: try request.query("state", as: PatrolState.self),
-                    before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
+                    before: try pageBefore(request), limit: try pageLimit(request)))
         }
         add(.post, "/v1/patrols/:id/void") { request, context in
             let id = try context.parameters.id("id", as: Int64.self)
@@ -21,12 +21,12 @@ extension RouteTable {
             return environment.json(try store.voidPatrol(id, note: body.note, by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/scans") { request, _ in
-            environment.json(Page(items: try store.scans(limit: try pageLimit(request)), next: nil))
+            environment.json(try store.scans(before: try pageBefore(request), limit: try pageLimit(request)))
         }
         add(.get, "/v1/hazards") { request, _ in
             environment.json(
                 try store.hazards(
-                    state: try request.query("state", as: HazardState.self), before: try request.query("before", as: Int64.self) ?? .max,
+                    state: try request.query("state", as: HazardState.self), before: try pageBefore(request),
                     limit: try pageLimit(request)))
         }
         add(.get, "/v1/hazards/:id") { _, context in

@@ -19,7 +19,8 @@ extension RouteTable {
             environment.json(
                 try store.redemptions(
                     volunteerID: try request.query("volunteer_id", as: Int64.self),
-                    state: try request.query("state", as: RedemptionState.self), limit: try pageLimit(request)))
+                    state: try request.query("state", as: RedemptionState.self), before: try pageBefore(request),
+                    limit: try pageLimit(request)))
         }
         add(.post, "/v1/redemptions/:code/collect") { _, context in
             guard let code = context.parameters.get("code") else { throw APIError(.notFound, "no such redemption") }
@@ -31,7 +32,10 @@ extension RouteTable {
             return environment.json(try store.cancelRedemption(code, note: body.note, by: context.actor, at: environment.clock.now()))
         }
         add(.get, "/v1/print-jobs") { request, _ in
-            environment.json(try store.printJobs(state: try request.query("state", as: PrintJobState.self), limit: try pageLimit(request)))
+            environment.json(
+                try store.printJobs(
+                    state: try request.query("state", as: PrintJobState.self), before: try pageBefore(request),
+                    limit: try pageLimit(request)))
         }
         add(.post, "/v1/print-jobs/:id/reprint") { _, context in
             let job = try store.reprint(try context.parameters.id("id", as: Int64.self), by: context.actor, at: environment.clock.now())

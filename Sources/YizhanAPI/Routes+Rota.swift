@@ -34,7 +34,7 @@ extension RouteTable {
                     by: context.actor, at: now))
         }
         add(.get, "/v1/changes") { request, _ in
-            environment.json(try store.changes(before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
+            environment.json(try store.changes(before: try pageBefore(request), limit: try pageLimit(request)))
         }
     }
 }

@@ -59,7 +59,7 @@ extension RouteTable {
             let id = try context.parameters.id("id", as: Int64.self)
             return environment.json(
                 try store.ledger(
-                    volunteerID: id, before: try request.query("before", as: Int64.self) ?? .max, limit: try pageLimit(request)))
+                    volunteerID: id, before: try pageBefore(request), limit: try pageLimit(request)))
         }
         add(.post, "/v1/adjustments") { request, context in
             let body = try await request.decode(AdjustmentBody.self)
@@ -81,4 +81,10 @@ func pageLimit(_ request: Request) throws -> Int {
     let limit = try request.query("limit", as: Int.self) ?? 100
     guard (1...1000).contains(limit) else { throw APIError(.invalidQuery, "limit must be 1 to 1000") }
     return limit
+}
+
+/// `?before=`, the `next` of the page before, for a list read newest first; the newest
+/// without it.
+func pageBefore(_ request: Request) throws -> Int64 {
+    try request.query("before", as: Int64.self) ?? .max
 }

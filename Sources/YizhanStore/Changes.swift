@@ -17,12 +17,11 @@ extension Store {
     /// The change log, newest first.
     public func changes(before: Int64 = .max, limit: Int = 100) throws -> Page<ChangeRecord> {
         try pool.read { db in
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM change_log WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before, limit]
-            ).map { row in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM change_log WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before, limit])
+            return Page(rows: rows, limit: limit) { row in
                 ChangeRecord(id: row["id"], at: row.date("at")!, actor: row["actor"], action: row["action"], subject: row["subject"])
             }
-            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
         }
     }
 }

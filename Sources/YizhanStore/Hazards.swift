@@ -49,11 +49,10 @@ extension Store {
     /// Hazards, newest first, optionally in one state.
     public func hazards(state: HazardState? = nil, before: Int64 = .max, limit: Int = 100) throws -> Page<HazardRecord> {
         try pool.read { db in
-            let items = try Row.fetchAll(
+            let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM hazard WHERE id < ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
-                arguments: [before, state?.rawValue, state?.rawValue, limit]
-            ).map(Hazards.record)
-            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+                arguments: [before, state?.rawValue, state?.rawValue, limit])
+            return Page(rows: rows, limit: limit, item: Hazards.record)
         }
     }
 

@@ -154,8 +154,7 @@ extension Store {
                     ORDER BY id DESC LIMIT ?
                     """,
                 arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit])
-            let items = try rows.map { try Patrols.record(db, $0) }
-            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+            return try Page(rows: rows, limit: limit) { try Patrols.record(db, $0) }
         }
     }
 

@@ -42,14 +42,13 @@ public struct PendingPrintJob: Sendable {
 }
 
 extension Store {
-    /// Print jobs, newest first.
-    public func printJobs(state: PrintJobState? = nil, limit: Int = 100) throws -> Page<PrintJobRecord> {
+    /// Print jobs, newest first, optionally in one state.
+    public func printJobs(state: PrintJobState? = nil, before: Int64 = .max, limit: Int = 100) throws -> Page<PrintJobRecord> {
         try pool.read { db in
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM print_job WHERE (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
-                arguments: [state?.rawValue, state?.rawValue, limit]
-            ).map(PrintJobs.record)
-            return Page(items: items, next: nil)
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM print_job WHERE id < ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
+                arguments: [before, state?.rawValue, state?.rawValue, limit])
+            return Page(rows: rows, limit: limit, item: PrintJobs.record)
         }
     }
 

@@ -74,18 +74,22 @@ enum Redemptions {
 }
 
 extension Store {
-    /// Redemptions, newest first, optionally of one volunteer or in one state.
-    public func redemptions(volunteerID: Int64? = nil, state: RedemptionState? = nil, limit: Int = 100) throws -> Page<RedemptionRecord> {
+    /// Redemptions, newest first, optionally of one volunteer or in one state. Their order,
+    /// and the page cursor, is the order they were made in (the row's own number): a code is
+    /// random, and the wall clock of a board without a clock can go back.
+    public func redemptions(
+        volunteerID: Int64? = nil, state: RedemptionState? = nil, before: Int64 = .max, limit: Int = 100
+    ) throws -> Page<RedemptionRecord> {
         try pool.read { db in
-            let items = try Row.fetchAll(
+            let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT * FROM redemption WHERE (? IS NULL OR volunteer_id = ?) AND (? IS NULL OR state = ?)
-                    ORDER BY created_at DESC, code LIMIT ?
+                    SELECT rowid AS position, * FROM redemption
+                    WHERE rowid < ? AND (? IS NULL OR volunteer_id = ?) AND (? IS NULL OR state = ?)
+                    ORDER BY rowid DESC LIMIT ?
                     """,
-                arguments: [volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit]
-            ).map(Redemptions.record)
-            return Page(items: items, next: nil)
+                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit])
+            return Page(rows: rows, limit: limit, key: "position", item: Redemptions.record)
         }
     }
 

@@ -8,11 +8,10 @@ extension Store {
     public func ledger(volunteerID: Int64, before: Int64 = .max, limit: Int = 100) throws -> Page<LedgerRecord> {
         try pool.read { db in
             _ = try Volunteers.find(db, id: volunteerID)
-            let items = try Row.fetchAll(
+            let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM ledger_entry WHERE volunteer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                arguments: [volunteerID, before, limit]
-            ).map(Self.ledgerRecord)
-            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+                arguments: [volunteerID, before, limit])
+            return Page(rows: rows, limit: limit, item: Self.ledgerRecord)
         }
     }
 
@@ -100,10 +99,11 @@ extension Store {
             volunteers: rows.count, entries: entries, mismatches: mismatches, repaired: repair && !mismatches.isEmpty)
     }
 
-    /// Scans from the log, newest first.
-    public func scans(limit: Int = 100) throws -> [ScanRecord] {
+    /// Scans from the log, newest first, from `before` (a sequence number).
+    public func scans(before: Int64 = .max, limit: Int = 100) throws -> Page<ScanRecord> {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM scan ORDER BY seq DESC LIMIT ?", arguments: [limit]).map { row in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM scan WHERE seq < ? ORDER BY seq DESC LIMIT ?", arguments: [before, limit])
+            return Page(rows: rows, limit: limit, key: "seq") { row in
                 ScanRecord(
                     seq: row["seq"], scanner: row["scanner"], outcome: ScanOutcome(rawValue: row["outcome"])!, reason: row["reason"],
                     at: row.date("at")!, clockSynced: row["clock_synced"])

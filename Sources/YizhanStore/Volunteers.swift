@@ -53,10 +53,8 @@ extension Store {
     /// Volunteers in id order, from `after`.
     public func volunteers(after: Int64 = 0, limit: Int = 100) throws -> Page<Volunteer> {
         try pool.read { db in
-            let items = try Row.fetchAll(
-                db, sql: "SELECT * FROM volunteer WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit]
-            ).map(Volunteers.volunteer)
-            return Page(items: items, next: items.count == limit ? items.last.map { String($0.id) } : nil)
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM volunteer WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit])
+            return Page(rows: rows, limit: limit, item: Volunteers.volunteer)
         }
     }
 

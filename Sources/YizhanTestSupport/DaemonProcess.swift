@@ -207,6 +207,19 @@ public final class DaemonProcess: @unchecked Sendable {
         try client.send("GET", path).json ?? [:]
     }
 
+    /// Every item of a list read newest first, a page of `limit` at a time, each page asked
+    /// for from the `next` of the one before.
+    public func all(_ path: String, limit: Int = 1000) throws -> [[String: Any]] {
+        var items: [[String: Any]] = []
+        var next: String?
+        repeat {
+            let page = try get(path + (path.contains("?") ? "&" : "?") + "limit=\(limit)" + (next.map { "&before=\($0)" } ?? ""))
+            items += page["items"] as? [[String: Any]] ?? []
+            next = page["next"] as? String
+        } while next != nil
+        return items
+    }
+
     /// POST JSON to the admin socket.
     public func post(_ path: String, _ body: [String: Any] = [:]) throws -> UnixHTTPClient.Response {
         try client.send("POST", path, json: body)

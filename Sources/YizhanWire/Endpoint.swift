@@ -35,12 +35,12 @@ public enum API {
     public static var status: Endpoint<StationStatus> { Endpoint("GET", ["v1", "status"]) }
 
     public static func scan(_ body: ScanBody) -> Endpoint<ScanResult> { Endpoint("POST", ["v1", "scans"], body: body) }
-    public static func scans(limit: Int = 100) -> Endpoint<Page<ScanRecord>> {
-        Endpoint("GET", ["v1", "scans"], query: ["limit": limit])
+    public static func scans(before: Int64? = nil, limit: Int? = nil) -> Endpoint<Page<ScanRecord>> {
+        Endpoint("GET", ["v1", "scans"], query: ["before": before, "limit": limit])
     }
 
-    public static func volunteers(after: Int64 = 0) -> Endpoint<Page<Volunteer>> {
-        Endpoint("GET", ["v1", "volunteers"], query: ["after": after])
+    public static func volunteers(after: Int64 = 0, limit: Int? = nil) -> Endpoint<Page<Volunteer>> {
+        Endpoint("GET", ["v1", "volunteers"], query: ["after": after, "limit": limit])
     }
     public static func volunteer(_ id: Int64) -> Endpoint<Volunteer> { Endpoint("GET", ["v1", "volunteers", id]) }
     public static func registerVolunteer(_ body: NewVolunteerBody) -> Endpoint<Volunteer> {
@@ -49,8 +49,8 @@ public enum API {
     public static func updateVolunteer(_ id: Int64, _ body: VolunteerPatchBody) -> Endpoint<Volunteer> {
         Endpoint("PATCH", ["v1", "volunteers", id], body: body)
     }
-    public static func ledger(volunteer id: Int64) -> Endpoint<Page<LedgerRecord>> {
-        Endpoint("GET", ["v1", "volunteers", id, "ledger"])
+    public static func ledger(volunteer id: Int64, before: Int64? = nil, limit: Int? = nil) -> Endpoint<Page<LedgerRecord>> {
+        Endpoint("GET", ["v1", "volunteers", id, "ledger"], query: ["before": before, "limit": limit])
     }
     public static func adjust(_ body: AdjustmentBody) -> Endpoint<LedgerRecord> { Endpoint("POST", ["v1", "adjustments"], body: body) }
     public static func verifyLedger(_ body: VerifyBody) -> Endpoint<LedgerVerification> {
@@ -65,15 +65,17 @@ public enum API {
     }
     public static func revokeBadge(_ id: Int64) -> Endpoint<BadgeRecord> { Endpoint("DELETE", ["v1", "badges", id]) }
 
-    public static func patrols(volunteer: Int64? = nil, state: PatrolState? = nil, limit: Int = 100) -> Endpoint<Page<PatrolRecord>> {
-        Endpoint("GET", ["v1", "patrols"], query: ["volunteer_id": volunteer, "state": state?.rawValue, "limit": limit])
+    public static func patrols(
+        volunteer: Int64? = nil, state: PatrolState? = nil, before: Int64? = nil, limit: Int? = nil
+    ) -> Endpoint<Page<PatrolRecord>> {
+        Endpoint("GET", ["v1", "patrols"], query: ["volunteer_id": volunteer, "state": state?.rawValue, "before": before, "limit": limit])
     }
     public static func voidPatrol(_ id: Int64, _ body: NoteBody) -> Endpoint<PatrolRecord> {
         Endpoint("POST", ["v1", "patrols", id, "void"], body: body)
     }
 
-    public static func hazards(state: HazardState? = nil) -> Endpoint<Page<HazardRecord>> {
-        Endpoint("GET", ["v1", "hazards"], query: ["state": state?.rawValue])
+    public static func hazards(state: HazardState? = nil, before: Int64? = nil, limit: Int? = nil) -> Endpoint<Page<HazardRecord>> {
+        Endpoint("GET", ["v1", "hazards"], query: ["state": state?.rawValue, "before": before, "limit": limit])
     }
     public static func describeHazard(_ id: Int64, _ body: HazardPatchBody) -> Endpoint<HazardRecord> {
         Endpoint("PATCH", ["v1", "hazards", id], body: body)
@@ -87,8 +89,10 @@ public enum API {
         Endpoint("PATCH", ["v1", "catalog", id], body: body)
     }
 
-    public static func redemptions(state: RedemptionState? = nil) -> Endpoint<Page<RedemptionRecord>> {
-        Endpoint("GET", ["v1", "redemptions"], query: ["state": state?.rawValue])
+    public static func redemptions(
+        state: RedemptionState? = nil, before: Int64? = nil, limit: Int? = nil
+    ) -> Endpoint<Page<RedemptionRecord>> {
+        Endpoint("GET", ["v1", "redemptions"], query: ["state": state?.rawValue, "before": before, "limit": limit])
     }
     public static func collectRedemption(_ code: String) -> Endpoint<RedemptionRecord> {
         Endpoint("POST", ["v1", "redemptions", code, "collect"])
@@ -97,8 +101,8 @@ public enum API {
         Endpoint("POST", ["v1", "redemptions", code, "cancel"], body: body)
     }
 
-    public static func printJobs(state: PrintJobState? = nil) -> Endpoint<Page<PrintJobRecord>> {
-        Endpoint("GET", ["v1", "print-jobs"], query: ["state": state?.rawValue])
+    public static func printJobs(state: PrintJobState? = nil, before: Int64? = nil, limit: Int? = nil) -> Endpoint<Page<PrintJobRecord>> {
+        Endpoint("GET", ["v1", "print-jobs"], query: ["state": state?.rawValue, "before": before, "limit": limit])
     }
     public static func reprint(_ id: Int64) -> Endpoint<PrintJobRecord> { Endpoint("POST", ["v1", "print-jobs", id, "reprint"]) }
     public static func printJobBytes(_ id: Int64) -> Endpoint<EncodedSlip> { Endpoint("GET", ["v1", "print-jobs", id, "escpos"]) }
@@ -112,8 +116,8 @@ public enum API {
         Endpoint("GET", ["v1", "rota"], query: ["from": from, "to": to])
     }
     public static func setRota(_ day: LocalDay, _ body: RotaBody) -> Endpoint<RotaDay> { Endpoint("PUT", ["v1", "rota", day], body: body) }
-    public static func changes(limit: Int = 50) -> Endpoint<Page<ChangeRecord>> {
-        Endpoint("GET", ["v1", "changes"], query: ["limit": limit])
+    public static func changes(before: Int64? = nil, limit: Int? = nil) -> Endpoint<Page<ChangeRecord>> {
+        Endpoint("GET", ["v1", "changes"], query: ["before": before, "limit": limit])
     }
     public static func summary(from: LocalDay? = nil, to: LocalDay? = nil) -> Endpoint<StationSummary> {
         Endpoint("GET", ["v1", "reports", "summary"], query: ["from": from, "to": to])

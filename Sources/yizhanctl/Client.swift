@@ -43,9 +43,13 @@ struct Client {
         }
     }
 
-    /// A list as a table.
-    func list<Item>(_ endpoint: Endpoint<Page<Item>>, _ columns: [Column<Item>]) throws {
-        try present(endpoint) { page in Table(columns, times: api.times).print(page.items) }
+    /// A list as a table; under a full page, on standard error (the table stays rows for a
+    /// pipe), how to ask for the next: `cursor` is the option that takes a page's `next`.
+    func list<Item>(_ endpoint: Endpoint<Page<Item>>, _ columns: [Column<Item>], cursor: String = "--before") throws {
+        try present(endpoint) { page in
+            Table(columns, times: api.times).print(page.items)
+            if let next = page.next { FileHandle.standardError.write(Data("more: add \(cursor) \(next) for the next page\n".utf8)) }
+        }
     }
 
     /// A reply that is not JSON (a CSV export), as it came.

@@ -18,15 +18,16 @@ struct Volunteer: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List volunteers.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Show volunteers after this id.") var after: Int64 = 0
+        @Option(help: "How many at most, 1 to 1000.") var limit = 100
 
         func run() throws {
             try options.client.list(
-                API.volunteers(after: after),
+                API.volunteers(after: after, limit: limit),
                 [
                     Column("id", \.id), Column("name", \.name), Column("role", \.role), Column("balance", \.balance),
                     Column("earned", \.earned),
                     Column("active", \.active),
-                ])
+                ], cursor: "--after")
         }
     }
 
@@ -78,10 +79,11 @@ struct Volunteer: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "ledger", abstract: "Show a volunteer's ledger, newest first.")
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Volunteer id.") var id: Int64
+        @OptionGroup var page: OlderPage
 
         func run() throws {
             try options.client.list(
-                API.ledger(volunteer: id),
+                API.ledger(volunteer: id, before: page.before, limit: page.limit),
                 [
                     Column("id", \.id), Column("delta", \.delta), Column("kind", \.kind), Column("source", \.source),
                     Column("note", \.note),
@@ -145,10 +147,11 @@ struct Patrol: ParsableCommand {
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only this volunteer's.") var volunteer: Int64?
         @Option(help: "Only in this state.") var state: PatrolState?
+        @OptionGroup var page: OlderPage
 
         func run() throws {
             try options.client.list(
-                API.patrols(volunteer: volunteer, state: state),
+                API.patrols(volunteer: volunteer, state: state, before: page.before, limit: page.limit),
                 [
                     Column("id", \.id), Column("volunteer_id", \.volunteerID), Column("kind", \.kind), Column("state", \.state),
                     Column("opened_at", \.openedAt), Column("points", \.points), Column("missing", \.missing),
@@ -190,10 +193,11 @@ struct Hazard: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List hazards, newest first.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only in this state.") var state: HazardState?
+        @OptionGroup var page: OlderPage
 
         func run() throws {
             try options.client.list(
-                API.hazards(state: state),
+                API.hazards(state: state, before: page.before, limit: page.limit),
                 [
                     Column("id", \.id), Column("checkpoint_id", \.checkpointID), Column("reporter_id", \.reporterID),
                     Column("state", \.state),
@@ -283,9 +287,11 @@ struct Redemption: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List redemptions, newest first.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only in this state.") var state: RedemptionState?
+        @OptionGroup var page: OlderPage
 
         func run() throws {
-            try options.client.list(API.redemptions(state: state), Array(Redemption.fields.prefix(6)))
+            try options.client.list(
+                API.redemptions(state: state, before: page.before, limit: page.limit), Array(Redemption.fields.prefix(6)))
         }
     }
 
@@ -319,10 +325,11 @@ struct PrintJob: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List print jobs, newest first.")
         @OptionGroup var options: GlobalOptions
         @Option(help: "Only in this state.") var state: PrintJobState?
+        @OptionGroup var page: OlderPage
 
         func run() throws {
             try options.client.list(
-                API.printJobs(state: state),
+                API.printJobs(state: state, before: page.before, limit: page.limit),
                 [
                     Column("id", \.id), Column("slip", \.slip), Column("state", \.state), Column("reprint_of", \.reprintOf),
                     Column("error", \.error), Column("created_at", \.createdAt),

@@ -205,11 +205,11 @@ struct Changes: ParsableCommand {
         abstract: "Who changed what through the admin socket, newest first.",
         discussion: "The user is the local account that ran yizhanctl (or curl), as the kernel reports it to the daemon.")
     @OptionGroup var options: GlobalOptions
-    @Option(help: "How many.") var limit = 50
+    @OptionGroup var page: OlderPage
 
     func run() throws {
         try options.client.list(
-            API.changes(limit: limit),
+            API.changes(before: page.before, limit: page.limit),
             [Column("id", \.id), Column("at", \.at), Column("actor", \.actor), Column("action", \.action), Column("subject", \.subject)])
     }
 }

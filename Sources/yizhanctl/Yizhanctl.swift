@@ -44,6 +44,12 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
+/// Which page of a list read newest first: a full page ends by naming where the next begins.
+struct OlderPage: ParsableArguments {
+    @Option(help: "Show those older than this, as the line under a full page says.") var before: Int64?
+    @Option(help: "How many at most, 1 to 1000.") var limit = 100
+}
+
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show the daemon's devices, queue, clock and version.")
     @OptionGroup var options: GlobalOptions

@@ -185,6 +185,44 @@ import YizhanTestSupport
         #expect(collected.errors.hasPrefix("yizhanctl: redemption_cancelled: "), "\(collected.errors)")
     }
 
+    /// A station's lists outgrow a page: every list read newest first is read to its end a
+    /// page at a time, each item once and in order, and a full page in a table says, under
+    /// it, how to ask for the next.
+    @Test func everyListIsReadToItsEndAPageAtATime() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let (volunteer, badge) = try daemon.registerVolunteer("王五", points: 100)
+        var made: [String] = []
+        for _ in 0..<12 {
+            _ = try daemon.post("/v1/scans", ["code": "YZ:I:soap"])
+            #expect(try daemon.post("/v1/scans", ["code": badge]).json?["reason"] as? String == "redeemed")
+            made += (try daemon.get("/v1/redemptions?limit=1")["items"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        }
+        for number in 0..<10 { _ = try daemon.post("/v1/adjustments", ["volunteer_id": volunteer, "delta": 1, "note": "\(number)"]) }
+        for (path, key) in [
+            ("/v1/redemptions", "code"), ("/v1/print-jobs", "id"), ("/v1/scans", "seq"), ("/v1/changes", "id"),
+            ("/v1/volunteers/\(volunteer)/ledger", "id"),
+        ] {
+            let whole = try daemon.get(path + "?limit=1000")["items"] as? [[String: Any]] ?? []
+            let paged = try daemon.all(path, limit: 5)
+            #expect(whole.count >= 12, "\(path): \(whole.count)")
+            #expect(paged.map { "\($0[key] ?? "")" } == whole.map { "\($0[key] ?? "")" }, "\(path), 5 a page")
+        }
+        let newest = try daemon.get("/v1/redemptions?limit=1000")["items"] as? [[String: Any]] ?? []
+        #expect(newest.compactMap { $0["code"] as? String } == made.reversed(), "newest first")
+
+        // A table says how to go on, on standard error: the table itself stays rows.
+        let first = try run(daemon, "redemption", "list", "--limit", "5")
+        let next = try #require(first.errors.firstMatch(of: /more: add --before (\d+) for the next page/)?.1, "\(first.errors)")
+        #expect(first.output.split(separator: "\n").count == 6, "a heading and five rows: \(first.output)")
+        let second = try run(daemon, "redemption", "list", "--limit", "5", "--before", String(next))
+        let shown = second.output.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+        #expect(shown == newest[5..<10].compactMap { $0["code"] as? String }, "\(second.output)")
+        let last = try run(daemon, "redemption", "list", "--limit", "100")
+        #expect(last.status == 0 && last.errors.isEmpty, "no more after the last page: \(last.errors)")
+        #expect(try run(daemon, "--json", "print-job", "list", "--limit", "3").output.contains("\"next\""))
+    }
+
     @Test func theGPIOTestNamesTheBackendItRanOn() throws {
         let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + "\n[gpio]\nbackend = \"sim\"\n")
         try daemon.start()

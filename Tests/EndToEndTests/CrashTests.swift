@@ -58,15 +58,15 @@ import YizhanWire
         _ daemon: DaemonProcess, acknowledged: Set<Int>, adjustments: [String: Int], retried: [(key: String, volunteer: Int)],
         redeemers: Int, _ context: String
     ) throws {
-        let logged = Set((try daemon.get("/v1/scans?limit=1000")["items"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int })
+        let logged = Set((try daemon.all("/v1/scans")).compactMap { $0["seq"] as? Int })
         #expect(acknowledged.isSubset(of: logged), "acknowledged scans missing: \(acknowledged.subtracting(logged).sorted()) — \(context)")
 
         // Every redemption whole: stock, ledger debit and slip all there, none twice.
-        let redemptions = try daemon.get("/v1/redemptions?limit=1000")["items"] as? [[String: Any]] ?? []
+        let redemptions = try daemon.all("/v1/redemptions")
         let soap = try #require((try daemon.get("/v1/catalog")["items"] as? [[String: Any]])?.first { $0["id"] as? String == "soap" })
         #expect(soap["stock"] as? Int == 1000 - redemptions.count, "stock matches the redemptions — \(context)")
         for volunteer in 1...redeemers {
-            let ledger = try daemon.get("/v1/volunteers/\(volunteer)/ledger?limit=1000")["items"] as? [[String: Any]] ?? []
+            let ledger = try daemon.all("/v1/volunteers/\(volunteer)/ledger")
             let debits = ledger.filter { $0["kind"] as? String == "redemption" }.compactMap { $0["source"] as? String }
             let mine = redemptions.filter { $0["volunteer_id"] as? Int == volunteer }.compactMap { $0["code"] as? String }
             #expect(debits.count == Set(debits).count, "no redemption debited twice — \(context)")
@@ -84,7 +84,7 @@ import YizhanWire
         // One slip a redemption; each printed at most once, and a printed one exactly once.
         let finished = try daemon.events(from: .held)
         #expect(try finished.until(.printJob) { try daemon.api.call(API.status).printQueue == 0 }, "\(context)")
-        let jobs = try daemon.get("/v1/print-jobs?limit=1000")["items"] as? [[String: Any]] ?? []
+        let jobs = try daemon.all("/v1/print-jobs")
         #expect(jobs.filter { $0["slip"] as? String == "redemption" }.count == redemptions.count, "\(context)")
         #expect(!jobs.contains { $0["state"] as? String == "printing" }, "a job cut off is uncertain after a restart — \(context)")
         let printed = jobs.filter { $0["state"] as? String == "printed" }.count

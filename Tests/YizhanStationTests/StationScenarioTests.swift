@@ -120,7 +120,7 @@ import YizhanWire
         #expect(second.reason == .debounced)
         #expect(try station.store.printJobs().items.count == 1, "no second slip")
         #expect(try station.store.patrols().items.count == 1, "no second patrol")
-        #expect(try station.store.scans().count == 3, "every scan is recorded")
+        #expect(try station.store.scans().items.count == 3, "every scan is recorded")
     }
 
     @Test func redeemCollectAndCancel() async throws {
@@ -226,7 +226,7 @@ import YizhanWire
             #expect(await station.scan(payload).outcome == .error)
         }
         #expect(await station.station.scan(bytes: [0xFF, 0x00, 0x41], scanner: "front").reason == .controlBytes)
-        #expect(try station.store.scans().count == 5)
+        #expect(try station.store.scans().items.count == 5)
         #expect(try station.store.patrols().items.isEmpty)
     }
 
@@ -234,6 +234,6 @@ import YizhanWire
         let station = try StationHarness()
         station.clock.setWall(Fixtures.date("2026-11-30 09:00"), synchronised: false)
         await station.scan("YZ:K:CANCEL")
-        #expect(try station.store.scans().first?.clockSynced == false)
+        #expect(try station.store.scans().items.first?.clockSynced == false)
     }
 }

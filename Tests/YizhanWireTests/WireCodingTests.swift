@@ -91,7 +91,7 @@ import YizhanWire
     }
 
     @Test func pathsAndQueriesAreEncodedAndInOneOrder() {
-        #expect(API.patrols(volunteer: 3, state: .open).path == "/v1/patrols?limit=100&state=open&volunteer_id=3")
+        #expect(API.patrols(volunteer: 3, state: .open).path == "/v1/patrols?state=open&volunteer_id=3")
         #expect(API.hazards().path == "/v1/hazards")
         #expect(API.updateCatalogItem("a b/c", CatalogPatchBody(stock: 1)).path == "/v1/catalog/a%20b%2Fc")
         #expect(API.rota(from: LocalDay("2026-12-01"), to: nil).path == "/v1/rota?from=2026-12-01")
