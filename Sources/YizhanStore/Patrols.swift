@@ -153,7 +153,7 @@ extension Store {
                     SELECT * FROM patrol WHERE id < ? AND (? IS NULL OR volunteer_id = ?) AND (? IS NULL OR state = ?)
                     ORDER BY id DESC LIMIT ?
                     """,
-                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit])
+                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit + 1])
             return try Page(rows: rows, limit: limit) { try Patrols.record(db, $0) }
         }
     }

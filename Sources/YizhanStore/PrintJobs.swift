@@ -47,7 +47,7 @@ extension Store {
         try pool.read { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM print_job WHERE id < ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
-                arguments: [before, state?.rawValue, state?.rawValue, limit])
+                arguments: [before, state?.rawValue, state?.rawValue, limit + 1])
             return Page(rows: rows, limit: limit, item: PrintJobs.record)
         }
     }

@@ -88,7 +88,7 @@ extension Store {
                     WHERE rowid < ? AND (? IS NULL OR volunteer_id = ?) AND (? IS NULL OR state = ?)
                     ORDER BY rowid DESC LIMIT ?
                     """,
-                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit])
+                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit + 1])
             return Page(rows: rows, limit: limit, key: "position", item: Redemptions.record)
         }
     }

@@ -10,7 +10,7 @@ extension Store {
             _ = try Volunteers.find(db, id: volunteerID)
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM ledger_entry WHERE volunteer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                arguments: [volunteerID, before, limit])
+                arguments: [volunteerID, before, limit + 1])
             return Page(rows: rows, limit: limit, item: Self.ledgerRecord)
         }
     }
@@ -102,7 +102,8 @@ extension Store {
     /// Scans from the log, newest first, from `before` (a sequence number).
     public func scans(before: Int64 = .max, limit: Int = 100) throws -> Page<ScanRecord> {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM scan WHERE seq < ? ORDER BY seq DESC LIMIT ?", arguments: [before, limit])
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM scan WHERE seq < ? ORDER BY seq DESC LIMIT ?", arguments: [before, limit + 1])
             return Page(rows: rows, limit: limit, key: "seq") { row in
                 ScanRecord(
                     seq: row["seq"], scanner: row["scanner"], outcome: ScanOutcome(rawValue: row["outcome"])!, reason: row["reason"],

@@ -210,6 +210,8 @@ import YizhanTestSupport
         }
         let newest = try daemon.get("/v1/redemptions?limit=1000")["items"] as? [[String: Any]] ?? []
         #expect(newest.compactMap { $0["code"] as? String } == made.reversed(), "newest first")
+        #expect(try daemon.get("/v1/redemptions?limit=11")["next"] as? String != nil)
+        #expect(try daemon.get("/v1/redemptions?limit=12")["next"] == nil, "a page that holds the rest says so")
 
         // A table says how to go on, on standard error: the table itself stays rows.
         let first = try run(daemon, "redemption", "list", "--limit", "5")
