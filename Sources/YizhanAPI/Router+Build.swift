@@ -21,6 +21,7 @@ public func buildRouter(environment: APIEnvironment, surface: APISurface, record
         routes.addRedemptionAndPrintRoutes()
         routes.addMaintenanceRoutes()
         routes.addReportRoutes()
+        routes.addExportRoute()
         routes.addRotaRoutes()
     }
     return router

@@ -120,6 +120,9 @@ public struct UnixHTTPClient: Sendable {
         return Response(status: status, headers: headers, body: Data(body))
     }
 
+    /// A chunked body's bytes. One without its last, empty chunk was cut short (the server
+    /// failed in the middle of a streamed answer, an export): it is malformed, never taken
+    /// for the whole.
     private func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
         var output: [UInt8] = []
         var index = 0
@@ -127,13 +130,13 @@ public struct UnixHTTPClient: Sendable {
             guard let lineEnd = bytes[index...].indices.first(where: { bytes[$0] == 13 }),
                 let size = Self.chunkSize(bytes[index..<lineEnd])
             else { throw Failure.malformedResponse }
-            if size == 0 { break }
+            if size == 0 { return output }
             let start = lineEnd + 2
             guard size <= bytes.count - start else { throw Failure.malformedResponse }
             output += bytes[start..<(start + size)]
             index = start + size + 2
         }
-        return output
+        throw Failure.malformedResponse
     }
 
     /// The size on a chunk's first line (hex digits, then optional `;extensions`); nil for

@@ -66,55 +66,63 @@ extension Store {
         }
     }
 
-    /// An export as CSV rows, header first; times in the station's zone.
-    public func export(_ table: ExportTable, calendar: StationCalendar) throws -> [[String]] {
-        try pool.read { db in
-            func time(_ row: Row, _ column: String) -> String {
-                row.date(column).map(calendar.rfc3339) ?? ""
-            }
-            func cell(_ row: Row, _ column: String) -> String {
-                let value: DatabaseValue = row[column]
-                if value.isNull { return "" }
-                return String.fromDatabaseValue(value) ?? Int64.fromDatabaseValue(value).map(String.init) ?? ""
-            }
-            let (sql, columns, times): (String, [String], Set<String>) =
-                switch table {
-                // Names beside ids: the sheet is read by people, who know volunteers by name.
-                case .ledger:
-                    (
-                        "SELECT e.*, v.name AS volunteer_name FROM ledger_entry e JOIN volunteer v ON v.id = e.volunteer_id ORDER BY e.id",
-                        ["id", "volunteer_id", "volunteer_name", "delta", "kind", "source", "reverses_id", "note", "actor", "created_at"],
-                        ["created_at"]
-                    )
-                case .patrols:
-                    (
-                        "SELECT p.*, v.name AS volunteer_name FROM patrol p JOIN volunteer v ON v.id = p.volunteer_id ORDER BY p.id",
-                        [
-                            "id", "volunteer_id", "volunteer_name", "kind", "state", "day", "opened_at", "closed_at", "points", "missing",
-                            "flagged_fast", "no_award_reason", "joined_patrol_id", "clock_synced",
-                        ],
-                        ["opened_at", "closed_at"]
-                    )
-                case .hazards:
-                    (
-                        "SELECT h.*, v.name AS reporter_name FROM hazard h JOIN volunteer v ON v.id = h.reporter_id ORDER BY h.id",
-                        [
-                            "id", "checkpoint_id", "reporter_id", "reporter_name", "patrol_id", "state", "description", "deadline",
-                            "reported_at", "updated_at",
-                        ],
-                        ["reported_at", "updated_at"]
-                    )
-                case .volunteers:
-                    (
-                        "SELECT * FROM volunteer ORDER BY id",
-                        ["id", "name", "role", "phone", "active", "balance", "earned", "created_at"],
-                        ["created_at"]
-                    )
+    /// The rows of an export after the one whose id is `after`, at most `limit`, as CSV
+    /// cells (times in the station's zone), with the id to go on from when more follow: an
+    /// export is read a part at a time, so that the whole of it is never held.
+    public func export(_ table: ExportTable, after: Int64 = 0, limit: Int, calendar: StationCalendar) throws -> Page<[String]> {
+        let (sql, columns, times) = Self.exportQuery(table)
+        return try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: sql, arguments: [after, limit + 1])
+            return Page(rows: rows, limit: limit) { row in
+                columns.map { column in
+                    if times.contains(column) { return row.date(column).map(calendar.rfc3339) ?? "" }
+                    let value: DatabaseValue = row[column]
+                    return value.isNull ? "" : String.fromDatabaseValue(value) ?? Int64.fromDatabaseValue(value).map(String.init) ?? ""
                 }
-            let rows = try Row.fetchAll(db, sql: sql).map { row in
-                columns.map { column in times.contains(column) ? time(row, column) : cell(row, column) }
             }
-            return [columns] + rows
+        }
+    }
+
+    /// An export's columns, its CSV header.
+    public static func exportColumns(_ table: ExportTable) -> [String] {
+        exportQuery(table).columns
+    }
+
+    /// An export's statement (rows after an id, in id order, up to a count), its columns,
+    /// and which of them are times.
+    private static func exportQuery(_ table: ExportTable) -> (sql: String, columns: [String], times: Set<String>) {
+        switch table {
+        // Names beside ids: the sheet is read by people, who know volunteers by name.
+        case .ledger:
+            (
+                "SELECT e.*, v.name AS volunteer_name FROM ledger_entry e JOIN volunteer v ON v.id = e.volunteer_id WHERE e.id > ? ORDER BY e.id LIMIT ?",
+                ["id", "volunteer_id", "volunteer_name", "delta", "kind", "source", "reverses_id", "note", "actor", "created_at"],
+                ["created_at"]
+            )
+        case .patrols:
+            (
+                "SELECT p.*, v.name AS volunteer_name FROM patrol p JOIN volunteer v ON v.id = p.volunteer_id WHERE p.id > ? ORDER BY p.id LIMIT ?",
+                [
+                    "id", "volunteer_id", "volunteer_name", "kind", "state", "day", "opened_at", "closed_at", "points", "missing",
+                    "flagged_fast", "no_award_reason", "joined_patrol_id", "clock_synced",
+                ],
+                ["opened_at", "closed_at"]
+            )
+        case .hazards:
+            (
+                "SELECT h.*, v.name AS reporter_name FROM hazard h JOIN volunteer v ON v.id = h.reporter_id WHERE h.id > ? ORDER BY h.id LIMIT ?",
+                [
+                    "id", "checkpoint_id", "reporter_id", "reporter_name", "patrol_id", "state", "description", "deadline",
+                    "reported_at", "updated_at",
+                ],
+                ["reported_at", "updated_at"]
+            )
+        case .volunteers:
+            (
+                "SELECT * FROM volunteer WHERE id > ? ORDER BY id LIMIT ?",
+                ["id", "name", "role", "phone", "active", "balance", "earned", "created_at"],
+                ["created_at"]
+            )
         }
     }
 }

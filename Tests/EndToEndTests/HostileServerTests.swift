@@ -3,8 +3,8 @@ import Testing
 import YizhanTestSupport
 
 /// `yizhanctl` against a socket that answers with broken chunked bodies (a negative size, a
-/// size past the end, an empty size line, a size too large for any reply): a clear error
-/// and exit status 2, never a trap.
+/// size past the end, an empty size line, a size too large for any reply, a body without
+/// its last chunk): a clear error and exit status 2, never a trap.
 @Suite struct HostileServerTests {
     /// One reply, served once by Python on a Unix socket, to whatever asks.
     static let server = """
@@ -22,6 +22,24 @@ import YizhanTestSupport
     func aBrokenChunkedReplyIsAnErrorNotACrash(body: String) throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
+        let run = try Self.yizhanctl(["status"], answered: body, in: directory)
+        #expect(run.status == 2 && run.errors.contains("yizhanctl:"), "\(run.status) \(run.errors)")
+    }
+
+    /// An export that the daemon broke off (its store failed between two parts) arrives
+    /// without its last chunk: an error, and no file, never a file cut short.
+    @Test func anExportCutShortIsAnErrorNotAFile() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let output = directory.file("ledger.csv")
+        let run = try Self.yizhanctl(["export", "ledger", "-o", output], answered: "9\r\nid,delta\n\r\n", in: directory)
+        #expect(run.status == 2 && run.errors.contains("yizhanctl:"), "\(run.status) \(run.errors)")
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
+    /// `yizhanctl` with `arguments`, against a socket in `directory` that answers with a
+    /// chunked `body`.
+    static func yizhanctl(_ arguments: [String], answered body: String, in directory: TemporaryDirectory) throws -> Command {
         let socket = directory.file("hostile.sock")
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
@@ -30,7 +48,6 @@ import YizhanTestSupport
         defer { python.terminate() }
         let deadline = ContinuousClock.now + .seconds(10)
         while !FileManager.default.fileExists(atPath: socket) && ContinuousClock.now < deadline { usleep(10_000) }
-        let run = try Command.run(Command.product("yizhanctl"), ["--socket", socket, "status"])
-        #expect(run.status == 2 && run.errors.contains("yizhanctl:"), "\(run.status) \(run.errors)")
+        return try Command.run(Command.product("yizhanctl"), ["--socket", socket] + arguments)
     }
 }

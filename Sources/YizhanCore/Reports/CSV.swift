@@ -2,12 +2,17 @@ import Foundation
 
 /// RFC 4180 CSV in UTF-8 with a byte-order mark, which is what makes Excel read Chinese right.
 public enum CSV {
+    /// What a file starts with, before its first row.
+    public static let byteOrderMark = "\u{FEFF}"
+
+    /// A whole file: the mark, then the rows.
     public static func document(_ rows: [[String]]) -> Data {
-        var text = "\u{FEFF}"
-        for row in rows {
-            text += row.map(field).joined(separator: ",") + "\r\n"
-        }
-        return Data(text.utf8)
+        Data((byteOrderMark + lines(rows)).utf8)
+    }
+
+    /// Rows as lines, each ended by CRLF: a part of a file written a part at a time.
+    public static func lines(_ rows: [[String]]) -> String {
+        rows.map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
     }
 
     static func field(_ value: String) -> String {
