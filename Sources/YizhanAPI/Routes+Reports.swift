@@ -30,6 +30,7 @@ extension RouteTable {
     /// chunk, which a client sees as cut short.
     func addExportRoute() {
         let (store, calendar, logger) = (environment.store, environment.calendar, environment.logger)
+        let rowsAPart = 1000
         recorder?.record(.get, "/v1/export/:table")
         router.get("/v1/export/:table") { _, context -> Response in
             let name = context.parameters.get("table") ?? ""
@@ -39,7 +40,7 @@ extension RouteTable {
             }
             // The first part is read before the answer begins: a store that cannot be read
             // is an error answer, not an empty file.
-            let first = try store.export(table, limit: 1000, calendar: calendar)
+            let first = try store.export(table, limit: rowsAPart, calendar: calendar)
             var headers = HTTPFields()
             headers[.contentType] = "text/csv; charset=utf-8"
             return Response(
@@ -51,7 +52,7 @@ extension RouteTable {
                         try await writer.write(ByteBuffer(string: CSV.lines(part.items)))
                         guard let next = part.next.flatMap(Int64.init) else { break }
                         do {
-                            part = try store.export(table, after: next, limit: 1000, calendar: calendar)
+                            part = try store.export(table, after: next, limit: rowsAPart, calendar: calendar)
                         } catch {
                             // The client sees only a cut; the technician reads why.
                             logger.error("export broke off", metadata: ["table": "\(table.rawValue)", "error": "\(error)"])
