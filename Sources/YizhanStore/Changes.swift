@@ -17,9 +17,9 @@ extension Store {
     /// The change log, newest first.
     public func changes(before: Int64 = .max, limit: Int = 100) throws -> Page<ChangeRecord> {
         try pool.read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM change_log WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before, limit + 1])
-            return Page(rows: rows, limit: limit) { row in
+            try Page.read(
+                db, sql: "SELECT * FROM change_log WHERE id < ? ORDER BY id DESC LIMIT ?", arguments: [before], limit: limit
+            ) { row in
                 ChangeRecord(id: row["id"], at: row.date("at")!, actor: row["actor"], action: row["action"], subject: row["subject"])
             }
         }

@@ -49,10 +49,9 @@ extension Store {
     /// Hazards, newest first, optionally in one state.
     public func hazards(state: HazardState? = nil, before: Int64 = .max, limit: Int = 100) throws -> Page<HazardRecord> {
         try pool.read { db in
-            let rows = try Row.fetchAll(
+            try Page.read(
                 db, sql: "SELECT * FROM hazard WHERE id < ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
-                arguments: [before, state?.rawValue, state?.rawValue, limit + 1])
-            return Page(rows: rows, limit: limit, item: Hazards.record)
+                arguments: [before, state?.rawValue, state?.rawValue], limit: limit, item: Hazards.record)
         }
     }
 

@@ -147,14 +147,14 @@ extension Store {
         PatrolRecord
     > {
         try pool.read { db in
-            let rows = try Row.fetchAll(
+            try Page.read(
                 db,
                 sql: """
                     SELECT * FROM patrol WHERE id < ? AND (? IS NULL OR volunteer_id = ?) AND (? IS NULL OR state = ?)
                     ORDER BY id DESC LIMIT ?
                     """,
-                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit + 1])
-            return try Page(rows: rows, limit: limit) { try Patrols.record(db, $0) }
+                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue], limit: limit
+            ) { try Patrols.record(db, $0) }
         }
     }
 

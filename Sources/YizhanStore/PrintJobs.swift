@@ -45,10 +45,9 @@ extension Store {
     /// Print jobs, newest first, optionally in one state.
     public func printJobs(state: PrintJobState? = nil, before: Int64 = .max, limit: Int = 100) throws -> Page<PrintJobRecord> {
         try pool.read { db in
-            let rows = try Row.fetchAll(
+            try Page.read(
                 db, sql: "SELECT * FROM print_job WHERE id < ? AND (? IS NULL OR state = ?) ORDER BY id DESC LIMIT ?",
-                arguments: [before, state?.rawValue, state?.rawValue, limit + 1])
-            return Page(rows: rows, limit: limit, item: PrintJobs.record)
+                arguments: [before, state?.rawValue, state?.rawValue], limit: limit, item: PrintJobs.record)
         }
     }
 

@@ -81,15 +81,15 @@ extension Store {
         volunteerID: Int64? = nil, state: RedemptionState? = nil, before: Int64 = .max, limit: Int = 100
     ) throws -> Page<RedemptionRecord> {
         try pool.read { db in
-            let rows = try Row.fetchAll(
+            try Page.read(
                 db,
                 sql: """
                     SELECT rowid AS position, * FROM redemption
                     WHERE rowid < ? AND (? IS NULL OR volunteer_id = ?) AND (? IS NULL OR state = ?)
                     ORDER BY rowid DESC LIMIT ?
                     """,
-                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue, limit + 1])
-            return Page(rows: rows, limit: limit, key: "position", item: Redemptions.record)
+                arguments: [before, volunteerID, volunteerID, state?.rawValue, state?.rawValue], limit: limit, key: "position",
+                item: Redemptions.record)
         }
     }
 

@@ -72,8 +72,7 @@ extension Store {
     public func export(_ table: ExportTable, after: Int64 = 0, limit: Int, calendar: StationCalendar) throws -> Page<[String]> {
         let (sql, columns, times) = Self.exportQuery(table)
         return try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: sql, arguments: [after, limit + 1])
-            return Page(rows: rows, limit: limit) { row in
+            try Page.read(db, sql: sql, arguments: [after], limit: limit) { row in
                 columns.map { column in
                     if times.contains(column) { return row.date(column).map(calendar.rfc3339) ?? "" }
                     let value: DatabaseValue = row[column]

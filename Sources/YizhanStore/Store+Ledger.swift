@@ -8,10 +8,9 @@ extension Store {
     public func ledger(volunteerID: Int64, before: Int64 = .max, limit: Int = 100) throws -> Page<LedgerRecord> {
         try pool.read { db in
             _ = try Volunteers.find(db, id: volunteerID)
-            let rows = try Row.fetchAll(
+            return try Page.read(
                 db, sql: "SELECT * FROM ledger_entry WHERE volunteer_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
-                arguments: [volunteerID, before, limit + 1])
-            return Page(rows: rows, limit: limit, item: Self.ledgerRecord)
+                arguments: [volunteerID, before], limit: limit, item: Self.ledgerRecord)
         }
     }
 
@@ -102,9 +101,9 @@ extension Store {
     /// Scans from the log, newest first, from `before` (a sequence number).
     public func scans(before: Int64 = .max, limit: Int = 100) throws -> Page<ScanRecord> {
         try pool.read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM scan WHERE seq < ? ORDER BY seq DESC LIMIT ?", arguments: [before, limit + 1])
-            return Page(rows: rows, limit: limit, key: "seq") { row in
+            try Page.read(
+                db, sql: "SELECT * FROM scan WHERE seq < ? ORDER BY seq DESC LIMIT ?", arguments: [before], limit: limit, key: "seq"
+            ) { row in
                 ScanRecord(
                     seq: row["seq"], scanner: row["scanner"], outcome: ScanOutcome(rawValue: row["outcome"])!, reason: row["reason"],
                     at: row.date("at")!, clockSynced: row["clock_synced"])

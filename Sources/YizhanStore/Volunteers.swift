@@ -53,8 +53,9 @@ extension Store {
     /// Volunteers in id order, from `after`.
     public func volunteers(after: Int64 = 0, limit: Int = 100) throws -> Page<Volunteer> {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM volunteer WHERE id > ? ORDER BY id LIMIT ?", arguments: [after, limit + 1])
-            return Page(rows: rows, limit: limit, item: Volunteers.volunteer)
+            try Page.read(
+                db, sql: "SELECT * FROM volunteer WHERE id > ? ORDER BY id LIMIT ?", arguments: [after], limit: limit,
+                item: Volunteers.volunteer)
         }
     }
 
