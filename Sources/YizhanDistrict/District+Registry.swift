@@ -78,7 +78,8 @@ extension District {
     /// snapshot: a badge never arrives without its volunteer. The caller has checked the
     /// schema (`requireSchema`) on this connection.
     public func registry(after revision: Int64) async throws -> DistrictRegistry {
-        let rows = try await connection.query(
+        var registry = DistrictRegistry(revision: revision)
+        for (table, revision, id, owner, text, first, second, flag, list) in try await rows(
             """
             SELECT 'volunteer', revision, id, id, name, role, '', active, '{}'::text[] FROM volunteer WHERE revision > \(revision)
             UNION ALL
@@ -87,10 +88,8 @@ extension District {
             UNION ALL
             SELECT 'campaign', revision, id, id, name, from_day, to_day, true, checkpoints FROM campaign WHERE revision > \(revision)
             ORDER BY 2
-            """, logger: logger)
-        var registry = DistrictRegistry(revision: revision)
-        for try await (table, revision, id, owner, text, first, second, flag, list)
-            in rows.decode((String, Int64, Int64, Int64, String, String, String, Bool, [String]).self)
+            """,
+            decoding: (String, Int64, Int64, Int64, String, String, String, Bool, [String]).self)
         {
             registry.revision = max(registry.revision, revision)
             switch table {

@@ -73,52 +73,58 @@ extension District {
 
         // One pass over the month's patrols gives both the counts and who was active.
         var active: [String: Set<Int64>] = [:]
-        let patrols = try await connection.query(
+        for (id, state, kind, volunteer, count, fast) in try await rows(
             """
             SELECT station_id, state, kind, volunteer_id, count(*), count(*) FILTER (WHERE flagged_fast) FROM station_patrol
             WHERE day BETWEEN \(from)::date AND \(to)::date AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1, 2, 3, 4
-            """, logger: logger)
-        for try await (id, state, kind, volunteer, count, fast) in patrols.decode((String, String, String, Int64, Int, Int).self) {
+            """,
+            decoding: (String, String, String, Int64, Int, Int).self)
+        {
             add(id) { $0.patrols.add(state: state, kind: kind, count: count, flaggedFast: fast) }
             if state == PatrolState.completed.rawValue { active[id, default: []].insert(volunteer) }
         }
 
-        let reported = try await connection.query(
+        for (id, count) in try await rows(
             """
             SELECT station_id, count(*) FROM station_hazard
             WHERE reported_at >= \(lower) AND reported_at < \(upper) AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1
-            """, logger: logger)
-        for try await (id, count) in reported.decode((String, Int).self) { add(id) { $0.hazards.reported += count } }
+            """,
+            decoding: (String, Int).self)
+        {
+            add(id) { $0.hazards.reported += count }
+        }
 
-        let transitions = try await connection.query(
+        for (id, state, count) in try await rows(
             """
             SELECT station_id, to_state, count(*) FROM station_hazard_transition
             WHERE at >= \(lower) AND at < \(upper) AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1, 2
-            """, logger: logger)
-        for try await (id, state, count) in transitions.decode((String, String, Int).self) {
+            """,
+            decoding: (String, String, Int).self)
+        {
             add(id) { $0.hazards.add(state: state, count: count) }
         }
 
         // Summed hours and counts, so the total's average is over hazards, not stations.
         var closing: (hours: Double, count: Int) = (0, 0)
-        let closed = try await connection.query(
+        for (id, hours, count) in try await rows(
             """
             SELECT t.station_id, sum(extract(epoch FROM t.at - h.reported_at) / 3600)::float8, count(*)
             FROM station_hazard_transition t JOIN station_hazard h ON h.station_id = t.station_id AND h.id = t.hazard_id
             WHERE t.to_state = 'accepted' AND t.at >= \(lower) AND t.at < \(upper) AND (\(station)::text IS NULL OR t.station_id = \(station))
             GROUP BY 1
-            """, logger: logger)
-        for try await (id, hours, count) in closed.decode((String, Double, Int).self) where figures[id] != nil {
+            """,
+            decoding: (String, Double, Int).self) where figures[id] != nil
+        {
             closing = (closing.hours + hours, closing.count + count)
             figures[id]!.averageHoursToClose = hours / Double(count)
         }
         total.averageHoursToClose = closing.count > 0 ? closing.hours / Double(closing.count) : nil
 
         // A redemption is created before it is collected or cancelled.
-        let redemptions = try await connection.query(
+        for (id, issued, collected, cancelled) in try await rows(
             """
             SELECT station_id,
                 count(*) FILTER (WHERE created_at >= \(lower)),
@@ -126,8 +132,9 @@ extension District {
                 count(*) FILTER (WHERE cancelled_at >= \(lower) AND cancelled_at < \(upper))
             FROM station_redemption WHERE created_at < \(upper) AND (\(station)::text IS NULL OR station_id = \(station))
             GROUP BY 1
-            """, logger: logger)
-        for try await (id, issued, collected, cancelled) in redemptions.decode((String, Int, Int, Int).self) {
+            """,
+            decoding: (String, Int, Int, Int).self)
+        {
             add(id) {
                 $0.redemptions.issued += issued
                 $0.redemptions.collected += collected
@@ -136,7 +143,7 @@ extension District {
         }
 
         // Points by what they count as: a reversal as what it reverses, as at the station.
-        let points = try await connection.query(
+        for (id, kind, sum) in try await rows(
             """
             SELECT station_id, kind, sum(delta)::bigint FROM station_ledger_entry
             WHERE kind <> 'reversal' AND created_at >= \(lower) AND created_at < \(upper)
@@ -148,8 +155,9 @@ extension District {
             WHERE e.kind = 'reversal' AND e.created_at >= \(lower) AND e.created_at < \(upper)
                 AND (\(station)::text IS NULL OR e.station_id = \(station))
             GROUP BY 1, 2
-            """, logger: logger)
-        for try await (id, kind, sum) in points.decode((String, String, Int).self) {
+            """,
+            decoding: (String, String, Int).self)
+        {
             add(id) {
                 switch kind {
                 case "patrol_award", "hazard_bonus": $0.pointsEarned += sum
@@ -161,9 +169,9 @@ extension District {
 
         // A district volunteer active at two stations is one person in the total.
         var districtIDs: [String: [Int64: Int64]] = [:]
-        let registered = try await connection.query(
-            "SELECT station_id, id, district_id FROM station_volunteer WHERE district_id IS NOT NULL", logger: logger)
-        for try await (id, volunteer, districtID) in registered.decode((String, Int64, Int64).self) {
+        for (id, volunteer, districtID) in try await rows(
+            "SELECT station_id, id, district_id FROM station_volunteer WHERE district_id IS NOT NULL", decoding: (String, Int64, Int64).self
+        ) {
             districtIDs[id, default: [:]][volunteer] = districtID
         }
         var people: Set<String> = []
@@ -186,8 +194,9 @@ extension District {
     }
 
     /// An export as CSV rows, header first: the view's rows whose time or day falls in
-    /// `range`, every station, oldest first.
-    public func export(_ table: Export, _ range: DistrictRange) async throws -> [[String]] {
+    /// `range`, every station, oldest first, each given to `take` as the server sends it
+    /// (a city's year of ledger is never held whole) until `take` returns false.
+    public func export(_ table: Export, _ range: DistrictRange, take: @escaping @Sendable ([String]) -> Bool) async throws {
         let (lower, upper) = range.bounds
         let (columns, query): ([String], PostgresQuery) =
             switch table {
@@ -231,10 +240,7 @@ extension District {
             }
         // Times as the district's zone shows them, not the server's.
         try await connection.query(PostgresQuery(unsafeSQL: "SET TIME ZONE '\(range.calendar.timeZone.identifier)'"), logger: logger)
-        var rows = [columns]
-        for try await row in try await connection.query(query, logger: logger) {
-            rows.append(try row.makeRandomAccess().map { try $0.decode(String?.self) ?? "" })
-        }
-        return rows
+        guard take(columns) else { return }
+        try await eachRow(query) { row in take(try row.makeRandomAccess().map { try $0.decode(String?.self) ?? "" }) }
     }
 }

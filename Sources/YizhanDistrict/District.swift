@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// One connection to the district's PostgreSQL, for one piece of work: a station's sync
 /// round or a district office command. It is closed when the work ends, so a station holds
@@ -75,6 +76,48 @@ public struct District: Sendable {
         return applied
     }
 
+    /// The rows of `query`, read whole.
+    ///
+    /// Every answer of more than a row is read so, or row by row with `eachRow`, never with
+    /// `for try await` over the query's rows: PostgresNIO 1.33.2 stops the process (a
+    /// precondition in its RowStreamStateMachine) when the connection ends while an async
+    /// reader that fell behind holds back its demand, as a station's link or the office's
+    /// network can at any moment (tested: a link cut in a pull and in an export). Rows taken
+    /// on the connection's event loop are asked for again before the loop next reads, and
+    /// that state is never reached.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        let answer: EventLoopFuture<PostgresQueryResult> = connection.query(query, logger: logger)
+        return try await answer.get().rows
+    }
+
+    /// The rows of `query`, read whole and decoded as `columns`.
+    func rows<each Column: PostgresDecodable>(_ query: PostgresQuery, decoding columns: (repeat each Column).Type) async throws -> [(
+        repeat each Column
+    )] {
+        try await rows(query).map { try $0.decode(columns) }
+    }
+
+    /// Gives each row of `query` to `take` on the connection's event loop as it arrives,
+    /// until `take` returns false (see `rows`).
+    func eachRow(_ query: PostgresQuery, _ take: @escaping @Sendable (PostgresRow) throws -> Bool) async throws {
+        // Stopping cancels the query, and the error the answer ends with may be its own
+        // `queryCancelled` rather than the one thrown here: so the stop is noted apart.
+        final class Stop: Sendable {
+            let asked = Atomic(false)
+        }
+        let stop = Stop()
+        do {
+            _ = try await connection.query(query, logger: logger) { row in
+                guard try take(row) else {
+                    stop.asked.store(true, ordering: .sequentiallyConsistent)
+                    throw CancellationError()
+                }
+            }.get()
+        } catch  where stop.asked.load(ordering: .sequentiallyConsistent) {
+            return
+        }
+    }
+
     /// The first column of the first row of `sql`, for the district office's own questions
     /// of the server (its settings, its connections); nil when there is no row.
     public func scalar<Value: PostgresDecodable & Sendable>(_ sql: String, as type: Value.Type = Value.self) async throws -> Value {
@@ -136,12 +179,10 @@ extension District {
 
     /// Every station; those not heard from for `silentAfter` are flagged silent.
     public func stations(silentAfter: Duration = .seconds(3600)) async throws -> [StationRow] {
-        let rows = try await connection.query(
-            "SELECT id, cursor, last_push, contacted_at, backlog, oldest_queued_at, now() FROM district_stations ORDER BY id",
-            logger: logger)
         var stations: [StationRow] = []
-        for try await (id, cursor, lastPush, contactedAt, backlog, oldest, now)
-            in rows.decode((String, Int64?, Date?, Date?, Int?, Date?, Date).self)
+        for (id, cursor, lastPush, contactedAt, backlog, oldest, now) in try await rows(
+            "SELECT id, cursor, last_push, contacted_at, backlog, oldest_queued_at, now() FROM district_stations ORDER BY id",
+            decoding: (String, Int64?, Date?, Date?, Int?, Date?, Date).self)
         {
             let silent = contactedAt.map { now.timeIntervalSince($0) > Double(silentAfter.components.seconds) } ?? true
             stations.append(

@@ -67,11 +67,21 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let range = try range.range()
-        let rows = try await options.run { try await $0.export(table, range) }
-        guard FileManager.default.createFile(atPath: output, contents: CSV.document(rows)) else {
-            throw ValidationError("cannot write \(output)")
+        let file: CSVFile
+        do {
+            file = try CSVFile(path: output)
+            do {
+                try await options.run { try await $0.export(table, range, take: file.append) }
+                try file.finish()
+            } catch {
+                file.abandon()
+                throw error
+            }
+        } catch let failure as CSVFile.Failure {
+            FileHandle.standardError.write(Data("yizhan-district: \(failure)\n".utf8))
+            throw ExitCode(1)
         }
-        if options.json { return try options.print(json: ["rows": rows.count - 1]) }
-        print("\(rows.count - 1) rows written to \(output)")
+        if options.json { return try options.print(json: ["rows": file.rows]) }
+        print("\(file.rows) rows written to \(output)")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import YizhanTestSupport
+import YizhanWire
 
 #if canImport(Glibc)
     import Glibc
@@ -185,6 +186,30 @@ struct DistrictFailureTests {
         let seqs = try DistrictSyncTests.seqs(cluster, "e2e-station")
         #expect(seqs.gapless && seqs.count == total, "\(seqs.count) of \(total)")
         #expect(try cluster.sql("SELECT count(*) FROM district_volunteers").output == "\(60000)\n")
+        #expect(daemon.stop() == 0)
+    }
+
+    /// The link lost in the middle of a first pull of a large registry (20,000 volunteers,
+    /// about 1 MB), cut after 256 kB: the daemon goes on, says so, and pulls it all once the
+    /// link is back.
+    @Test func aLinkLostInTheMiddleOfAPullIsAnErrorAndThePullIsDoneAgain() throws {
+        let office = try DistrictOffice()
+        let cluster = office.cluster
+        #expect(try office.run("migrate").status == 0)
+        #expect(try cluster.sql("INSERT INTO volunteer (name) SELECT '志愿者' || i FROM generate_series(1, 20000) i").status == 0)
+        let proxy = try CuttingProxy(to: cluster.port, cutAfter: 256 << 10)
+        defer { proxy.close() }
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + office.addStation("e2e-station", port: proxy.port))
+        try daemon.start()
+
+        #expect(try failing(daemon, with: "unreachable"), "\(daemon.district)")
+        let (_, badge) = try daemon.registerVolunteer("钱七", points: 10)
+        #expect(try daemon.scan(badge) == "patrol_started", "the daemon goes on")
+        proxy.mend()
+        let pulled = try daemon.afterSyncRounds(within: .seconds(60)) {
+            try daemon.api.call(API.changes()).items.contains { $0.subject.hasPrefix("20000 volunteers") }
+        }
+        #expect(pulled, "\(daemon.district)")
         #expect(daemon.stop() == 0)
     }
 }
