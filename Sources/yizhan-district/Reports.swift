@@ -78,8 +78,7 @@ struct Export: AsyncParsableCommand {
                 throw error
             }
         } catch let failure as CSVFile.Failure {
-            FileHandle.standardError.write(Data("yizhan-district: \(failure)\n".utf8))
-            throw ExitCode(1)
+            throw failed("\(failure)")
         }
         if options.json { return try options.print(json: ["rows": file.rows]) }
         print("\(file.rows) rows written to \(output)")

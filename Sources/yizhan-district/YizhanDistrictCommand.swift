@@ -27,6 +27,12 @@ struct YizhanDistrictCommand: AsyncParsableCommand {
     @OptionGroup var options: DistrictOptions
 }
 
+/// Says what went wrong on standard error; the command exits 1.
+func failed(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("yizhan-district: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
 /// Options every command takes.
 struct DistrictOptions: ParsableArguments {
     @Option(help: "The district database, postgres://user@host:5432/database.") var url: String?
@@ -47,8 +53,7 @@ struct DistrictOptions: ParsableArguments {
         do {
             return try await District.with(try settings(), logger: Logger(label: "yizhan-district") { _ in SwiftLogNoOpLogHandler() }, work)
         } catch let error as DistrictError {
-            FileHandle.standardError.write(Data("yizhan-district: \(error)\n".utf8))
-            throw ExitCode(1)
+            throw failed("\(error)")
         }
     }
 
@@ -81,7 +86,10 @@ struct Station: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a station and create its role.",
-            discussion: "The role's password is written to --password-out (mode 0600), or printed once.")
+            discussion: """
+                The role's password is written to --password-out, a new file (mode 0600), before the role is made, or printed \
+                once.
+                """)
         @OptionGroup var options: DistrictOptions
         @Argument(help: "The station's id, as in its [station] id.") var id: String
         @Option(help: "Write the new role's password here.", completion: .file()) var passwordOut: String?
@@ -90,14 +98,32 @@ struct Station: AsyncParsableCommand {
             var generator = SystemRandomNumberGenerator()
             let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
             let password = String((0..<24).map { _ in alphabet.randomElement(using: &generator)! })
-            try await options.run { try await $0.addStation(id, password: password) }
-            let role = District.role(ofStation: id)
+            // The file first: a role whose password went nowhere could only be dropped by
+            // hand. A file that is there already may hold another station's password, and is
+            // left as it is.
             if let passwordOut {
-                guard
-                    FileManager.default.createFile(
-                        atPath: passwordOut, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
-                else { throw ValidationError("cannot write \(passwordOut)") }
+                let descriptor = open(passwordOut, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+                guard descriptor >= 0 else {
+                    let reason =
+                        errno == EEXIST ? "it is there already, and a password is never written over" : String(cString: strerror(errno))
+                    throw failed("cannot write \(passwordOut): \(reason)")
+                }
+                do {
+                    let file = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+                    try file.write(contentsOf: Data((password + "\n").utf8))
+                    try file.close()
+                } catch {
+                    unlink(passwordOut)
+                    throw failed("cannot write \(passwordOut): \(error.localizedDescription)")
+                }
             }
+            do {
+                try await options.run { try await $0.addStation(id, password: password) }
+            } catch {
+                if let passwordOut { unlink(passwordOut) }
+                throw error
+            }
+            let role = District.role(ofStation: id)
             if options.json { return try options.print(json: ["id": id, "role": role, "password": passwordOut == nil ? password : nil]) }
             print(
                 "station \(id): role \(role)"

@@ -226,4 +226,34 @@ struct DistrictSyncTests {
         #expect(String(decoding: exported, as: UTF8.self).components(separatedBy: "\r\n").count == 1 + 5 + 1, "a header and five patrols")
         for station in [north, south] { #expect(station.stop() == 0) }
     }
+
+    /// `station add --password-out F`: F is written before the role is made, only if it is
+    /// new, and taken away again if the station cannot be added, so that no role is left
+    /// whose password went nowhere and no station's password file is written over.
+    @Test func aStationsPasswordFileIsWrittenFirstAndNeverOverAnother() throws {
+        let office = try DistrictOffice()
+        let cluster = office.cluster
+        #expect(try office.run("migrate").status == 0)
+        func roles() throws -> String { try cluster.sql("SELECT count(*) FROM pg_roles WHERE rolname = 'station_north'").output }
+
+        let nowhere = try office.run("station", "add", "north", "--password-out", cluster.directory.file("no-such-folder/north.password"))
+        #expect(nowhere.status == 1)
+        #expect(nowhere.errors.contains("no-such-folder/north.password: No such file or directory"), "\(nowhere.errors)")
+        #expect(try roles() == "0\n", "no role made")
+
+        let file = cluster.directory.file("north.password")
+        #expect(try office.run("station", "add", "north", "--password-out", file).status == 0)
+        let password = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int == 0o600)
+        #expect(try cluster.sql("SELECT 1", as: "station_north", password: password.trimmingCharacters(in: .newlines)).output == "1\n")
+
+        let again = try office.run("station", "add", "south", "--password-out", file)
+        #expect(again.status == 1)
+        #expect(again.errors.contains("it is there already"), "\(again.errors)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == password, "north's password kept")
+
+        let other = cluster.directory.file("other.password")
+        #expect(try office.run("station", "add", "north", "--password-out", other).status == 1, "north is there already")
+        #expect(!FileManager.default.fileExists(atPath: other), "the unused password taken away")
+    }
 }
