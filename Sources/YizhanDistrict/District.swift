@@ -113,8 +113,8 @@ public struct District: Sendable {
                     throw CancellationError()
                 }
             }.get()
-        } catch  where stop.asked.load(ordering: .sequentiallyConsistent) {
-            return
+        } catch {
+            guard stop.asked.load(ordering: .sequentiallyConsistent) else { throw error }
         }
     }
 

@@ -5,11 +5,6 @@ public enum CSV {
     /// What a file starts with, before its first row.
     public static let byteOrderMark = "\u{FEFF}"
 
-    /// A whole file: the mark, then the rows.
-    public static func document(_ rows: [[String]]) -> Data {
-        Data((byteOrderMark + lines(rows)).utf8)
-    }
-
     /// Rows as lines, each ended by CRLF: a part of a file written a part at a time.
     public static func lines(_ rows: [[String]]) -> String {
         rows.map { $0.map(field).joined(separator: ",") + "\r\n" }.joined()
