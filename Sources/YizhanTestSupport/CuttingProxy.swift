@@ -23,26 +23,15 @@ public final class CuttingProxy: @unchecked Sendable {
             while true {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
-                let server = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-                var address = sockaddr_in()
-                address.sin_family = sa_family_t(AF_INET)
-                address.sin_addr.s_addr = inet_addr("127.0.0.1")
-                address.sin_port = in_port_t(UInt16(target).bigEndian)
-                let connected = withUnsafePointer(to: &address) { pointer in
-                    pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
-                    }
-                }
-                guard connected else {
+                guard let server = connectedSocket(port: target) else {
                     Glibc.close(client)
-                    Glibc.close(server)
                     continue
                 }
                 // Either way ending ends both; the second to end closes the descriptors, so
                 // neither reads one the other has closed and the process reused.
                 let ended = Ends()
-                let limit = self.cutAfter.load(ordering: .sequentiallyConsistent)
-                for (source, destination, limit) in [(client, server, Int.max), (server, client, limit)] {
+                let answerLimit = self.cutAfter.load(ordering: .sequentiallyConsistent)
+                for (source, destination, limit) in [(client, server, Int.max), (server, client, answerLimit)] {
                     Thread {
                         Self.pass(from: source, to: destination, upTo: limit)
                         shutdown(client, Int32(SHUT_RDWR))

@@ -62,20 +62,8 @@ public final class FakeNetworkPrinter: FakePrinter, @unchecked Sendable {
     private var connectionsClosed = 0
 
     public init() throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(listener, pointer, length) == 0 && listen(listener, 8) == 0 && getsockname(listener, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw CocoaError(.fileWriteUnknown) }
-        self.listener = listener
-        port = Int(UInt16(bigEndian: address.sin_port))
+        listener = try listeningSocket(port: 0)
+        port = boundPort(listener)
         let thread = Thread { [self] in self.serve() }
         thread.start()
     }

@@ -39,32 +39,3 @@ public final class HungListener: @unchecked Sendable {
         }
     }
 }
-
-/// A TCP socket listening on 127.0.0.1 at `port` (0: one the kernel picks).
-func listeningSocket(port: Int) throws -> Int32 {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    var yes: Int32 = 1
-    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    let bound = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    guard bound, listen(socket, 16) == 0 else {
-        Glibc.close(socket)
-        throw PostgresCluster.failure("cannot listen on 127.0.0.1:\(port): \(String(cString: strerror(errno)))")
-    }
-    return socket
-}
-
-/// The port a socket is bound to.
-func boundPort(_ socket: Int32) -> Int {
-    var address = sockaddr_in()
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    _ = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) }
-    }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
