@@ -84,7 +84,7 @@ soak: test-deps build-tests
 # target runs from its committed corpus in Fuzz/corpus for FUZZ_SECONDS.
 FUZZ_SECONDS = 10
 FUZZ_SEED = 0
-FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config request-body
+FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config request-body chunked-answer
 fuzz: deps
 	$(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
 	FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)

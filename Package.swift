@@ -153,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "yizhanctl",
             dependencies: [
-                "YizhanClient", "YizhanWire", "YizhanCore", "ESCPOS", "ESCPOSRaster",
+                "YizhanClient", "YizhanWire", "YizhanCore", "YizhanSystem", "ESCPOS", "ESCPOSRaster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             linkerSettings: linkedLean
@@ -162,7 +162,7 @@ let package = Package(
         .executableTarget(
             name: "yizhan-district",
             dependencies: [
-                "YizhanCore", "YizhanDistrict", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "YizhanCore", "YizhanDistrict", "YizhanSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             linkerSettings: linkedLean
@@ -181,11 +181,13 @@ let package = Package(
         ),
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
         // of the committed corpora.
-        .executableTarget(name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanWire"]),
+        .executableTarget(
+            name: "yizhan-fuzz", dependencies: ["YizhanCore", "YizhanConfig", "YizhanDevices", "ESCPOS", "YizhanWire", "YizhanClient"]),
         .target(name: "YizhanTestSupport", dependencies: ["YizhanCore", "YizhanClient", "YizhanWire", "YizhanDevices", "YizhanSystem"]),
         .testTarget(name: "YizhanCoreTests", dependencies: ["YizhanCore", "YizhanTestSupport"]),
         .testTarget(name: "YizhanConfigTests", dependencies: ["YizhanConfig", "YizhanCore"]),
         .testTarget(name: "YizhanWireTests", dependencies: ["YizhanWire", "YizhanCore"]),
+        .testTarget(name: "YizhanClientTests", dependencies: ["YizhanClient", "YizhanSystem"]),
         .testTarget(
             name: "DistrictTests",
             dependencies: ["YizhanCore", "YizhanDistrict", "YizhanTestSupport", .product(name: "Logging", package: "swift-log")]

@@ -44,19 +44,23 @@ public struct APIClient: Sendable {
     public func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws(Failure)
         -> UnixHTTPClient.Response
     {
-        let response: UnixHTTPClient.Response
-        do {
-            response = try http.send(method, path, body: body, headers: headers)
-        } catch let failure as UnixHTTPClient.Failure {
-            throw .unreachable(failure)
-        } catch {
-            throw .malformedReply("\(error)")
-        }
+        let response = try open(method, path, body: body, headers: headers)
+        do { return try response.whole() } catch { throw .unreachable(error) }
+    }
+
+    /// Sends a request as given and returns the answer, its body still to read as it
+    /// arrives, when the API accepted it.
+    public func open(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws(Failure)
+        -> StreamedResponse
+    {
+        let response: StreamedResponse
+        do { response = try http.open(method, path, body: body, headers: headers) } catch { throw .unreachable(error) }
         guard (200..<300).contains(response.status) else {
-            let refusal = try? WireCoding.decoder().decode(ErrorReply.self, from: response.body)
+            let body = (try? response.whole().body) ?? Data()
+            let refusal = try? WireCoding.decoder().decode(ErrorReply.self, from: body)
             throw .refused(
                 status: response.status, code: refusal?.error.code ?? "\(response.status)",
-                message: refusal?.error.message ?? String(decoding: response.body.prefix(200), as: UTF8.self))
+                message: refusal?.error.message ?? String(decoding: body.prefix(200), as: UTF8.self))
         }
         return response
     }

@@ -23,7 +23,7 @@ public final class EventStream {
     private let descriptor: FileDescriptor
     private var buffer: [UInt8] = []
     private var body: [UInt8] = []
-    private var chunkRemaining = 0
+    private var chunks = ChunkedBody()
     private var ended = false
 
     /// Connects and subscribes from after `after` (nil: only new events).
@@ -62,34 +62,11 @@ public final class EventStream {
         }
     }
 
-    /// Moves whole chunks (or chunk parts) from the socket buffer into the body.
+    /// Moves what the socket brought into the body, without the chunks' framing.
     private func decodeChunks() throws {
-        while !buffer.isEmpty {
-            if chunkRemaining > 0 {
-                let take = min(chunkRemaining, buffer.count)
-                body += buffer.prefix(take)
-                buffer.removeFirst(take)
-                chunkRemaining -= take
-                if chunkRemaining == 0 { chunkRemaining = -2 }  // the CRLF after the chunk
-                continue
-            }
-            if chunkRemaining < 0 {
-                guard buffer.count >= 2 else { return }
-                buffer.removeFirst(2)
-                chunkRemaining = 0
-                continue
-            }
-            guard let lineEnd = buffer.firstRange(of: [13, 10]) else { return }
-            guard let size = UnixHTTPClient.chunkSize(buffer[..<lineEnd.lowerBound]) else {
-                throw UnixHTTPClient.Failure.malformedResponse
-            }
-            buffer.removeFirst(lineEnd.upperBound)
-            if size == 0 {
-                ended = true
-                return
-            }
-            chunkRemaining = size
-        }
+        try chunks.decode(buffer[...]) { body += $0 }
+        buffer = []
+        if chunks.isEnded { ended = true }
     }
 
     /// Parses one complete event (ended by a blank line) off the body.

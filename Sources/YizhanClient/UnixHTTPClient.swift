@@ -47,9 +47,18 @@ public struct UnixHTTPClient: Sendable {
     }
 
     /// Sends one request and reads the whole response.
-    public func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws -> Response {
+    public func send(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws(Failure)
+        -> Response
+    {
+        try open(method, path, body: body, headers: headers).whole()
+    }
+
+    /// Sends one request and reads the response's head; its body is read as it arrives
+    /// (`StreamedResponse.next`), for an answer too long to hold (an export).
+    public func open(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) throws(Failure)
+        -> StreamedResponse
+    {
         let descriptor = try connect()
-        defer { try? descriptor.close() }
         var head = "\(method) \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body {
@@ -58,22 +67,33 @@ public struct UnixHTTPClient: Sendable {
             head += "Content-Length: 0\r\n"
         }
         head += "\r\n"
-        try writeAll(descriptor, Array(head.utf8) + Array(body ?? Data()))
-        return try parse(try readAll(descriptor))
+        do { try writeAll(descriptor, Array(head.utf8) + Array(body ?? Data())) } catch {
+            try? descriptor.close()
+            throw error
+        }
+        guard let response = try StreamedResponse.read(from: descriptor) else { throw .malformedResponse }
+        return response
     }
 
     /// Sends bytes as they are, then reads whatever comes back: the response, or nil when
     /// the daemon closed the connection without one (for tests with malformed requests).
     public func sendRaw(_ bytes: [UInt8]) throws -> Response? {
         let descriptor = try connect()
-        defer { try? descriptor.close() }
         // The daemon may answer and close before reading all of a bad request.
         do { try writeAll(descriptor, bytes) } catch {
-            guard case .io(_, let code) = error, code == .brokenPipe || code == .connectionReset else { throw error }
+            guard case .io(_, let code) = error, code == .brokenPipe || code == .connectionReset else {
+                try? descriptor.close()
+                throw error
+            }
         }
         Kernel.shutdownWriting(descriptor)
-        let answer = (try? readAll(descriptor)) ?? []
-        return answer.isEmpty ? nil : try parse(answer)
+        do {
+            guard let response = try StreamedResponse.read(from: descriptor) else { return nil }
+            return try response.whole()
+        } catch {
+            if case .io = error { return nil }  // reset before or while answering: no response
+            throw error
+        }
     }
 
     /// Sends a JSON-encodable dictionary, its keys sorted: a dictionary's order differs from
@@ -89,64 +109,5 @@ public struct UnixHTTPClient: Sendable {
 
     func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Failure) {
         do { try Kernel.writeAll(descriptor, bytes) } catch { throw .io("write", error) }
-    }
-
-    private func readAll(_ descriptor: FileDescriptor) throws(Failure) -> [UInt8] {
-        var data: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let count: Int
-            do { count = try Kernel.read(descriptor, into: &buffer) } catch { throw .io("read", error) }
-            if count == 0 { return data }
-            data += buffer.prefix(count)
-        }
-    }
-
-    private func parse(_ bytes: [UInt8]) throws -> Response {
-        let separator: [UInt8] = [13, 10, 13, 10]
-        guard let end = bytes.indices.first(where: { bytes[$0...].starts(with: separator) }) else { throw Failure.malformedResponse }
-        let head = String(decoding: bytes[..<end], as: UTF8.self).components(separatedBy: "\r\n")
-        let statusParts = head.first?.split(separator: " ") ?? []
-        guard statusParts.count >= 2, let status = Int(statusParts[1]) else { throw Failure.malformedResponse }
-        var headers: [String: String] = [:]
-        for line in head.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        var body = Array(bytes[(end + 4)...])
-        if headers["transfer-encoding"]?.lowercased() == "chunked" {
-            body = try dechunk(body)
-        }
-        return Response(status: status, headers: headers, body: Data(body))
-    }
-
-    /// A chunked body's bytes. One without its last, empty chunk was cut short (the server
-    /// failed in the middle of a streamed answer, an export): it is malformed, never taken
-    /// for the whole.
-    private func dechunk(_ bytes: [UInt8]) throws -> [UInt8] {
-        var output: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            guard let lineEnd = bytes[index...].indices.first(where: { bytes[$0] == 13 }),
-                let size = Self.chunkSize(bytes[index..<lineEnd])
-            else { throw Failure.malformedResponse }
-            if size == 0 { return output }
-            let start = lineEnd + 2
-            guard size <= bytes.count - start else { throw Failure.malformedResponse }
-            output += bytes[start..<(start + size)]
-            index = start + size + 2
-        }
-        throw Failure.malformedResponse
-    }
-
-    /// The size on a chunk's first line (hex digits, then optional `;extensions`); nil for
-    /// anything else, a sign or more than 8 digits included, so no server can make a
-    /// client index outside what it received.
-    static func chunkSize(_ line: some Collection<UInt8>) -> Int? {
-        let digits = line.prefix { $0 != UInt8(ascii: ";") }
-        guard (1...8).contains(digits.count), digits.allSatisfy({ $0 < 0x80 && Character(UnicodeScalar($0)).isHexDigit }) else {
-            return nil
-        }
-        return Int(String(decoding: digits, as: UTF8.self), radix: 16)
     }
 }

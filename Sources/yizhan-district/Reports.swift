@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import YizhanCore
 import YizhanDistrict
+import YizhanSystem
 
 extension LocalDay: ExpressibleByArgument {
     public init?(argument: String) {
@@ -77,7 +78,7 @@ struct Export: AsyncParsableCommand {
                 file.abandon()
                 throw error
             }
-        } catch let failure as CSVFile.Failure {
+        } catch let failure as PartFile.Failure {
             throw failed("\(failure)")
         }
         if options.json { return try options.print(json: ["rows": file.rows]) }

@@ -1,5 +1,6 @@
 import ESCPOS
 import Foundation
+import YizhanClient
 import YizhanConfig
 import YizhanCore
 import YizhanDevices
@@ -15,6 +16,7 @@ enum FuzzTarget: String, CaseIterable {
     case printerStatus = "printer-status"
     case config
     case requestBody = "request-body"
+    case chunkedAnswer = "chunked-answer"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -25,6 +27,7 @@ enum FuzzTarget: String, CaseIterable {
         case .printerStatus: Self.printerStatus(bytes)
         case .config: Self.config(bytes)
         case .requestBody: Self.requestBody(bytes)
+        case .chunkedAnswer: Self.chunkedAnswer(bytes)
         }
     }
 
@@ -111,6 +114,30 @@ enum FuzzTarget: String, CaseIterable {
                 check(!error.message.isEmpty, "a refusal without a reason")
             }
         }
+    }
+
+    /// A chunked answer from the daemon's socket, fed whole, in two pieces and a byte at a
+    /// time: the same data and the same verdict however the socket splits it, and never
+    /// more data than bytes.
+    static func chunkedAnswer(_ bytes: [UInt8]) {
+        struct Outcome: Equatable {
+            var data: [UInt8] = []
+            var ended = false
+        }
+        func decode(_ pieces: [ArraySlice<UInt8>]) -> Outcome? {
+            var body = ChunkedBody()
+            var outcome = Outcome()
+            for piece in pieces {
+                do throws(UnixHTTPClient.Failure) { try body.decode(piece) { outcome.data += $0 } } catch { return nil }
+            }
+            outcome.ended = body.isEnded
+            return outcome
+        }
+        let split = Int(bytes.first ?? 0) % (bytes.count + 1)
+        let whole = decode([bytes[...]])
+        check(decode([bytes[..<split], bytes[split...]]) == whole, "a different answer in two pieces")
+        check(decode(bytes.indices.map { bytes[$0...$0] }) == whole, "a different answer a byte at a time")
+        check((whole?.data.count ?? 0) <= bytes.count, "more data than bytes")
     }
 
     static func check(_ condition: Bool, _ finding: String) {

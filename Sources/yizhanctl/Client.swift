@@ -52,9 +52,15 @@ struct Client {
         }
     }
 
-    /// A reply that is not JSON (a CSV export), as it came.
-    func file(_ path: String) throws -> Data {
-        try reporting { () throws(APIClient.Failure) in try api.send("GET", path).body }
+    /// A reply that is not JSON (a CSV export), handed to `take` as it arrives; stops
+    /// at the first error `take` throws.
+    func file(_ path: String, into take: ([UInt8]) throws -> Void) throws {
+        let response = try reporting { () throws(APIClient.Failure) in try api.open("GET", path) }
+        while let bytes = try reporting({ () throws(APIClient.Failure) in
+            do throws(UnixHTTPClient.Failure) { return try response.next() } catch { throw .unreachable(error) }
+        }) {
+            try take(bytes)
+        }
     }
 
     private func answer<Reply>(_ endpoint: Endpoint<Reply>) throws -> (reply: Reply, body: Data) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import YizhanClient
 import YizhanCore
+import YizhanSystem
 import YizhanWire
 
 struct Logs: ParsableCommand {
@@ -135,11 +136,23 @@ struct Export: ParsableCommand {
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.", completion: .file()) var output: String?
 
     func run() throws {
-        let csv = try options.client.file(table.path)
-        if let output {
-            try csv.write(to: URL(fileURLWithPath: output))
-        } else {
-            FileHandle.standardOutput.write(csv)
+        guard let output else {
+            return try options.client.file(table.path) { FileHandle.standardOutput.write(Data($0)) }
+        }
+        // Named only once the daemon's last row is in: a stick that fills or a daemon that
+        // stops leaves the last export of that name as it was.
+        do {
+            let file = try PartFile(path: output)
+            do {
+                try options.client.file(table.path, into: file.write)
+                try file.finish()
+            } catch {
+                file.abandon()
+                throw error
+            }
+        } catch let failure as PartFile.Failure {
+            FileHandle.standardError.write(Data("yizhanctl: \(failure)\n".utf8))
+            throw ExitCode(1)
         }
     }
 }

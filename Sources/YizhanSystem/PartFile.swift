@@ -1,0 +1,130 @@
+import Glibc
+import Synchronization
+
+/// A file written beside the one named, which takes the name only once it is whole: an
+/// export that fails part way (the connection lost, the USB stick full) leaves the name as
+/// it was, absent or the last export whole, never a file that looks finished and is short.
+/// The part file is removed when writing fails and when the program is interrupted
+/// (Ctrl-C, `SIGTERM`, the terminal closed). A name that is not a regular file
+/// (`/dev/stdout`, a pipe) is written straight.
+public final class PartFile {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// The name as given, for messages.
+    public let path: String
+    /// Where the bytes are written until the last: beside the file the name leads to (a
+    /// link's target, not the link); nil when the name is written straight.
+    private let part: String?
+    private let destination: String
+    private let descriptor: FileDescriptor
+
+    /// Opens the part file (or the name itself, when it is not a regular file).
+    public init(path: String) throws(Failure) {
+        self.path = path
+        if let type = Kernel.fileType(path), type != .regular {
+            part = nil
+            destination = path
+            do { descriptor = try Kernel.open(path, .writeOnly, options: [.truncate, .closeOnExec]) } catch {
+                throw Self.failure(path, error)
+            }
+            return
+        }
+        destination = Self.resolvingLinks(path)
+        // The handler is given the name before mkstemp fills it in and makes the file, so
+        // no signal can come between the file's making and the handler's knowing it.
+        let template = strdup("\(Self.folder(of: destination))/.\(Self.name(of: destination)).XXXXXX")!
+        Self.removeOnInterrupt(template)
+        let made = mkstemp(template)
+        guard made >= 0 else {
+            let error = Kernel.lastError
+            Self.removeOnInterrupt(nil)
+            throw Self.failure(path, error)
+        }
+        part = String(cString: template)
+        descriptor = FileDescriptor(rawValue: made)
+        // mkstemp makes it 0600; a finished export reads as any file this user writes.
+        let mask = umask(0)
+        umask(mask)
+        fchmod(made, 0o666 & ~mask)
+    }
+
+    deinit {
+        try? descriptor.close()
+    }
+
+    /// Appends `bytes`.
+    public func write(_ bytes: [UInt8]) throws(Failure) {
+        do { try Kernel.writeAll(descriptor, bytes) } catch { throw Self.failure(path, error) }
+    }
+
+    /// Puts the bytes on the disk and gives the file its name; removes it if either fails.
+    public func finish() throws(Failure) {
+        guard let part else { return }
+        do {
+            try Kernel.sync(descriptor)
+            try Kernel.rename(part, to: destination)
+            Self.removeOnInterrupt(nil)
+        } catch {
+            abandon()
+            throw Self.failure(path, error)
+        }
+    }
+
+    /// Removes what was written of a file that will not be finished.
+    public func abandon() {
+        guard let part else { return }
+        try? Kernel.remove(part)
+        Self.removeOnInterrupt(nil)
+    }
+
+    private static func failure(_ path: String, _ error: Errno) -> Failure {
+        Failure(description: "cannot write \(path): \(error)")
+    }
+
+    private static func resolvingLinks(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    private static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    private static func name(of path: String) -> String {
+        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    }
+
+    // MARK: Interrupted
+
+    /// The part file an interrupting signal removes (one at a time: a command writes one
+    /// export): the address of a C string the handler can pass to `unlink` without
+    /// allocating. A string put here is never freed, since a handler may be reading it.
+    private static let interruptedPart = Atomic<Int>(0)
+
+    /// Signals that end a command at the terminal; their handler removes the part file and
+    /// then ends the program as the signal would have. One ignored when the program started
+    /// (`nohup`, a job the shell started in the background) stays ignored.
+    private static let interrupts = [SIGINT, SIGTERM, SIGHUP]
+
+    private static func removeOnInterrupt(_ part: UnsafeMutablePointer<CChar>?) {
+        interruptedPart.store(Int(bitPattern: part), ordering: .sequentiallyConsistent)
+        guard part != nil else { return }
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = { signal in
+            let part = UnsafePointer<CChar>(bitPattern: PartFile.interruptedPart.load(ordering: .sequentiallyConsistent))
+            if let part { unlink(part) }
+            Glibc.signal(signal, SIG_DFL)
+            raise(signal)
+        }
+        for interrupt in interrupts {
+            var old = sigaction()
+            sigaction(interrupt, nil, &old)
+            let ignored = unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self)
+            if !ignored { sigaction(interrupt, &action, nil) }
+        }
+    }
+}
