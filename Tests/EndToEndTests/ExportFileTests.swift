@@ -37,13 +37,14 @@ import YizhanTestSupport
                 pass
             connection.close()
         threading.Thread(target=serve, daemon=True).start()
+        # What yizhanctl inherits: the file size limit, SIGXFSZ ignored (so that the limit is
+        # an error, as a full disk is), and the signals a terminal sends unblocked, as a
+        # shell's child has them (the test process blocks them).
+        if limit:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        def prepared():
-            # The test process blocks the signals a terminal sends; a shell's child has none blocked.
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-            if limit:
-                resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-        child = subprocess.Popen(command, preexec_fn=prepared, restore_signals=False)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+        child = subprocess.Popen(command, restore_signals=False)
         if hold != "-":
             folder, name = os.path.split(output)
             while not glob.glob(os.path.join(folder, "." + name + ".*")) and child.poll() is None:
