@@ -20,29 +20,16 @@ public final class EventStream {
         }
     }
 
-    private let descriptor: FileDescriptor
-    private var buffer: [UInt8] = []
+    private let response: StreamedResponse
+    /// The body read so far and not yet taken as events.
     private var body: [UInt8] = []
-    private var chunks = ChunkedBody()
     private var ended = false
 
     /// Connects and subscribes from after `after` (nil: only new events).
     public init(client: UnixHTTPClient, after: Int64?) throws {
-        descriptor = try client.connect()
         let path = "/v1/events" + (after.map { "?after=\($0)" } ?? "")
-        try client.writeAll(descriptor, Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n\r\n".utf8))
-        let separator: [UInt8] = [13, 10, 13, 10]
-        while buffer.firstRange(of: separator) == nil {
-            guard try fill() else { throw UnixHTTPClient.Failure.malformedResponse }
-        }
-        let end = buffer.firstRange(of: separator)!
-        let head = String(decoding: buffer[..<end.lowerBound], as: UTF8.self)
-        guard head.hasPrefix("HTTP/1.1 200") else { throw UnixHTTPClient.Failure.malformedResponse }
-        buffer.removeFirst(end.upperBound)
-    }
-
-    deinit {
-        try? descriptor.close()
+        response = try client.open("GET", path, headers: ["Accept": "text/event-stream"])
+        guard response.status == 200 else { throw UnixHTTPClient.Failure.malformedResponse }
     }
 
     /// The next event, or nil when the daemon ends the stream.
@@ -51,22 +38,18 @@ public final class EventStream {
     }
 
     /// The next event, or nil when the daemon ends the stream or none has come by
-    /// `deadline`.
+    /// `deadline`. A stream that breaks off (the daemon killed) is an error.
     public func next(before deadline: ContinuousClock.Instant?) throws -> Event? {
         while true {
-            try decodeChunks()
             if let event = takeEvent() { return event }
             if ended { return nil }
-            if let deadline, !Kernel.waitUntilReadable(descriptor, before: deadline) { return nil }
-            if try !fill() { ended = true }
+            guard let bytes = try response.next(before: deadline) else {
+                ended = true
+                continue
+            }
+            if bytes.isEmpty { return nil }
+            body += bytes
         }
-    }
-
-    /// Moves what the socket brought into the body, without the chunks' framing.
-    private func decodeChunks() throws {
-        try chunks.decode(buffer[...]) { body += $0 }
-        buffer = []
-        if chunks.isEnded { ended = true }
     }
 
     /// Parses one complete event (ended by a blank line) off the body.
@@ -81,13 +64,5 @@ public final class EventStream {
             if line.hasPrefix("data: ") { event.data = String(line.dropFirst(6)) }
         }
         return event
-    }
-
-    private func fill() throws -> Bool {
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        let count: Int
-        do { count = try Kernel.read(descriptor, into: &chunk) } catch { throw UnixHTTPClient.Failure.io("read", error) }
-        buffer += chunk.prefix(count)
-        return count > 0
     }
 }

@@ -54,25 +54,31 @@ public final class StreamedResponse {
             guard bytes.count < longestHead else { throw .malformedResponse }
             guard let more = try receive(descriptor) else {
                 if bytes.isEmpty { return nil }
-                throw .malformedResponse
+                throw .cutShort
             }
             bytes += more
         }
     }
 
-    /// The body's next bytes as they arrive; nil once it has ended. Throws
-    /// `malformedResponse` when the connection closes before the body's end (a chunked
-    /// body without its last chunk, fewer bytes than its length): an answer cut short is
-    /// never taken for the whole.
+    /// The body's next bytes as they arrive; nil once it has ended. Throws `cutShort` when
+    /// the connection closes before the body's end (a chunked body without its last chunk,
+    /// fewer bytes than its length): an answer cut short is never taken for the whole.
     public func next() throws(UnixHTTPClient.Failure) -> [UInt8]? {
+        try next(before: nil)
+    }
+
+    /// `next()`, waiting for bytes only until `deadline` (nil: as long as the connection's
+    /// timeout): none by then is `[]`.
+    public func next(before deadline: ContinuousClock.Instant?) throws(UnixHTTPClient.Failure) -> [UInt8]? {
         while true {
             if pending.isEmpty, !isEnded {
+                if let deadline, !Kernel.waitUntilReadable(descriptor, before: deadline) { return [] }
                 guard let more = try Self.receive(descriptor) else {
                     if case .close = framing {
                         framing = .ended
                         return nil
                     }
-                    throw .malformedResponse
+                    throw .cutShort
                 }
                 pending = more[...]
             }

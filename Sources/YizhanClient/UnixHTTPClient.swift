@@ -32,16 +32,19 @@ public struct UnixHTTPClient: Sendable {
     }
 
     /// Why a request got no HTTP response.
-    public enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, Equatable, CustomStringConvertible {
         case connect(String, Errno)
         case io(String, Errno)
         case malformedResponse
+        /// The connection ended before the answer did: the daemon stopped or failed part way.
+        case cutShort
 
         public var description: String {
             switch self {
             case .connect(let path, let code): "cannot connect to \(path): \(code)"
             case .io(let call, let code): "\(call): \(code)"
             case .malformedResponse: "the daemon's answer was not HTTP"
+            case .cutShort: "the daemon's answer broke off before its end"
             }
         }
     }
@@ -71,7 +74,7 @@ public struct UnixHTTPClient: Sendable {
             try? descriptor.close()
             throw error
         }
-        guard let response = try StreamedResponse.read(from: descriptor) else { throw .malformedResponse }
+        guard let response = try StreamedResponse.read(from: descriptor) else { throw .cutShort }
         return response
     }
 

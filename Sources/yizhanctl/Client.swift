@@ -75,10 +75,15 @@ struct Client {
         do {
             return try call()
         } catch {
-            FileHandle.standardError.write(Data("yizhanctl: \(error)\n".utf8))
-            if case .unreachable = error { throw ExitCode(2) }
-            throw ExitCode(1)
+            throw failed(error)
         }
+    }
+
+    /// Says why a call failed; the exit status that goes with it.
+    func failed(_ failure: APIClient.Failure) -> ExitCode {
+        FileHandle.standardError.write(Data("yizhanctl: \(failure)\n".utf8))
+        if case .unreachable = failure { return ExitCode(2) }
+        return ExitCode(1)
     }
 
     /// The daemon's JSON, indented and with its keys sorted, for scripts and for people.

@@ -116,13 +116,18 @@ struct Events: ParsableCommand {
 
     func run() throws {
         let client = options.client
-        let stream = try EventStream(client: client.api.http, after: after)
-        while let event = try stream.next() {
-            // Written unbuffered, so a pipe sees each event as it happens.
-            let line =
-                client.json
-                ? "{\"id\":\(event.id),\"type\":\"\(event.type)\",\"data\":\(event.data)}" : "\(event.id)  \(event.type)  \(event.data)"
-            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        do {
+            let stream = try EventStream(client: client.api.http, after: after)
+            while let event = try stream.next() {
+                // Written unbuffered, so a pipe sees each event as it happens.
+                let line =
+                    client.json
+                    ? "{\"id\":\(event.id),\"type\":\"\(event.type)\",\"data\":\(event.data)}" : "\(event.id)  \(event.type)  \(event.data)"
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
+        } catch let failure as UnixHTTPClient.Failure {
+            // The daemon not there, or gone without ending the stream (killed).
+            throw client.failed(.unreachable(failure))
         }
     }
 }

@@ -127,6 +127,30 @@ import YizhanTestSupport
     /// `yizhanctl logs --follow` piped on (into `grep`, say) shows each line as it is logged,
     /// not when a buffer fills, and goes on in the new file when the daemon rotates its log:
     /// every scan's line once, in order, the last ones only in the new file.
+    /// `yizhanctl events` ends with the stream: 0 when the daemon stops and ends it, 2 and
+    /// why when the daemon is killed and the stream breaks off.
+    @Test(arguments: [(SIGTERM, Int32(0)), (SIGKILL, Int32(2))])
+    func followingEventsEndsAsTheDaemonDoes(signal: Int32, status: Int32) throws {
+        let daemon = try DaemonProcess()
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        _ = try daemon.post("/v1/scans", ["code": "YZ:K:CANCEL"])
+        final class Box: @unchecked Sendable { var run: Command? }
+        let follower = Box()
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            follower.run = try? self.run(daemon, "events", "--after", "0")
+            done.signal()
+        }
+        #expect(try daemon.waitUntil { try daemon.metric("yizhan_event_subscribers") == 1 })
+        _ = daemon.stop(signal: signal)
+        #expect(done.wait(timeout: .now() + 20) == .success)
+        let run = try #require(follower.run)
+        #expect(run.status == status, "\(run.errors)")
+        #expect(run.output.contains("  scan  "), "the event before the end: \(run.output)")
+        #expect(run.errors == (status == 0 ? "" : "yizhanctl: the daemon's answer broke off before its end\n"))
+    }
+
     @Test func followingTheLogGoesOnAcrossARotation() throws {
         let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules + "\n[log]\nmax_file_mb = 1\n")
         defer { daemon.directory.remove() }

@@ -60,6 +60,24 @@ import YizhanSystem
         #expect(answer == expected.map { Array($0.utf8) }, "\(rest.debugDescription)")
     }
 
+    /// Bytes not yet sent are waited for until the deadline only, and then are none; a
+    /// connection that ends before the body does is an answer cut short.
+    @Test func aBodyIsWaitedForUntilTheDeadlineAndCutShortWhenItsConnectionEnds() throws {
+        var ends: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        let server = FileDescriptor(rawValue: ends[1])
+        try Kernel.writeAll(server, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel".utf8))
+        let response = try #require(try StreamedResponse.read(from: FileDescriptor(rawValue: ends[0])))
+        #expect(try response.next(before: .now + .seconds(5)) == Array("hel".utf8))
+        let waited = ContinuousClock.now
+        #expect(try response.next(before: .now + .milliseconds(50)) == [])
+        #expect(ContinuousClock.now - waited >= .milliseconds(50))
+        try Kernel.writeAll(server, Array("lo\r\n".utf8))
+        #expect(try response.next(before: .now + .seconds(5)) == Array("lo".utf8))
+        try server.close()
+        #expect(throws: UnixHTTPClient.Failure.cutShort) { try response.next(before: .now + .seconds(5)) }
+    }
+
     /// `answer`, written whole into one end of a socket pair and its writing side shut,
     /// read from the other as a client reads the daemon: the body, or nil when refused.
     static func read(_ answer: String) throws -> [UInt8]? {
