@@ -1,5 +1,4 @@
 import Foundation
-import YizhanSystem
 import YizhanWire
 
 /// A subscription to `GET /v1/events`: reads server-sent events one at a time as they

@@ -110,7 +110,7 @@ public struct UnixHTTPClient: Sendable {
         do { return try Kernel.connectUnix(socketPath, timeout: timeout) } catch { throw .connect(socketPath, error) }
     }
 
-    func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Failure) {
+    private func writeAll(_ descriptor: FileDescriptor, _ bytes: [UInt8]) throws(Failure) {
         do { try Kernel.writeAll(descriptor, bytes) } catch { throw .io("write", error) }
     }
 }

@@ -56,10 +56,10 @@ struct Client {
     /// at the first error `take` throws.
     func file(_ path: String, into take: ([UInt8]) throws -> Void) throws {
         let response = try reporting { () throws(APIClient.Failure) in try api.open("GET", path) }
-        while let bytes = try reporting({ () throws(APIClient.Failure) in
-            do throws(UnixHTTPClient.Failure) { return try response.next() } catch { throw .unreachable(error) }
-        }) {
-            try take(bytes)
+        do {
+            while let bytes = try response.next() { try take(bytes) }
+        } catch let failure as UnixHTTPClient.Failure {
+            throw failed(.unreachable(failure))
         }
     }
 
