@@ -5,8 +5,9 @@ import Synchronization
 /// export that fails part way (the connection lost, the USB stick full) leaves the name as
 /// it was, absent or the last export whole, never a file that looks finished and is short.
 /// The part file is removed when writing fails and when the program is interrupted
-/// (Ctrl-C, `SIGTERM`, the terminal closed). A name that is not a regular file
-/// (`/dev/stdout`, a pipe) is written straight.
+/// (Ctrl-C, `SIGTERM`, the terminal closed). A name that is not a regular file (a pipe,
+/// a device) or that stands for a descriptor this program was given (`/dev/stdout`) is
+/// written straight.
 public final class PartFile {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -23,6 +24,17 @@ public final class PartFile {
     /// Opens the part file (or the name itself, when it is not a regular file).
     public init(path: String) throws(Failure) {
         self.path = path
+        if let inherited = Self.inheritedDescriptor(path) {
+            // Standard output as the shell opened it: `>>` appends, a pipe is a pipe.
+            part = nil
+            destination = path
+            do {
+                descriptor = FileDescriptor(rawValue: try Kernel.retrying { fcntl(inherited, F_DUPFD_CLOEXEC, 0) })
+            } catch {
+                throw Self.failure(path, error)
+            }
+            return
+        }
         if let type = Kernel.fileType(path), type != .regular {
             part = nil
             destination = path
@@ -81,6 +93,18 @@ public final class PartFile {
 
     private static func failure(_ path: String, _ error: Errno) -> Failure {
         Failure(description: "cannot write \(path): \(error)")
+    }
+
+    /// The descriptor a name such as `/dev/stdout` or `/dev/fd/3` stands for, which this
+    /// program was given open: written through as given, not opened again by its name
+    /// (which would truncate a file the shell opened for appending, or replace it).
+    private static func inheritedDescriptor(_ path: String) -> Int32? {
+        let named: [String: Int32] = ["/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2]
+        if let number = named[path] { return number }
+        for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {
+            return Int32(path.dropFirst(prefix.count))
+        }
+        return nil
     }
 
     private static func resolvingLinks(_ path: String) -> String {

@@ -65,12 +65,16 @@ import YizhanTestSupport
     /// Exports `chunks` of 64 kB into `csv`; `limit` caps the size of a file yizhanctl
     /// writes (a stick with that much room); `hold` is the signal sent once the first chunk
     /// is written. The command, yizhanctl's exit status and its peak resident memory in kB.
-    func export(chunks: Int, limit: Int = 0, hold: String = "-") throws -> (Command, status: Int, peak: Int) {
+    func export(chunks: Int, limit: Int = 0, hold: String = "-", appendingStandardOutput: Bool = false) throws -> (
+        Command, status: Int, peak: Int
+    ) {
         let socket = directory.file("daemon-\(chunks)-\(hold).sock")
+        // With `appendingStandardOutput`, as `yizhanctl export ledger -o /dev/stdout >> F` from a shell.
+        let shell = appendingStandardOutput ? ["/bin/sh", "-c", "exec \"$@\" >>'\(csv)'", "sh"] : []
         let run = try Command.run(
             "/usr/bin/python3",
-            ["-c", Self.harness, socket, "\(chunks)", "\(limit)", hold, "--", Command.product("yizhanctl"), "--socket", socket]
-                + ["export", "ledger", "-o", csv])
+            ["-c", Self.harness, socket, "\(chunks)", "\(limit)", hold, "--"] + shell + [Command.product("yizhanctl"), "--socket", socket]
+                + ["export", "ledger", "-o", appendingStandardOutput ? "/dev/stdout" : csv])
         let lines = run.output.split(separator: "\n")
         #expect(run.status == 0 && lines.count == 2, "\(run.output) \(run.errors)")
         return (run, Int(lines.first ?? "") ?? 0, Int(lines.last ?? "") ?? 0)
@@ -104,6 +108,18 @@ import YizhanTestSupport
         #expect(status == 1)
         #expect(run.errors == "yizhanctl: cannot write \(csv): File too large\n")
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "the last export\r\n")
+        #expect(files == ["ledger.csv"])
+    }
+
+    /// `-o /dev/stdout` is the descriptor the shell opened, appended to as `>>` says, not a
+    /// file opened again by its name and replaced.
+    @Test func standardOutputIsWrittenAsTheShellOpenedIt() throws {
+        defer { directory.remove() }
+        try Data("the last export\r\n".utf8).write(to: URL(fileURLWithPath: csv))
+        let (_, status, _) = try export(chunks: 2, appendingStandardOutput: true)
+        #expect(status == 0)
+        let data = try #require(FileManager.default.contents(atPath: csv))
+        #expect(data.count == 17 + 2 * 65536 && data.starts(with: Data("the last export\r\n".utf8)))
         #expect(files == ["ledger.csv"])
     }
 
