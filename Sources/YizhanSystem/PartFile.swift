@@ -21,32 +21,19 @@ public final class PartFile {
     private let destination: String
     private let descriptor: FileDescriptor
 
-    /// Opens the part file (or the name itself, when it is not a regular file).
+    /// Opens the part file (or the name itself, when it is written straight).
     public init(path: String) throws(Failure) {
         self.path = path
-        if let inherited = Self.inheritedDescriptor(path) {
-            // Standard output as the shell opened it: `>>` appends, a pipe is a pipe.
+        if let straight = try Self.openStraight(path) {
             part = nil
             destination = path
-            do {
-                descriptor = FileDescriptor(rawValue: try Kernel.retrying { fcntl(inherited, F_DUPFD_CLOEXEC, 0) })
-            } catch {
-                throw Self.failure(path, error)
-            }
-            return
-        }
-        if let type = Kernel.fileType(path), type != .regular {
-            part = nil
-            destination = path
-            do { descriptor = try Kernel.open(path, .writeOnly, options: [.truncate, .closeOnExec]) } catch {
-                throw Self.failure(path, error)
-            }
+            descriptor = straight
             return
         }
         destination = Self.resolvingLinks(path)
         // The handler is given the name before mkstemp fills it in and makes the file, so
         // no signal can come between the file's making and the handler's knowing it.
-        let template = strdup("\(Self.folder(of: destination))/.\(Self.name(of: destination)).XXXXXX")!
+        let template = strdup(Self.partTemplate(beside: destination))!
         Self.removeOnInterrupt(template)
         let made = mkstemp(template)
         guard made >= 0 else {
@@ -95,9 +82,23 @@ public final class PartFile {
         Failure(description: "cannot write \(path): \(error)")
     }
 
-    /// The descriptor a name such as `/dev/stdout` or `/dev/fd/3` stands for, which this
-    /// program was given open: written through as given, not opened again by its name
-    /// (which would truncate a file the shell opened for appending, or replace it).
+    /// The descriptor to write `path` through when it is written straight, nil when it
+    /// is a regular file (or nothing yet). A name such as `/dev/stdout` or `/dev/fd/3`
+    /// stands for a descriptor this program was given open: written through as given, not
+    /// opened again by its name (which would truncate a file the shell opened for
+    /// appending, or replace it). A pipe or a device is opened and written.
+    private static func openStraight(_ path: String) throws(Failure) -> FileDescriptor? {
+        do {
+            if let inherited = inheritedDescriptor(path) {
+                return FileDescriptor(rawValue: try Kernel.retrying { fcntl(inherited, F_DUPFD_CLOEXEC, 0) })
+            }
+            guard let type = Kernel.fileType(path), type != .regular else { return nil }
+            return try Kernel.open(path, .writeOnly, options: [.truncate, .closeOnExec])
+        } catch {
+            throw failure(path, error)
+        }
+    }
+
     private static func inheritedDescriptor(_ path: String) -> Int32? {
         let named: [String: Int32] = ["/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2]
         if let number = named[path] { return number }
@@ -113,13 +114,10 @@ public final class PartFile {
         return String(cString: resolved)
     }
 
-    private static func folder(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    private static func name(of path: String) -> String {
-        path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    /// `.NAME.XXXXXX` in the folder of `path`, for mkstemp.
+    private static func partTemplate(beside path: String) -> String {
+        let name = path.lastIndex(of: "/").map(path.index(after:)) ?? path.startIndex
+        return path[..<name] + "." + path[name...] + ".XXXXXX"
     }
 
     // MARK: Interrupted

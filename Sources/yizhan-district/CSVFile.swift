@@ -12,8 +12,6 @@ final class CSVFile: @unchecked Sendable {
     private(set) var rows = -1
     private var failure: PartFile.Failure?
 
-    var path: String { file.path }
-
     init(path: String) throws(PartFile.Failure) {
         file = try PartFile(path: path)
     }

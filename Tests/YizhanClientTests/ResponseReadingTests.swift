@@ -63,11 +63,9 @@ import YizhanSystem
     /// Bytes not yet sent are waited for until the deadline only, and then are none; a
     /// connection that ends before the body does is an answer cut short.
     @Test func aBodyIsWaitedForUntilTheDeadlineAndCutShortWhenItsConnectionEnds() throws {
-        var ends: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-        let server = FileDescriptor(rawValue: ends[1])
+        let (server, client) = try Self.connection()
         try Kernel.writeAll(server, Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel".utf8))
-        let response = try #require(try StreamedResponse.read(from: FileDescriptor(rawValue: ends[0])))
+        let response = try #require(try StreamedResponse.read(from: client))
         #expect(try response.next(before: .now + .seconds(5)) == Array("hel".utf8))
         let waited = ContinuousClock.now
         #expect(try response.next(before: .now + .milliseconds(50)) == [])
@@ -78,15 +76,20 @@ import YizhanSystem
         #expect(throws: UnixHTTPClient.Failure.cutShort) { try response.next(before: .now + .seconds(5)) }
     }
 
+    /// The daemon's end and the client's of a connected socket pair.
+    static func connection() throws -> (server: FileDescriptor, client: FileDescriptor) {
+        var ends: [Int32] = [0, 0]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        return (FileDescriptor(rawValue: ends[1]), FileDescriptor(rawValue: ends[0]))
+    }
+
     /// `answer`, written whole into one end of a socket pair and its writing side shut,
     /// read from the other as a client reads the daemon: the body, or nil when refused.
     static func read(_ answer: String) throws -> [UInt8]? {
-        var ends: [Int32] = [0, 0]
-        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
-        let server = FileDescriptor(rawValue: ends[1])
+        let (server, client) = try Self.connection()
         try Kernel.writeAll(server, Array(answer.utf8))
         try server.close()
-        guard let response = try? StreamedResponse.read(from: FileDescriptor(rawValue: ends[0])) else { return nil }
+        guard let response = try? StreamedResponse.read(from: client) else { return nil }
         var body: [UInt8] = []
         do {
             while let more = try response.next() { body += more }
