@@ -52,7 +52,7 @@ test: test-deps lint build-tests
 	$(SWIFT) test --skip-build --parallel --skip YizhanExecutorsTests --skip EndToEndTests
 	$(SWIFT) test --skip-build --parallel --filter EndToEndTests
 	$(MAKE) package-test
-	$(MAKE) kernel-test
+	scripts/kernel-test .build/release
 	$(MAKE) fuzz FUZZ_SEED=1
 
 # The package under a real systemd: an older build and this one, as packages, installed,
@@ -70,10 +70,12 @@ package-test: test-deps
 # libgpiod on a GPIO chip, a keyboard-wedge scanner through evdev (uinput), HID POS and
 # CDC-ACM scanners (usbhid, cdc_acm), and a USB printer the kernel's usblp driver takes.
 # Debian 12's kernel booted in QEMU with gpio-sim built for it and the kernel's own USB
-# gadgets, running the debug build from this tree (scripts/kernel-test; the kernel and
-# initramfs are kept in .build/kernel).
-kernel-test: test-deps build
-	scripts/kernel-test .build/debug
+# gadgets, running the release build that `make deb` packages (scripts/kernel-test; the
+# kernel and initramfs are kept in .build/kernel). `make test` runs it on the build the
+# package test has just packaged: `make release` again could relink yizhand in another
+# order (its trace of a morning can differ) and test other bytes than the package's.
+kernel-test: test-deps release
+	scripts/kernel-test .build/release
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests
