@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 /// How the programs we ship are linked on Linux. The toolchain's default exports every
@@ -22,7 +22,9 @@ let package = Package(
         .executable(name: "yizhan-district", targets: ["yizhan-district"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        // Not its default trait ConfigurationSupport: the daemon reads its own config, and
+        // swift-configuration would be compiled and linked for nothing.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
@@ -216,7 +218,8 @@ let package = Package(
             name: "YizhanAPITests",
             dependencies: [
                 "YizhanAPI", "YizhanStation", "YizhanStore", "YizhanWire", "YizhanTestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]

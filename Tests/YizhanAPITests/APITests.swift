@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import HummingbirdTesting
 import Logging
+import NIOEmbedded
 import Testing
 import YizhanAPI
 import YizhanCore
@@ -34,21 +34,19 @@ import YizhanWire
             })
     }
 
-    func withClient(_ surface: APISurface = .admin, _ test: @escaping @Sendable (any TestClientProtocol) async throws -> Void) async throws
-    {
-        let app = Application(router: buildRouter(environment: environment, surface: surface))
-        try await app.test(.router, test)
+    func withClient(_ surface: APISurface = .admin, _ test: (RouterClient) async throws -> Void) async throws {
+        try await test(RouterClient(responder: buildRouter(environment: environment, surface: surface).buildResponder()))
     }
 
     static func json(_ object: [String: Any]) -> ByteBuffer {
         ByteBuffer(data: try! JSONSerialization.data(withJSONObject: object))
     }
 
-    static func object(_ response: TestResponse) -> [String: Any] {
+    static func object(_ response: RouterClient.Answer) -> [String: Any] {
         (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
     }
 
-    static func error(_ response: TestResponse) -> String? {
+    static func error(_ response: RouterClient.Answer) -> String? {
         (object(response)["error"] as? [String: Any])?["code"] as? String
     }
 
@@ -158,5 +156,39 @@ import YizhanWire
                     uri: "/v1/adjustments", method: .post, body: Self.json(["volunteer_id": 1, "delta": 5, "note": "x"])
                 ).status == .forbidden)
         }
+    }
+}
+
+/// The router answering in the test's own process: each request is made as the daemon's
+/// dispatcher makes it (`RequestDispatcher`, its body whole) and the answer's body gathered
+/// as it is written.
+struct RouterClient {
+    struct Answer {
+        let status: HTTPResponse.Status
+        let body: ByteBuffer
+    }
+
+    let responder: RouterResponder<StationRequestContext>
+
+    func execute(uri: String, method: HTTPRequest.Method, headers: HTTPFields = [:], body: ByteBuffer? = nil) async throws -> Answer {
+        var headers = headers
+        if let body { headers[.contentLength] = String(body.readableBytes) }
+        let request = Request(
+            head: HTTPRequest(method: method, scheme: nil, authority: nil, path: uri, headerFields: headers),
+            body: RequestBody(buffer: body ?? ByteBuffer()))
+        let context = StationRequestContext(
+            source: ApplicationRequestContextSource(channel: NIOAsyncTestingChannel(), logger: Logger(label: "test")))
+        let response = try await responder.respond(to: request, context: context)
+        let gathered = Gathered()
+        try await response.body.write(gathered)
+        return Answer(status: response.status, body: gathered.body)
+    }
+
+    private final class Gathered: ResponseBodyWriter, @unchecked Sendable {
+        var body = ByteBuffer()
+
+        func write(_ buffer: ByteBuffer) async throws { body.writeImmutableBuffer(buffer) }
+
+        func finish(_ trailingHeaders: HTTPFields?) async throws {}
     }
 }
