@@ -30,6 +30,13 @@ HOT_CODE = $(CURDIR)/.build/yizhand.hot-code
 RELEASE = -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
 HOT_CODE_FIRST = -Xlinker --symbol-ordering-file=$(HOT_CODE) -Xlinker --no-warn-symbol-ordering
 
+# The debug build without the compiler's index, but for the test targets, whose index
+# SwiftPM reads to find their tests: Package.swift has them write it where SwiftPM looks,
+# .build/<this machine's triple>/debug/index/store. `make build` and `make build-tests`
+# share these flags, so that one does not compile everything again after the other.
+DEBUG = --disable-index-store
+export YIZHAN_TEST_INDEX := $(CURDIR)/.build/$(shell $(SWIFT) -print-target-info | sed -n 's/^ *"unversionedTriple": "\(.*\)",*$$/\1/p')/debug/index/store
+
 SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # The one version: VERSION, unless given (`make deb VERSION=1.2.3`). Written into
@@ -48,9 +55,9 @@ run: build
 # run in a process of their own first, and the executors' tests, whose sleeps are timed to
 # the millisecond, before them and alone.
 test: test-deps lint build-tests
-	$(SWIFT) test --skip-build --filter YizhanExecutorsTests
-	$(SWIFT) test --skip-build --parallel --skip YizhanExecutorsTests --skip EndToEndTests
-	$(SWIFT) test --skip-build --parallel --filter EndToEndTests
+	$(SWIFT) test --skip-build $(DEBUG) --filter YizhanExecutorsTests
+	$(SWIFT) test --skip-build $(DEBUG) --parallel --skip YizhanExecutorsTests --skip EndToEndTests
+	$(SWIFT) test --skip-build $(DEBUG) --parallel --filter EndToEndTests
 	$(MAKE) package-test
 	scripts/kernel-test .build/release
 	$(MAKE) fuzz FUZZ_SEED=1
@@ -79,7 +86,7 @@ kernel-test: test-deps release
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests
-	YIZHAN_CRASH_ROUNDS=100 YIZHAN_CRASH_SEED=$$(date +%s) $(SWIFT) test --skip-build --filter CrashTests
+	YIZHAN_CRASH_ROUNDS=100 YIZHAN_CRASH_SEED=$$(date +%s) $(SWIFT) test --skip-build $(DEBUG) --filter CrashTests
 	$(MAKE) fuzz FUZZ_SECONDS=300
 
 # libFuzzer through the toolchain's -sanitize=fuzzer, in a build folder of its own; each
@@ -104,12 +111,10 @@ bench: release
 	stdbuf -oL .build/release/yizhan-bench
 
 build: deps
-	$(SWIFT) build
+	$(SWIFT) build $(DEBUG)
 
-# Not --disable-index-store, though compiling without the index is a third faster here: the
-# test build's discovery step reads each test file's unit from it, and fails without them.
 build-tests: deps
-	$(SWIFT) build --build-tests
+	$(SWIFT) build --build-tests $(DEBUG)
 
 deps:
 	@scripts/apt-ensure $(BUILD_PACKAGES)
