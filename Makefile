@@ -29,6 +29,10 @@ BENCH_PACKAGES = nginx-light postgresql
 HOT_CODE = $(CURDIR)/.build/yizhand.hot-code
 RELEASE = -c release --static-swift-stdlib -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections
 HOT_CODE_FIRST = -Xlinker --symbol-ordering-file=$(HOT_CODE) -Xlinker --no-warn-symbol-ordering
+# Every product is linked with the ordering (in the other programs it puts first the few
+# functions they share with yizhand): SwiftPM plans the whole build again, 10–50 s here,
+# each time the flags differ from the last build's.
+SHIPPED = $(RELEASE) $(HOT_CODE_FIRST)
 
 # The debug build without the compiler's index, but for the test targets, whose index
 # SwiftPM reads to find their tests: Package.swift has them write it where SwiftPM looks,
@@ -103,7 +107,7 @@ fuzz: deps
 # own order (yizhand-linker-order); the ordered yizhand is put back as it was.
 bench: release
 	@scripts/apt-ensure $(BENCH_PACKAGES)
-	$(SWIFT) build $(RELEASE) --product yizhan-bench
+	$(SWIFT) build $(SHIPPED) --product yizhan-bench
 	cp -p .build/release/yizhand .build/yizhand.hot-code-first
 	rm .build/release/yizhand && $(SWIFT) build $(RELEASE) --product yizhand
 	mv .build/release/yizhand .build/release/yizhand-linker-order
@@ -137,17 +141,17 @@ format:
 # what it entered. A machine that cannot trace (not x86-64, or no ptrace) keeps the order it has.
 release: deps
 	@[ -e $(HOT_CODE) ] || : >$(HOT_CODE)
-	$(SWIFT) build $(RELEASE) $(HOT_CODE_FIRST) --product yizhand
-	$(SWIFT) build $(RELEASE) --product yizhanctl
+	$(SWIFT) build $(SHIPPED) --product yizhand
+	$(SWIFT) build $(SHIPPED) --product yizhanctl
 	@scripts/hot-code .build/release/yizhand .build/release/yizhanctl $(HOT_CODE) || [ $$? = 2 ]
 	@if [ $(HOT_CODE) -nt .build/release/yizhand ]; then \
-		rm .build/release/yizhand && $(SWIFT) build $(RELEASE) $(HOT_CODE_FIRST) --product yizhand; fi
+		rm .build/release/yizhand && $(SWIFT) build $(SHIPPED) --product yizhand; fi
 
 # The packages a technician installs with `apt install ./dist/yizhan_<version>_<arch>.deb`:
 # the board's two programs in one, the district office's in another (debian/).
 deb: release
 	@scripts/apt-ensure $(PACKAGING_PACKAGES)
-	$(SWIFT) build $(RELEASE) --product yizhan-district
+	$(SWIFT) build $(SHIPPED) --product yizhan-district
 	scripts/make-deb '$(VERSION)'
 
 clean:
