@@ -47,18 +47,20 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
 
-.PHONY: run test deb package-test kernel-test soak fuzz bench build build-tests release deps test-deps lint format clean
+.PHONY: run test test-ready deb package-test kernel-test soak fuzz bench build build-tests release deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
-# Three runs of the one test build. The end-to-end tests wait for their daemons and
-# commands by blocking a thread of the runtime's global pool, which has one thread a core:
-# two of them can hold all of it for a minute, and every timer the other tests' services
-# sleep on waits with it (a lights retry once missed a 60 s bound so). So the unit tests
-# run in a process of their own first, and the executors' tests, whose sleeps are timed to
-# the millisecond, before them and alone.
-test: test-deps lint build-tests
+# What the tests need besides the build is made while it compiles (the two at once), mostly
+# downloads that would leave the cores idle. Then three runs of the one test build. The
+# end-to-end tests wait for their daemons and commands by blocking a thread of the
+# runtime's global pool, which has one thread a core: two of them can hold all of it for a
+# minute, and every timer the other tests' services sleep on waits with it (a lights retry
+# once missed a 60 s bound so). So the unit tests run in a process of their own first, and
+# the executors' tests, whose sleeps are timed to the millisecond, before them and alone.
+test: deps lint
+	$(MAKE) -j2 build-tests test-ready
 	$(SWIFT) test --skip-build $(DEBUG) --filter YizhanExecutorsTests
 	$(SWIFT) test --skip-build $(DEBUG) --parallel --skip YizhanExecutorsTests --skip EndToEndTests
 	$(SWIFT) test --skip-build $(DEBUG) --parallel --filter EndToEndTests
@@ -87,6 +89,12 @@ package-test: test-deps
 # order (its trace of a morning can differ) and test other bytes than the package's.
 kernel-test: test-deps release
 	scripts/kernel-test .build/release
+
+# Debian's packages for the tests, the kernel test's kernel and initramfs, and the package
+# test's Debian root: each kept, and made again only when what it is made from changes.
+test-ready: test-deps
+	scripts/kernel-test --prepare
+	scripts/package-test --prepare
 
 # Longer: a hundred crash rounds and five minutes a fuzz target.
 soak: test-deps build-tests
