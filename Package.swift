@@ -242,12 +242,3 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux"]),
     ]
 )
-
-// SwiftPM lists the tests from the compiler's index of the test targets. `make` builds
-// without the index, a third faster, and has the test targets alone write it, where
-// SwiftPM reads it (the Makefile's YIZHAN_TEST_INDEX).
-if let index = Context.environment["YIZHAN_TEST_INDEX"] {
-    for target in package.targets where target.type == .test {
-        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-index-store-path", index], .when(configuration: .debug))]
-    }
-}
