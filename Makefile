@@ -45,13 +45,14 @@ VERSION ?= $(shell cat VERSION)
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
-# What the tests need besides the build is made while it compiles (the two at once), mostly
-# downloads that would leave the cores idle. Then three runs of the one test build. The
-# end-to-end tests wait for their daemons and commands by blocking a thread of the
-# runtime's global pool, which has one thread a core: two of them can hold all of it for a
-# minute, and every timer the other tests' services sleep on waits with it (a lights retry
-# once missed a 60 s bound so). So the unit tests run in a process of their own first, and
-# the executors' tests, whose sleeps are timed to the millisecond, before them and alone.
+# What the tests need besides the build is made while it compiles (the two at once): on a
+# fresh machine mostly downloads and installs, which would otherwise leave the cores idle.
+# Then three runs of the one test build. The end-to-end tests wait for their daemons and
+# commands by blocking a thread of the runtime's global pool, which has one thread a core:
+# two of them can hold all of it for a minute, and every timer the other tests' services
+# sleep on waits with it (a lights retry once missed a 60 s bound so). So the unit tests
+# run in a process of their own first, and the executors' tests, whose sleeps are timed to
+# the millisecond, before them and alone.
 test: deps lint
 	$(MAKE) -j2 build-tests test-ready
 	$(SWIFT) test --skip-build --filter YizhanExecutorsTests
