@@ -40,36 +40,53 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
 
-.PHONY: run test test-ready deb package-test kernel-test soak fuzz bench build build-tests release deps test-deps lint format clean
+.PHONY: run test test-ready test-runs device-tests release-compile fuzz-build deb package-test kernel-test soak fuzz bench build build-tests \
+	release deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
 
 # What the tests need besides the build is made while it compiles (the two at once): on a
 # fresh machine mostly downloads and installs, which would otherwise leave the cores idle.
-# Then three runs of the one test build. The end-to-end tests wait for their daemons and
-# commands by blocking a thread of the runtime's global pool, which has one thread a core:
-# two of them can hold all of it for a minute, and every timer the other tests' services
-# sleep on waits with it (a lights retry once missed a 60 s bound so). So the unit tests
-# run in a process of their own first, and the executors' tests, whose sleeps are timed to
-# the millisecond, before them and alone.
+# The executors' tests, whose sleeps are timed to the millisecond, run first and alone.
+# The other tests leave most of a core idle (they wait on their daemons and the kernel):
+# the two compiles still to do, the release build's and the fuzzer's, run beside them at
+# the lowest priority (nice 19), so they take only what the tests leave.
 test: deps lint
 	$(MAKE) -j2 build-tests test-ready
-	$(SWIFT) test --skip-build --filter YizhanExecutorsTests
-	$(SWIFT) test --skip-build --parallel --skip YizhanExecutorsTests --skip EndToEndTests
-	$(SWIFT) test --skip-build --parallel --filter EndToEndTests
+	$(TESTS) --filter YizhanExecutorsTests
+	$(MAKE) -j2 test-runs release-compile
+	$(MAKE) -j2 device-tests fuzz-build
+	FUZZ_SEED=1 scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The test build, run as `swift test --skip-build` runs it off a terminal (all its tests
+# are Swift Testing's), but without SwiftPM, which would wait for the release build's lock
+# on .build.
+TESTS = NO_COLOR=1 .build/debug/yizhanPackageTests.xctest --testing-library swift-testing
+# The end-to-end tests wait for their daemons and commands by blocking a thread of the
+# runtime's global pool, which has one thread a core: two of them can hold all of it for a
+# minute, and every timer the other tests' services sleep on waits with it (a lights retry
+# once missed a 60 s bound so). So the unit tests run in a process of their own first.
+test-runs:
+	$(TESTS) --parallel --skip YizhanExecutorsTests --skip EndToEndTests
+	$(TESTS) --parallel --filter EndToEndTests
+
+# The package and the kernel, each under a real init; the kernel test on the build the
+# package test has just packaged: `make release` again could relink yizhand in another
+# order (its trace of a morning can differ) and test other bytes than the package's.
+device-tests:
 	$(MAKE) package-test
 	scripts/kernel-test .build/release
-	$(MAKE) fuzz FUZZ_SEED=1
 
 # The package under a real systemd: an older build and this one, as packages, installed,
 # upgraded, removed and purged by apt in a Debian 12 root booted with systemd-nspawn (the
 # root is made once and cached under .build/boot). The older build differs only in its
-# version: a relink each, not a second build. No debug-symbol packages here, to save time.
+# version: a relink each, not a second build; its packages are not compressed. No
+# debug-symbol packages here, to save time.
 PREVIOUS = $(VERSION)~previous
 package-test: export DEB_BUILD_OPTIONS = noautodbgsym
 package-test: test-deps
-	$(MAKE) deb VERSION='$(PREVIOUS)'
+	$(MAKE) deb VERSION='$(PREVIOUS)' DEB_COMPRESSION=none
 	$(MAKE) deb
 	scripts/package-test '$(VERSION)' '$(PREVIOUS)'
 
@@ -78,9 +95,7 @@ package-test: test-deps
 # CDC-ACM scanners (usbhid, cdc_acm), and a USB printer the kernel's usblp driver takes.
 # Debian 12's kernel booted in QEMU with gpio-sim built for it and the kernel's own USB
 # gadgets, running the release build that `make deb` packages (scripts/kernel-test; the
-# kernel and initramfs are kept in .build/kernel). `make test` runs it on the build the
-# package test has just packaged: `make release` again could relink yizhand in another
-# order (its trace of a morning can differ) and test other bytes than the package's.
+# kernel and initramfs are kept in .build/kernel).
 kernel-test: test-deps release
 	scripts/kernel-test .build/release
 
@@ -100,9 +115,12 @@ soak: test-deps build-tests
 FUZZ_SECONDS = 10
 FUZZ_SEED = 0
 FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config request-body chunked-answer
-fuzz: deps
-	$(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
+fuzz: fuzz-build
 	FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# At the lowest priority: `make test` builds it beside the package and kernel tests.
+fuzz-build: deps
+	nice -n 19 $(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
 # The memory part's baseline for the code layout is the same build linked in the linker's
@@ -143,13 +161,17 @@ format:
 # yizhand is linked, traced through a morning at a station (which also checks the release
 # build: a daemon that fails it fails the build), and linked again when the trace changed
 # what it entered. A machine that cannot trace (not x86-64, or no ptrace) keeps the order it has.
-release: deps
-	@[ -e $(HOT_CODE) ] || : >$(HOT_CODE)
-	$(SWIFT) build $(SHIPPED) --product yizhand
+release: release-compile
 	$(SWIFT) build $(SHIPPED) --product yizhanctl
 	@scripts/hot-code .build/release/yizhand .build/release/yizhanctl $(HOT_CODE) || [ $$? = 2 ]
 	@if [ $(HOT_CODE) -nt .build/release/yizhand ]; then \
 		rm .build/release/yizhand && $(SWIFT) build $(SHIPPED) --product yizhand; fi
+
+# At the lowest priority: `make test` compiles it beside the tests, which leave it most of a
+# core; alone it runs as fast.
+release-compile: deps
+	@[ -e $(HOT_CODE) ] || : >$(HOT_CODE)
+	nice -n 19 $(SWIFT) build $(SHIPPED) --product yizhand
 
 # The packages a technician installs with `apt install ./dist/yizhan_<version>_<arch>.deb`:
 # the board's two programs in one, the district office's in another (debian/).
