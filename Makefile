@@ -40,7 +40,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
 
-.PHONY: run test test-ready test-runs device-tests release-compile fuzz-build deb package-test kernel-test soak fuzz bench build build-tests \
+.PHONY: run test test-ready tests-beside-release devices-beside-fuzz test-runs device-tests release-compile fuzz-build deb package-test kernel-test soak fuzz bench build build-tests \
 	release deps test-deps lint format clean
 
 run: build
@@ -51,13 +51,18 @@ run: build
 # The executors' tests, whose sleeps are timed to the millisecond, run first and alone.
 # The other tests leave most of a core idle (they wait on their daemons and the kernel):
 # the two compiles still to do, the release build's and the fuzzer's, run beside them at
-# the lowest priority (nice 19), so they take only what the tests leave.
+# the lowest priority, so they take only what the tests leave. A test that fails is
+# reported when the compile beside it has ended.
 test: deps lint
 	$(MAKE) -j2 build-tests test-ready
 	$(TESTS) --filter YizhanExecutorsTests
-	$(MAKE) -j2 test-runs release-compile
-	$(MAKE) -j2 device-tests fuzz-build
+	$(MAKE) -j2 tests-beside-release
+	$(MAKE) -j2 devices-beside-fuzz
 	FUZZ_SEED=1 scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+tests-beside-release: test-runs release-compile
+devices-beside-fuzz: device-tests fuzz-build
+tests-beside-release devices-beside-fuzz: BESIDE = nice -n 19
 
 # The test build, run as `swift test --skip-build` runs it off a terminal (all its tests
 # are Swift Testing's), but without SwiftPM, which would wait for the release build's lock
@@ -118,9 +123,9 @@ FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config re
 fuzz: fuzz-build
 	FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-# At the lowest priority: `make test` builds it beside the package and kernel tests.
+# `make test` builds it beside the package and kernel tests (BESIDE).
 fuzz-build: deps
-	nice -n 19 $(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
+	$(BESIDE) $(SWIFT) build --build-path .build/fuzz -c release -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING --product yizhan-fuzz
 
 # Figures, not pass/fail: each printed beside its baseline from the same run.
 # The memory part's baseline for the code layout is the same build linked in the linker's
@@ -167,11 +172,10 @@ release: release-compile
 	@if [ $(HOT_CODE) -nt .build/release/yizhand ]; then \
 		rm .build/release/yizhand && $(SWIFT) build $(SHIPPED) --product yizhand; fi
 
-# At the lowest priority: `make test` compiles it beside the tests, which leave it most of a
-# core; alone it runs as fast.
+# yizhand's compile: `make test` runs it beside the tests (BESIDE).
 release-compile: deps
 	@[ -e $(HOT_CODE) ] || : >$(HOT_CODE)
-	nice -n 19 $(SWIFT) build $(SHIPPED) --product yizhand
+	$(BESIDE) $(SWIFT) build $(SHIPPED) --product yizhand
 
 # The packages a technician installs with `apt install ./dist/yizhan_<version>_<arch>.deb`:
 # the board's two programs in one, the district office's in another (debian/).
