@@ -40,8 +40,8 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
 
-.PHONY: run test test-ready tests-beside-release devices-beside-fuzz test-runs device-tests release-compile fuzz-build deb package-test kernel-test soak fuzz bench build build-tests \
-	release deps test-deps lint format clean
+.PHONY: run test test-ready tests-beside-release devices-beside-fuzz test-runs device-tests deb package-test kernel-test \
+	soak fuzz fuzz-build bench build build-tests release release-compile deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
