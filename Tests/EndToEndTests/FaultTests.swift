@@ -153,6 +153,9 @@ import YizhanTestSupport
             return try lines().contains { $0["lost"] != nil }
         }
         #expect(resumed, "the file goes on with a warning")
+        // The line that reopened the file may have been the request's, after its scan's line
+        // was dropped: one more scan, whose lines are written before its reply, is in the file.
+        #expect(try scan("YZ:I:soap") != nil)
         let after = try lines().dropFirst(before.count)
         let lost = after.first { $0["lost"] != nil }
         #expect(lost?["level"] == "warning" && Int(lost?["lost"] ?? "") ?? 0 >= 4, "two scans and their requests: \(lost ?? [:])")
