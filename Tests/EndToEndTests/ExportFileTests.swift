@@ -38,12 +38,16 @@ import YizhanTestSupport
             connection.close()
         threading.Thread(target=serve, daemon=True).start()
         # What yizhanctl inherits: the file size limit, SIGXFSZ ignored (so that the limit is
-        # an error, as a full disk is), and the signals a terminal sends unblocked, as a
-        # shell's child has them (the test process blocks them).
+        # an error, as a full disk is), and the signals a terminal sends neither blocked nor
+        # ignored, as a shell's foreground child has them (the test process blocks them, and
+        # a test run started in the background by a shell without job control ignores SIGINT).
         if limit:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+        interrupts = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+        for interrupt in interrupts:
+            signal.signal(interrupt, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, interrupts)
         child = subprocess.Popen(command, restore_signals=False)
         if hold != "-":
             folder, name = os.path.split(output)

@@ -184,7 +184,8 @@ import YizhanTestSupport
         // The file is opened again at most once a second, at a line: scans make lines.
         let resumed = try daemon.waitUntil(timeout: .seconds(10)) {
             _ = try daemon.client.send("POST", "/v1/scans", json: ["code": "YZ:K:CANCEL", "scanner": "api"])
-            return FileManager.default.fileExists(atPath: logs + "/yizhand.log")
+            // Its first whole line, not only the file: another thread may have made it.
+            return (try? String(contentsOfFile: logs + "/yizhand.log", encoding: .utf8))?.contains("\n") == true
         }
         #expect(resumed, "the file is made once it can be")
         let first = try String(contentsOfFile: logs + "/yizhand.log", encoding: .utf8).split(separator: "\n").first
