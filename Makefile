@@ -41,7 +41,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VERSION ?= $(shell cat VERSION)
 
 .PHONY: run test test-ready tests-beside-release devices-beside-fuzz test-runs device-tests deb package-test kernel-test \
-	soak fuzz fuzz-build bench build build-tests release release-compile deps test-deps lint format clean
+	soak fuzz fuzz-build fuzz-run bench build build-tests release release-compile deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
@@ -58,7 +58,7 @@ test: deps lint
 	$(TESTS) --filter YizhanExecutorsTests
 	$(MAKE) -j2 tests-beside-release
 	$(MAKE) -j2 devices-beside-fuzz
-	FUZZ_SEED=1 scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	$(MAKE) fuzz-run FUZZ_SEED=1
 
 tests-beside-release: test-runs release-compile
 devices-beside-fuzz: device-tests fuzz-build
@@ -121,6 +121,10 @@ FUZZ_SECONDS = 10
 FUZZ_SEED = 0
 FUZZ_TARGETS = scan-code line-framer key-events hid-pos printer-status config request-body chunked-answer
 fuzz: fuzz-build
+	$(MAKE) fuzz-run
+
+# The targets run on the fuzz build as it is: `make test` makes it beside the device tests.
+fuzz-run:
 	FUZZ_SEED=$(FUZZ_SEED) scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 # `make test` builds it beside the package and kernel tests (BESIDE).
