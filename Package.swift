@@ -70,7 +70,7 @@ let package = Package(
         ),
         // The kernel calls swift-system's `FileDescriptor` does not make, in one file, each
         // retried on `EINTR` and failing with an `Errno`.
-        .target(name: "YizhanSystem", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        .target(name: "YizhanSystem", dependencies: ["CLinux", .product(name: "SystemPackage", package: "swift-system")]),
         // Scanners and printer transports, real and simulated.
         .target(
             name: "YizhanDevices",

@@ -7,13 +7,18 @@ import YizhanCore
 public enum ConfigLoader {
     /// Loads and validates the config at `path`.
     public static func load(path: String) throws(ConfigError) -> DaemonConfig {
+        try parse(text(path: path), file: path)
+    }
+
+    /// The config's text at `path`, read once: what a reload checks and then applies.
+    public static func text(path: String) throws(ConfigError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(problems: [ConfigProblem(file: path, line: nil, key: "(file)", message: "cannot be read")])
         }
         guard let source = String(data: data, encoding: .utf8) else {
             throw ConfigError(problems: [ConfigProblem(file: path, line: nil, key: "(file)", message: "is not UTF-8 text")])
         }
-        return try parse(source, file: path)
+        return source
     }
 
     /// Validates config text; `file` names it in errors.

@@ -1,21 +1,29 @@
 import Foundation
 import YizhanSystem
 
-/// Parses a config in a child process (`yizhand --parse-config`) before the daemon parses it
-/// itself. The TOML parser underneath aborts on some malformed input instead of reporting it;
-/// `TOMLTraps` catches the inputs known to do so, and this catches the rest: an abort costs
-/// the child, and the reload is refused, not the station.
+/// Parses a config's text in a child process (`yizhand --parse-config`) before the daemon
+/// parses the same text itself. The TOML parser underneath aborts on some malformed input
+/// instead of reporting it; `TOMLTraps` catches the inputs known to do so, and this catches
+/// the rest: an abort costs the child, and the reload is refused, not the station. The child
+/// is handed the text the daemon read, not the file's name, so a file replaced meanwhile
+/// cannot reach the daemon's parser unchecked.
 enum ConfigProbe {
     /// The longest a parse may take before the child is killed and the reload refused.
     static let limit: Duration = .seconds(10)
 
-    /// Why the config at `path` must not be parsed in this process, or nil when the child
-    /// parsed it (valid or not: the daemon's own parse then reports the problems).
-    static func refusal(path: String) async -> String? {
+    /// Why `source` (the config at `path`) must not be parsed in this process, or nil when the
+    /// child parsed it (valid or not: the daemon's own parse then reports the problems).
+    static func refusal(source: String, path: String) async -> String? {
+        let input: FileDescriptor
+        do {
+            input = try Kernel.memoryFile("yizhan-config", holding: Array(source.utf8))
+        } catch {
+            return "could not hand the config to a child to parse first: \(error)"
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         process.arguments = ["--config", path, "--parse-config"]
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = FileHandle(fileDescriptor: input.rawValue, closeOnDealloc: true)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         let ended = AsyncStream<Void> { continuation in

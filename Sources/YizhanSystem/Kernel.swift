@@ -1,3 +1,4 @@
+import CLinux
 import Glibc
 @_exported import SystemPackage
 
@@ -73,6 +74,21 @@ public enum Kernel {
             _ = fcntl(end, F_SETFL, O_NONBLOCK)
         }
         return (FileDescriptor(rawValue: ends[0]), FileDescriptor(rawValue: ends[1]))
+    }
+
+    /// A file in memory holding `bytes`, to be read from its start: given to a child as its
+    /// standard input, it cannot leave the giver blocked or end it by `SIGPIPE`, as a pipe
+    /// to a child that stops reading could.
+    public static func memoryFile(_ name: String, holding bytes: [UInt8]) throws(Errno) -> FileDescriptor {
+        let file = FileDescriptor(rawValue: try retrying { yizhan_memory_file(name) })
+        do throws(Errno) {
+            try writeAll(file, bytes)
+            _ = try retrying { lseek(file.rawValue, 0, SEEK_SET) }
+        } catch {
+            try? file.close()
+            throw error
+        }
+        return file
     }
 
     // MARK: Reading and writing

@@ -36,18 +36,21 @@ struct Yizhand: AsyncParsableCommand {
 
     @Flag(
         name: .customLong("parse-config"),
-        help: "Only parse the config, touching no device, and exit 0 or 1: what a reload runs first, in a child process.")
+        help: "Only parse the config text on standard input (named by --config), touching no device; exit 0 or 1: a reload's first step.")
     var parseConfig = false
 
     func run() async throws {
         let loaded: DaemonConfig
         do {
+            if parseConfig {
+                _ = try ConfigLoader.parse(String(decoding: FileHandle.standardInput.readToEnd() ?? Data(), as: UTF8.self), file: config)
+                return
+            }
             loaded = try ConfigLoader.load(path: config)
         } catch {
             FileHandle.standardError.write(Data("yizhand: invalid config\n\(error)\n".utf8))
             throw ExitCode(1)
         }
-        if parseConfig { return }
         if checkConfig {
             print("\(config): ok")
             // Lines the config names that this machine's chip lacks, or no chip at all, are

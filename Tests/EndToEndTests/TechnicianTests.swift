@@ -139,6 +139,35 @@ import YizhanWire
         #expect(daemon.stop() == 0)
     }
 
+    /// A reload reads its config file once and hands the child that parses it first the text
+    /// it read, not the file's name: a file replaced while the child parses cannot reach the
+    /// daemon's own parser unchecked. The kernel counts the file's openings (inotify, with the
+    /// closings between them: two like events in a row would be reported as one).
+    @Test func aReloadReadsItsConfigFileOnce() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        try daemon.writeConfig(extra: DaemonProcess.defaultRules + "\n[points]\nspecial = 7\n")
+        let watch = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+        try #require(watch >= 0 && inotify_add_watch(watch, daemon.configPath, UInt32(IN_OPEN | IN_CLOSE_NOWRITE)) >= 0)
+        defer { close(watch) }
+        daemon.signal(SIGHUP)
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(20)))
+        #expect(try daemon.api.call(API.status).lastReload?.applied == true)
+        var opens = 0
+        var events = [UInt8](repeating: 0, count: 4096)
+        while case let count = read(watch, &events, events.count), count > 0 {
+            // Each event is a struct inotify_event, its name (none for a watched file) after it.
+            var offset = 0
+            while offset < count {
+                let event = events.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: inotify_event.self) }
+                if event.mask & UInt32(IN_OPEN) != 0 { opens += 1 }
+                offset += MemoryLayout<inotify_event>.size + Int(event.len)
+            }
+        }
+        #expect(opens == 1, "opened by the daemon once, not again by it or by the child")
+        #expect(daemon.stop() == 0)
+    }
+
     /// A reload that shortens `max_minutes` ends, there and then, the patrols already past
     /// the new maximum: no scan or timer is needed. The board's clocks (wall and monotonic)
     /// are moved by libfaketime.

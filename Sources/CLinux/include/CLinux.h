@@ -28,6 +28,10 @@ static const unsigned long long yizhan_shortest_time_slice = 100000;
 void yizhan_set_current_job_queue(const void *queue);
 const void *yizhan_current_job_queue(void);
 
+/// A file in memory, closed on exec: memfd_create(2), which glibc declares only under
+/// _GNU_SOURCE. Its descriptor, or -1 with errno set.
+int yizhan_memory_file(const char *name);
+
 /// The credentials SO_PEERCRED returns, laid out as the kernel's struct ucred (socket(7)),
 /// which glibc declares only under _GNU_SOURCE, out of reach of Glibc's Swift module.
 struct yizhan_peer_credentials {

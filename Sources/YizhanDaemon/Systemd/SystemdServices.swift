@@ -164,10 +164,12 @@ final class ReloadService: Service {
     func reload() async {
         notifier.send("RELOADING=1")
         defer { notifier.send("READY=1") }
-        if let refusal = await ConfigProbe.refusal(path: path) { return refuse([refusal]) }
+        // Read once: the text the child survives is the text applied.
         let loaded: DaemonConfig
         do {
-            loaded = try ConfigLoader.load(path: path)
+            let source = try ConfigLoader.text(path: path)
+            if let refusal = await ConfigProbe.refusal(source: source, path: path) { return refuse([refusal]) }
+            loaded = try ConfigLoader.parse(source, file: path)
         } catch {
             return refuse(error.problems.map(\.description))
         }
