@@ -1,15 +1,16 @@
 import CPNG
 import ESCPOS
 
-/// Writes a bitmap as a greyscale PNG through libpng's simplified API, black dots on white
+/// Encodes a bitmap as a greyscale PNG through libpng's simplified API, black dots on white
 /// paper with a margin around, so a slip preview looks like the paper it stands for.
 public enum PNGImage {
     public struct WriteError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// `png_image_write_to_file`.
-    public static func write(_ bitmap: Bitmap, margin: Int = 16, to path: String) throws(WriteError) {
+    /// The PNG file's bytes (`png_image_write_to_memory`), for the caller to write whole or
+    /// not at all.
+    public static func encode(_ bitmap: Bitmap, margin: Int = 16) throws(WriteError) -> [UInt8] {
         let width = bitmap.width + 2 * margin
         let height = bitmap.height + 2 * margin
         var pixels = [UInt8](repeating: 0xFF, count: width * height)
@@ -21,11 +22,15 @@ public enum PNGImage {
         image.width = png_uint_32(width)
         image.height = png_uint_32(height)
         image.format = png_uint_32(PNG_FORMAT_GRAY)
-        let written = png_image_write_to_file(&image, path, 0, pixels, Int32(width), nil)
         defer { png_image_free(&image) }
-        guard written != 0 else {
-            let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            throw WriteError(description: "cannot write \(path): \(message)")
+        // Once without a buffer for the size, then into a buffer of that size.
+        var size = 0
+        var bytes: [UInt8] = []
+        if png_image_write_to_memory(&image, nil, &size, 0, pixels, Int32(width), nil) != 0 {
+            bytes = [UInt8](repeating: 0, count: size)
+            if png_image_write_to_memory(&image, &bytes, &size, 0, pixels, Int32(width), nil) != 0 { return Array(bytes[..<size]) }
         }
+        let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        throw WriteError(description: "cannot encode the PNG: \(message)")
     }
 }

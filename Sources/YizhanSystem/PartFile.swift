@@ -71,6 +71,18 @@ public final class PartFile {
         }
     }
 
+    /// Writes `bytes` as the file `path` names, whole or not at all.
+    public static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+        let file = try PartFile(path: path)
+        do throws(Failure) {
+            try file.write(bytes)
+            try file.finish()
+        } catch {
+            file.abandon()
+            throw error
+        }
+    }
+
     /// Removes what was written of a file that will not be finished.
     public func abandon() {
         guard let part else { return }
@@ -99,7 +111,8 @@ public final class PartFile {
         }
     }
 
-    private static func inheritedDescriptor(_ path: String) -> Int32? {
+    /// The descriptor this program was given that `path` stands for (`/dev/stdout`: 1), or nil.
+    public static func inheritedDescriptor(_ path: String) -> Int32? {
         let named: [String: Int32] = ["/dev/stdin": 0, "/dev/stdout": 1, "/dev/stderr": 2]
         if let number = named[path] { return number }
         for prefix in ["/dev/fd/", "/proc/self/fd/"] where path.hasPrefix(prefix) {

@@ -3,6 +3,7 @@ import ESCPOS
 import ESCPOSRaster
 import Foundation
 import YizhanCore
+import YizhanSystem
 import YizhanWire
 
 struct Print: ParsableCommand {
@@ -12,13 +13,13 @@ struct Print: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Render a slip as a PNG, the way the configured printer would print it.",
             discussion: """
-                Asks the daemon for the bytes it sends the printer (for a print job, or a sample slip of a kind)
+                Asks the daemon for the bytes it sends the printer (for a print job, or a sample slip of a kind) \
                 and prints them on a virtual printer of the same width and Chinese mode.
                 """)
         @OptionGroup var options: GlobalOptions
         @Argument(help: "Print job id.") var job: Int64?
         @Option(help: "A sample slip of this kind instead of a job.") var slip: Slip.Kind?
-        @Option(help: "Where to write the PNG.", completion: .file(extensions: ["png"])) var output: String
+        @Option(name: .shortAndLong, help: "Where to write the PNG.", completion: .file(extensions: ["png"])) var output: String
         @Option(help: "The font Chinese text is drawn in (\(ReceiptFontFile.defaultPath)).", completion: .file())
         var font = ReceiptFontFile.defaultPath
 
@@ -35,8 +36,16 @@ struct Print: ParsableCommand {
             let width = encoded.widthDots
             let printer = VirtualPrinter(widthDots: width, chinese: mode, font: try ReceiptFont(path: font))
             let printed = try printer.print(Array(bytes))
-            try PNGImage.write(printed.paper, to: output)
-            print("\(output): \(width) × \(printed.paper.height) dots, \(bytes.count) bytes of ESC/POS (\(mode.rawValue))")
+            // Written whole or not at all, as an export is: a full disk leaves the last preview.
+            do {
+                try PartFile.write(PNGImage.encode(printed.paper), to: output)
+            } catch let failure as PartFile.Failure {
+                FileHandle.standardError.write(Data("yizhanctl: \(failure)\n".utf8))
+                throw ExitCode(1)
+            }
+            // Beside the image, not after it, when the image goes to standard output.
+            let summary = "\(output): \(width) × \(printed.paper.height) dots, \(bytes.count) bytes of ESC/POS (\(mode.rawValue))\n"
+            (PartFile.inheritedDescriptor(output) == 1 ? FileHandle.standardError : FileHandle.standardOutput).write(Data(summary.utf8))
         }
     }
 }

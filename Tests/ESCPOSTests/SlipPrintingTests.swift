@@ -35,7 +35,7 @@ import YizhanTestSupport
             for chinese in ChineseMode.allCases {
                 let output = try printed(slip, width: width, chinese: chinese, qr: qr)
                 let image = directory.file("\(kind.rawValue)-\(chinese.rawValue).png")
-                try PNGImage.write(output.paper, to: image)
+                try Data(PNGImage.encode(output.paper)).write(to: URL(fileURLWithPath: image))
                 let decoded = try Command.run("/usr/bin/zbarimg", ["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable", image])
                 #expect(decoded.status == 0, "\(kind) \(chinese) \(qr) \(width): \(decoded.errors)")
                 #expect(decoded.output == payload + "\n", "\(kind) \(chinese) \(qr) \(width)")

@@ -100,4 +100,36 @@ import YizhanWire
             "\(unknown.errors)")
         #expect(daemon.stop() == 0)
     }
+
+    /// A preview is written whole or not at all, as an export is: one that cannot be finished
+    /// (the file size limit here, as a full stick would stop it) leaves the last preview of
+    /// that name as it was, and no part file. Sent to standard output, it is the image alone,
+    /// its summary on standard error.
+    @Test func aPreviewIsWrittenWholeOrNotAtAll() throws {
+        let daemon = try DaemonProcess(extra: DaemonProcess.defaultRules)
+        defer { daemon.directory.remove() }
+        try daemon.start()
+        let ctl = Command.product("yizhanctl")
+        let preview = [ctl, "--socket", daemon.adminSocket, "print", "preview", "--slip", "redemption", "-o"]
+        let image = daemon.directory.file("preview.png")
+        #expect(try Command.run(preview[0], Array(preview.dropFirst()) + [image]).status == 0)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: image))
+
+        // SIGXFSZ ignored, so that the limit (one 512-byte block) is an error, as a full disk is.
+        let stopped = try Command.run("/bin/sh", ["-c", "trap '' XFSZ; ulimit -f 1; exec \"$@\"", "sh"] + preview + [image])
+        #expect(stopped.status == 1 && stopped.errors.contains("cannot write \(image): File too large"), "\(stopped.errors)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: image)) == whole, "the last preview stays whole")
+        let left = try FileManager.default.contentsOfDirectory(atPath: daemon.directory.path).filter { $0.hasPrefix(".preview.png.") }
+        #expect(left.isEmpty, "\(left)")
+
+        let piped = daemon.directory.file("piped.png")
+        let toOutput = try Command.run("/bin/sh", ["-c", "exec \"$@\" >'\(piped)'", "sh"] + preview + ["/dev/stdout"])
+        #expect(toOutput.status == 0 && toOutput.errors.hasPrefix("/dev/stdout: 384 × "), "\(toOutput.errors)")
+        let decoded = try Command.run("/usr/bin/zbarimg", ["--quiet", "--raw", piped])
+        #expect(decoded.output == "YZ:R:K7Q2M9\n")
+        // Nothing after the image's last chunk (IEND, its length 0 before it and its CRC after).
+        let end = try Data(contentsOf: URL(fileURLWithPath: piped)).suffix(12)
+        #expect(Array(end) == [0, 0, 0, 0] + Array("IEND".utf8) + [0xAE, 0x42, 0x60, 0x82])
+        #expect(daemon.stop() == 0)
+    }
 }
