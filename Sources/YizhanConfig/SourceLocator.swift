@@ -9,7 +9,8 @@ struct SourceLocator {
     }
 
     /// The 1-based line of `key` in the table `table` (the `index`-th one for an array of
-    /// tables), the table's header when the key is absent, or nil.
+    /// tables), the table's header when the key is absent, or nil. With no table, `key` is
+    /// a top-level key, or a table's name (`[pointz]`, misspelt) found by its first header.
     func line(table: String?, index: Int?, key: String?) -> Int? {
         var sectionStart = 0
         var sectionEnd = lines.count
@@ -24,7 +25,9 @@ struct SourceLocator {
         }
         guard let key else { return nil }
         sectionEnd = lines.firstIndex { $0.trimmingSpaces.hasPrefix("[") } ?? lines.count
+        let headers = ["[\(key)]", "[\(key).", "[[\(key)]]", "[[\(key)."]
         return lineOfKey(key, in: sectionStart..<sectionEnd)
+            ?? lines.firstIndex { line in headers.contains { line.trimmingSpaces.hasPrefix($0) } }.map { $0 + 1 }
     }
 
     private func lineOfKey(_ key: String, in range: Range<Int>) -> Int? {

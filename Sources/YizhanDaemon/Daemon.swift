@@ -20,6 +20,10 @@ public enum Daemon {
     /// The exit status when the database cannot be used; the unit does not restart on it.
     public static let storeUnusableExitStatus: Int32 = 3
 
+    /// The exit status when the config does not validate (sysexits' `EX_CONFIG`); the unit
+    /// does not restart on it either: the same file would fail the same way.
+    public static let invalidConfigExitStatus: Int32 = 78
+
     /// Bootstraps logging to stderr (for the journal) and JSON lines under `log_dir`.
     public static func bootstrapLogging(_ config: DaemonConfig) {
         let calendar = StationCalendar(timeZone: config.station.timeZone)

@@ -49,13 +49,13 @@ struct Yizhand: AsyncParsableCommand {
             loaded = try ConfigLoader.load(path: config)
         } catch {
             FileHandle.standardError.write(Data("yizhand: invalid config\n\(error)\n".utf8))
-            throw ExitCode(1)
+            throw ExitCode(checkConfig || parseConfig ? 1 : Daemon.invalidConfigExitStatus)
         }
         if checkConfig {
             print("\(config): ok")
             // Lines the config names that this machine's chip lacks, or no chip at all, are
             // devices not found, like an unplugged scanner: the daemon serves without
-            // lights and says so, and the unit's start (which runs this) is not refused.
+            // lights and says so, so the check warns and passes.
             for problem in Daemon.probeGPIO(loaded) {
                 FileHandle.standardError.write(Data("yizhand: warning: \(problem): the lights will be reported missing\n".utf8))
             }

@@ -110,14 +110,19 @@ import YizhanWire
         #expect(threads.contains { $0.hasSuffix("-qos") } == platform, "\(threads)")
     }
 
+    /// A broken config is refused with its line and key, by the check (exit 1) and by the
+    /// daemon itself, which exits with 78 (`EX_CONFIG`), the status its unit does not restart on.
     @Test func aBrokenConfigIsRefusedWithItsLineAndKey() throws {
         let daemon = try DaemonProcess(extra: "[points]\ndaily = \"two\"\n")
-        let check = try Command.run(Command.product("yizhand"), ["--check-config", "--config", daemon.configPath])
-        let message = check.errors
-        #expect(check.status == 1)
         let lines = try String(contentsOfFile: daemon.configPath, encoding: .utf8).components(separatedBy: "\n")
         let line = try #require(lines.firstIndex(of: "daily = \"two\"")) + 1
-        #expect(message.contains("\(daemon.configPath):\(line): points.daily: must be a whole number"), "\(message)")
+        let check = try Command.run(Command.product("yizhand"), ["--check-config", "--config", daemon.configPath])
+        #expect(check.status == 1)
+        #expect(check.errors.contains("\(daemon.configPath):\(line): points.daily: must be a whole number"), "\(check.errors)")
+        let run = try StartupTests.runDaemon(daemon.configPath)
+        #expect(run.status == 78)
+        #expect(run.errors.contains("\(daemon.configPath):\(line): points.daily: must be a whole number"), "\(run.errors)")
+        #expect(!FileManager.default.fileExists(atPath: daemon.adminSocket), "nothing opened")
     }
 
     /// SIGKILL in the middle of a storm of redemptions through the socket: after a restart

@@ -118,6 +118,9 @@ import YizhanCore
             key_periods = ["11:00-10:00"]
             weekly_slot = "Caturday 09:00-11:00"
             min_minuts = 5
+
+            [pointz]
+            daily = 2
             """
         let problems = Self.problems(source, file: "/etc/yizhan/yizhand.toml")
         let lines = Set(problems.map(\.description))
@@ -134,7 +137,8 @@ import YizhanCore
                 "/etc/yizhan/yizhand.toml:23: patrol.weekly_slot: \"Caturday 09:00-11:00\" is not like \"Sat 09:00-11:00\" (Mon … Sun)")
         )
         #expect(lines.contains("/etc/yizhan/yizhand.toml:24: patrol.min_minuts: unknown key"))
-        #expect(problems.count == 7, "\(problems)")
+        #expect(lines.contains("/etc/yizhan/yizhand.toml:26: pointz: unknown section"))
+        #expect(problems.count == 8, "\(problems)")
     }
 
     @Test func scannersAreFoundByPathOrByUSBIds() throws {
