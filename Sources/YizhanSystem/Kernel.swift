@@ -209,6 +209,18 @@ public enum Kernel {
         return fstat(descriptor.rawValue, &info) == 0 ? Int(info.st_size) : 0
     }
 
+    /// The names in the folder at `path` but `.` and `..`; none when it cannot be read.
+    public static func names(in path: String) -> [String] {
+        guard let folder = opendir(path) else { return [] }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Removes the file at `path`; nothing there is not an error.
     public static func remove(_ path: String) throws(Errno) {
         do { try retrying { unlink(path) } } catch  where error == .noSuchFileOrDirectory {}

@@ -5,9 +5,11 @@ import Synchronization
 /// export that fails part way (the connection lost, the USB stick full) leaves the name as
 /// it was, absent or the last export whole, never a file that looks finished and is short.
 /// The part file is removed when writing fails and when the program is interrupted
-/// (Ctrl-C, `SIGTERM`, the terminal closed). A name that is not a regular file (a pipe,
-/// a device) or that stands for a descriptor this program was given (`/dev/stdout`) is
-/// written straight.
+/// (Ctrl-C, `SIGTERM`, the terminal closed); one left by an export killed outright
+/// (`SIGKILL`, a power cut) is removed by the next export of that name, which tells it
+/// from a running export's by the lock each export holds on its own. A name that is not a
+/// regular file (a pipe, a device) or that stands for a descriptor this program was given
+/// (`/dev/stdout`) is written straight.
 public final class PartFile {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -31,9 +33,11 @@ public final class PartFile {
             return
         }
         destination = Self.resolvingLinks(path)
+        Self.removeAbandonedParts(beside: destination)
         // The handler is given the name before mkstemp fills it in and makes the file, so
         // no signal can come between the file's making and the handler's knowing it.
-        let template = strdup(Self.partTemplate(beside: destination))!
+        let (folder, prefix) = Self.partNames(beside: destination)
+        let template = strdup(folder + prefix + "XXXXXX")!
         Self.removeOnInterrupt(template)
         let made = mkstemp(template)
         guard made >= 0 else {
@@ -43,6 +47,8 @@ public final class PartFile {
         }
         part = String(cString: template)
         descriptor = FileDescriptor(rawValue: made)
+        // Held while the part is written: what tells another export it is not abandoned.
+        try? Kernel.lockExclusively(descriptor)
         // mkstemp makes it 0600; a finished export reads as any file this user writes.
         let mask = umask(0)
         umask(mask)
@@ -127,10 +133,33 @@ public final class PartFile {
         return String(cString: resolved)
     }
 
-    /// `.NAME.XXXXXX` in the folder of `path`, for mkstemp.
-    private static func partTemplate(beside path: String) -> String {
+    /// The folder of `path` (empty for the working directory) and how its part files' names
+    /// begin: `.NAME.part-`, then mkstemp's six letters. A name nobody gives a file of their
+    /// own, since one left behind is removed (`removeAbandonedParts`).
+    private static func partNames(beside path: String) -> (folder: String, prefix: String) {
         let name = path.lastIndex(of: "/").map(path.index(after:)) ?? path.startIndex
-        return path[..<name] + "." + path[name...] + ".XXXXXX"
+        return (String(path[..<name]), "." + path[name...] + ".part-")
+    }
+
+    // MARK: Abandoned
+
+    /// How old an unlocked part file must be to count as abandoned: one made a moment ago
+    /// may not be locked yet by the export that made it.
+    private static let abandonedAfter = 10
+
+    /// Removes the part files beside `destination` (`.NAME.part-XXXXXX`) that no export
+    /// holds locked and that were last written more than a moment ago.
+    private static func removeAbandonedParts(beside destination: String) {
+        let (folder, prefix) = partNames(beside: destination)
+        for entry in Kernel.names(in: folder.isEmpty ? "." : folder) where entry.hasPrefix(prefix) && entry.count == prefix.count + 6 {
+            let part = folder + entry
+            guard let file = try? Kernel.open(part, .readOnly, options: [.noFollow, .nonBlocking, .closeOnExec]) else { continue }
+            defer { try? file.close() }
+            var info = stat()
+            guard fstat(file.rawValue, &info) == 0, info.st_mode & S_IFMT == S_IFREG, time(nil) - info.st_mtim.tv_sec >= abandonedAfter
+            else { continue }
+            if (try? Kernel.lockExclusively(file)) != nil { try? Kernel.remove(part) }
+        }
     }
 
     // MARK: Interrupted

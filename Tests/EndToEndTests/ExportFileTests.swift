@@ -2,6 +2,10 @@ import Foundation
 import Testing
 import YizhanTestSupport
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `yizhanctl export -o` on what a station's manager meets: an export far longer than one
 /// day's, a USB stick that fills, a Ctrl-C. The daemon here is Python answering as the
 /// daemon does (a chunked CSV), so that its length, its pace and the disk's room are the
@@ -138,5 +142,43 @@ import YizhanTestSupport
         #expect(status == -numbers[signal]!)
         #expect(try String(contentsOfFile: csv, encoding: .utf8) == "the last export\r\n")
         #expect(files == ["ledger.csv"])
+    }
+
+    /// Killed outright (`kill -9`, as a power cut would end it), an export leaves its part
+    /// file: no handler runs. The next export of that name removes it and finishes whole.
+    @Test func aPartFileLeftByAKilledExportIsRemovedByTheNext() throws {
+        defer { directory.remove() }
+        let (_, killed, _) = try export(chunks: 2, hold: "SIGKILL")
+        #expect(killed == -9)
+        let left = files.filter { $0.hasPrefix(".ledger.csv.part-") }
+        #expect(left.count == 1, "\(files)")
+        // Older than the moment in which a new part file may not be locked yet.
+        for part in left { try age(part) }
+        let (_, status, _) = try export(chunks: 2)
+        #expect(status == 0)
+        #expect(files == ["ledger.csv"])
+        #expect((try FileManager.default.attributesOfItem(atPath: csv)[.size] as? Int) == 2 * 65536)
+    }
+
+    /// What the next export leaves: a part file another export holds (locked, as a running
+    /// export's is), one made a moment ago, and a file of the manager's own.
+    @Test func anExportLeavesRunningExportsPartsAndOtherFiles() throws {
+        defer { directory.remove() }
+        let held = directory.file(".ledger.csv.part-Held01")
+        let lock = open(held, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        defer { close(lock) }
+        #expect(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        try age(".ledger.csv.part-Held01")
+        try Data().write(to: URL(fileURLWithPath: directory.file(".ledger.csv.part-Fresh1")))
+        try Data("mine".utf8).write(to: URL(fileURLWithPath: directory.file(".ledger.csv.backup")))
+        try age(".ledger.csv.backup")
+        let (_, status, _) = try export(chunks: 1)
+        #expect(status == 0)
+        #expect(files == [".ledger.csv.backup", ".ledger.csv.part-Fresh1", ".ledger.csv.part-Held01", "ledger.csv"])
+    }
+
+    /// Sets a file in the export's folder as last written a minute ago.
+    func age(_ name: String) throws {
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: directory.file(name))
     }
 }
