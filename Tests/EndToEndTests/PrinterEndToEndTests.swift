@@ -112,7 +112,7 @@ import YizhanWire
         let ctl = Command.product("yizhanctl")
         let preview = [ctl, "--socket", daemon.adminSocket, "print", "preview", "--slip", "redemption", "-o"]
         let image = daemon.directory.file("preview.png")
-        #expect(try Command.run(preview[0], Array(preview.dropFirst()) + [image]).status == 0)
+        #expect(try Command.run(ctl, Array(preview.dropFirst()) + [image]).status == 0)
         let whole = try Data(contentsOf: URL(fileURLWithPath: image))
 
         // SIGXFSZ ignored, so that the limit (one 512-byte block) is an error, as a full disk is.
