@@ -37,12 +37,8 @@ struct Print: ParsableCommand {
             let printer = VirtualPrinter(widthDots: width, chinese: mode, font: try ReceiptFont(path: font))
             let printed = try printer.print(Array(bytes))
             // Written whole or not at all, as an export is: a full disk leaves the last preview.
-            do {
-                try PartFile.write(PNGImage.encode(printed.paper), to: output)
-            } catch let failure as PartFile.Failure {
-                FileHandle.standardError.write(Data("yizhanctl: \(failure)\n".utf8))
-                throw ExitCode(1)
-            }
+            let image = try PNGImage.encode(printed.paper)
+            try sayingWhyAFileCannotBeWritten { try PartFile.write(image, to: output) }
             // Beside the image, not after it, when the image goes to standard output.
             let summary = "\(output): \(width) × \(printed.paper.height) dots, \(bytes.count) bytes of ESC/POS (\(mode.rawValue))\n"
             (PartFile.inheritedDescriptor(output) == 1 ? FileHandle.standardError : FileHandle.standardOutput).write(Data(summary.utf8))

@@ -146,7 +146,7 @@ struct Export: ParsableCommand {
         }
         // Named only once the daemon's last row is in: a stick that fills or a daemon that
         // stops leaves the last export of that name as it was.
-        do {
+        try sayingWhyAFileCannotBeWritten {
             let file = try PartFile(path: output)
             do {
                 try options.client.file(table.path, into: file.write)
@@ -155,10 +155,18 @@ struct Export: ParsableCommand {
                 file.abandon()
                 throw error
             }
-        } catch let failure as PartFile.Failure {
-            FileHandle.standardError.write(Data("yizhanctl: \(failure)\n".utf8))
-            throw ExitCode(1)
         }
+    }
+}
+
+/// Runs `write`; a file it cannot write is said, with exit 1 (the daemon's failures keep
+/// their own statuses).
+func sayingWhyAFileCannotBeWritten(_ write: () throws -> Void) throws {
+    do {
+        try write()
+    } catch let failure as PartFile.Failure {
+        FileHandle.standardError.write(Data("yizhanctl: \(failure)\n".utf8))
+        throw ExitCode(1)
     }
 }
 
