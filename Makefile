@@ -82,6 +82,7 @@ test-runs:
 device-tests:
 	$(MAKE) package-test
 	scripts/kernel-test .build/release
+	scripts/kernel-test --power-cut .build/release
 
 # The package under a real systemd: an older build and this one, as packages, installed,
 # upgraded, removed and purged by apt in a Debian 12 root booted with systemd-nspawn (the
@@ -100,9 +101,11 @@ package-test: test-deps
 # CDC-ACM scanners (usbhid, cdc_acm), and a USB printer the kernel's usblp driver takes.
 # Debian 12's kernel booted in QEMU with gpio-sim built for it and the kernel's own USB
 # gadgets, running the release build that `make deb` packages (scripts/kernel-test; the
-# kernel and initramfs are kept in .build/kernel).
+# kernel and initramfs are kept in .build/kernel). Then the power cut: the state on a disk
+# of the emulated machine's, QEMU killed mid-storm, three times (YIZHAN_POWER_CUTS).
 kernel-test: test-deps release
 	scripts/kernel-test .build/release
+	scripts/kernel-test --power-cut .build/release
 
 # Debian's packages for the tests, the kernel test's kernel and initramfs, and the package
 # test's Debian root: each kept, and made again only when what it is made from changes.
@@ -110,9 +113,10 @@ test-ready: test-deps
 	scripts/kernel-test --prepare
 	scripts/package-test --prepare
 
-# Longer: a hundred crash rounds and five minutes a fuzz target.
-soak: test-deps build-tests
+# Longer: a hundred crash rounds, twenty power cuts and five minutes a fuzz target.
+soak: test-deps build-tests release
 	YIZHAN_CRASH_ROUNDS=100 YIZHAN_CRASH_SEED=$$(date +%s) $(SWIFT) test --skip-build --filter CrashTests
+	YIZHAN_POWER_CUTS=20 scripts/kernel-test --power-cut .build/release
 	$(MAKE) fuzz FUZZ_SECONDS=300
 
 # libFuzzer through the toolchain's -sanitize=fuzzer, in a build folder of its own; each
