@@ -59,8 +59,7 @@ public struct SlipRenderer: Sendable {
         if slip.reprint { lines += large("补打 REPRINT") }
         lines += TextLayout.wrap(stationName, columns: columns).map { PrintLine(text: $0, bold: true, alignment: .center) }
         lines += large(slip.title)
-        var time = calendar.slipTime(slip.issuedAt.wall)
-        if !slip.issuedAt.synchronised { time += "（时钟未校准）" }
+        let time = calendar.slipTime(slip.issuedAt)
         lines += TextLayout.wrap(time, columns: columns).map { PrintLine(text: $0, alignment: .center) }
         lines.append(rule)
         for line in slip.lines {

@@ -85,6 +85,17 @@ import YizhanTestSupport
         #expect(decoded.contains { $0.contains("2026-11-29") && $0.hasSuffix("（时钟未校准）") })
     }
 
+    @Test func aPatrolOpenedBeforeTheClockWasSynchronisedSaysSo() throws {
+        var opened = now
+        opened.synchronised = false
+        let patrol = OpenPatrol(id: 7, volunteerID: 1, kind: .daily, openedAt: opened, awardKey: nil)
+        let closing = PatrolRulebook(rules: builder.rules).closing(patrol, at: now, tally: AwardTally())
+        let slip = builder.patrolFinished(patrol, closing, volunteer: Volunteer(id: 1, name: "张三", role: .volunteer), at: now)
+        let decoded = try PythonCodec.decode(try printed(slip, width: 576, chinese: .gb18030, qr: .native).textLines, codec: "gb18030")
+        let marked = decoded.filter { $0.hasSuffix("（时钟未校准）") }
+        #expect(marked.count == 1 && marked[0].hasPrefix("开始 ") && marked[0].hasSuffix(" 2026-11-29 09:41（时钟未校准）"), "\(decoded)")
+    }
+
     @Test(arguments: [384, 576])
     func rasterChineseSendsNoTextAndInksEveryLine(width: Int) throws {
         for kind in Slip.Kind.allCases {

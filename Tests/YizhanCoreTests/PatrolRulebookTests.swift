@@ -220,6 +220,25 @@ import YizhanTestSupport
         #expect(rulebook.hasExpired(evening, at: late.now()))
     }
 
+    @Test func aStepOfTheWallClockNeitherEndsNorLengthensAPatrol() {
+        let clock = Fixtures.clock("2026-11-30 23:50")
+        let evening = OpenPatrol(id: 1, volunteerID: 1, kind: .daily, openedAt: clock.now(), awardKey: nil)
+        clock.setWall(Fixtures.date("2026-12-01 09:00"))
+        #expect(!rulebook.hasExpired(evening, at: clock.now()), "the step is not ten minutes")
+        clock.setWall(Fixtures.date("2026-11-30 20:00"))
+        clock.advance(by: .seconds(10 * 60))
+        #expect(rulebook.hasExpired(evening, at: clock.now()), "its day ended ten minutes after it opened")
+
+        // Booted with the clock where it stopped last night, synchronised a minute later.
+        let board = Fixtures.clock("2026-11-30 23:50", synchronised: false)
+        let morning = OpenPatrol(id: 2, volunteerID: 1, kind: .daily, openedAt: board.now(), awardKey: nil)
+        board.advance(by: .seconds(60))
+        board.setWall(Fixtures.date("2026-12-01 08:01"))
+        #expect(rulebook.timeUntilNextExpiry(of: [morning], now: board.now()) == .seconds(119 * 60))
+        board.advance(by: .seconds(119 * 60))
+        #expect(rulebook.hasExpired(morning, at: board.now()))
+    }
+
     @Test func durationsUseTheMonotonicClockEvenWhenTheWallClockJumps() {
         let clock = Fixtures.clock("2026-11-30 09:00", synchronised: false)
         let opened = clock.now()

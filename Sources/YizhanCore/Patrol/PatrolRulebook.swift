@@ -187,20 +187,26 @@ public struct PatrolRulebook: Sendable {
         }
     }
 
+    /// How long a patrol may stay open: its maximum duration, or less when its day ends
+    /// sooner. It is fixed when the patrol opens and measured from then on the monotonic
+    /// clock, so that a step of the wall clock (a board without a real-time clock
+    /// synchronising minutes after it booted) neither closes a patrol under a volunteer nor
+    /// keeps one open. A patrol opened before the clock was synchronised has no day it can
+    /// trust to end with: only its maximum duration bounds it.
+    func lifetime(of patrol: OpenPatrol) -> Duration {
+        let opened = patrol.openedAt
+        guard opened.synchronised else { return rules.patrol.maximumDuration }
+        return min(rules.patrol.maximumDuration, rules.calendar.timeUntilEndOfDay(of: opened.wall, from: opened.wall))
+    }
+
     /// Whether an open patrol has run past its maximum duration or its day at `now`.
     public func hasExpired(_ patrol: OpenPatrol, at now: Instant) -> Bool {
-        if now.elapsed(since: patrol.openedAt) >= rules.patrol.maximumDuration { return true }
-        let calendar = rules.calendar
-        return now.wall >= calendar.endOfDay(patrol.openedAt.wall)
+        now.elapsed(since: patrol.openedAt) >= lifetime(of: patrol)
     }
 
     /// How long from `now` until the first of `patrols` expires, for the daemon's timer.
     public func timeUntilNextExpiry(of patrols: [OpenPatrol], now: Instant) -> Duration? {
-        patrols.map { patrol in
-            let byDuration = rules.patrol.maximumDuration - now.elapsed(since: patrol.openedAt)
-            let byDay = rules.calendar.timeUntilEndOfDay(of: patrol.openedAt.wall, from: now.wall)
-            return max(.zero, min(byDuration, byDay))
-        }.min()
+        patrols.map { max(.zero, lifetime(of: $0) - now.elapsed(since: $0.openedAt)) }.min()
     }
 
     /// Picks the patrol a checkpoint scan belongs to (SPEC 3.2, "Check"): the current one,

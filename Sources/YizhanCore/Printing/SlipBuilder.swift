@@ -11,7 +11,7 @@ public struct SlipBuilder: Sendable {
         var lines: [SlipLine] = [
             .field("志愿者", "\(volunteer.name)（\(volunteer.id)）"),
             .field("类型", patrol.kind.displayName),
-            .field("开始", rules.calendar.slipTime(patrol.openedAt.wall)),
+            .field("开始", rules.calendar.slipTime(patrol.openedAt)),
             .field("用时", "\(Int(closing.duration.components.seconds / 60)) 分钟"),
             .field("点位", "\(patrol.checks.count) 个"),
             .rule,
@@ -42,7 +42,7 @@ public struct SlipBuilder: Sendable {
         var lines: [SlipLine] = [
             .field("类型", group.kind.displayName),
             .field("组长", "\(group.volunteerName)（\(group.volunteerID)）"),
-            .field("开始", rules.calendar.slipTime(group.openedAt.wall)),
+            .field("开始", rules.calendar.slipTime(group.openedAt)),
             .field("用时", "\(Int(result.duration.components.seconds / 60)) 分钟"),
             .field("点位", "\(group.checks.count) 个"),
             .rule,

@@ -91,6 +91,12 @@ public struct StationCalendar: Sendable {
         let parts = calendar.dateComponents([.hour, .minute], from: date)
         return "\(day(of: date)) " + clockTime(parts)
     }
+
+    /// The same for an instant, marked when the board's clock was not yet synchronised
+    /// then: the time printed is only the board's guess.
+    public func slipTime(_ instant: Instant) -> String {
+        slipTime(instant.wall) + (instant.synchronised ? "" : "（时钟未校准）")
+    }
 }
 
 /// A month and day without a year, for campaigns that recur every year.
