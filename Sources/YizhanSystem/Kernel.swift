@@ -268,6 +268,13 @@ public enum Kernel {
         return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
     }
 
+    /// A descriptor that becomes readable when the wall clock is set rather than left to run
+    /// (a time service's step, `date -s`); reading it then fails with `canceled`, which
+    /// clears it until the next step.
+    public static func clockStepWatch() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retrying { yizhan_clock_step_watch() })
+    }
+
     /// The current second since 1970 (`time(2)`).
     public static var currentSecond: Int { time(nil) }
 

@@ -9,6 +9,13 @@
 /// synchronized: no".
 bool yizhan_clock_is_synchronised(void);
 
+/// A descriptor (non-blocking, closed on exec) that becomes readable each time the wall
+/// clock is set rather than left to run (settimeofday, a time service's step): a
+/// CLOCK_REALTIME timer armed for the end of time with TFD_TIMER_CANCEL_ON_SET, the way
+/// systemd watches for time changes. Reading it then fails with ECANCELED, which clears
+/// it. -1 and errno when it cannot be made.
+int yizhan_clock_step_watch(void);
+
 /// Names the calling thread as `ps -L` and /proc/PID/task/TID/comm show it (at most 15
 /// bytes): pthread_setname_np(3), which Glibc's Swift module does not export.
 void yizhan_name_this_thread(const char *name);
