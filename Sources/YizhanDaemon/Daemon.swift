@@ -194,7 +194,9 @@ public enum Daemon {
 
         // Services stop in reverse order: the watchdog first, the status line, then the
         // announcer (STOPPING=1), the scanners, and the API servers last.
-        var services: [any Service] = [admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell, logger: logger), reload]
+        var services: [any Service] = [
+            admin, kiosk, spooler, ExpiryService(station: station, doorbell: expiryDoorbell, logger: logger), reload,
+        ]
         services += scanners
         if let districtSync { services.append(districtSync) }
         services.append(signals)
