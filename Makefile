@@ -98,8 +98,9 @@ package-test: test-deps
 
 # The devices whose kernel drivers this machine lacks: the lights, buzzer and button through
 # libgpiod on a GPIO chip, a keyboard-wedge scanner through evdev (uinput), HID POS and
-# CDC-ACM scanners (usbhid, cdc_acm), a USB printer the kernel's usblp driver takes, and a
-# wall clock set late (a board without a real-time clock).
+# CDC-ACM scanners (usbhid, cdc_acm), a USB printer the kernel's usblp driver takes, the
+# package's udev rules under Debian's udevd, and a wall clock set late (a board without a
+# real-time clock).
 # Debian 12's kernel booted in QEMU with gpio-sim built for it and the kernel's own USB
 # gadgets, running the release build that `make deb` packages (scripts/kernel-test; the
 # kernel and initramfs are kept in .build/kernel). Then the power cut: the state on a disk
