@@ -30,7 +30,8 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
         var activeLow = false
         var level = false
         var pipe: (read: Int32, write: Int32)?
-        var pendingEdges: [Bool] = []
+        /// Each edge, and when it came on the monotonic clock (as the kernel stamps it).
+        var pendingEdges: [(rising: Bool, nanoseconds: Int64)] = []
     }
 
     private let chips: [Chip]
@@ -134,7 +135,7 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
             }
             var byte: UInt8 = 0
             _ = read(pipe.read, &byte, 1)
-            return (line.pendingEdges.removeFirst(), 0)
+            return line.pendingEdges.removeFirst()
         }
     }
 
@@ -170,7 +171,7 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
             guard line.level != level else { return }
             line.level = level
             if let pipe = line.pipe {
-                line.pendingEdges.append(level != line.activeLow)
+                line.pendingEdges.append((level != line.activeLow, Int64(Kernel.monotonicNanoseconds)))
                 var byte: UInt8 = 1
                 _ = write(pipe.write, &byte, 1)
             }

@@ -104,14 +104,35 @@ import YizhanTestSupport
 
     @Test func buttonEdgesArriveThroughTheEventDescriptor() async throws {
         let button = try GPIOButton(driver: driver, chip: "gpiochip0", line: GPIOLineSpec("!GPIO5")!)
+        let clock = SystemClock()
         driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)
         driver.drive(chip: "gpiochip0", line: "GPIO5", level: false)
-        #expect(try await button.nextEdge() == false, "active-low: high is released")
-        #expect(try await button.nextEdge() == true, "pulled low is pressed")
-        let waiting = Task { try await button.nextEdge() }
+        #expect(try await button.nextEdge(on: clock).pressed == false, "active-low: high is released")
+        #expect(try await button.nextEdge(on: clock).pressed == true, "pulled low is pressed")
+        let waiting = Task { try await button.nextEdge(on: clock).pressed }
         driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)
         #expect(try await waiting.value == false, "a waiting reader wakes for a new edge")
         button.close()
+    }
+
+    /// A board busy elsewhere reads a press's edges only after it is over, all at once: the
+    /// contact bounce and the press's length are told by when the kernel saw each edge.
+    @Test func aPressReadAfterItEndedIsStillAPress() async throws {
+        let button = try GPIOButton(driver: driver, chip: "gpiochip0", line: GPIOLineSpec("!GPIO5")!)
+        defer { button.close() }
+        let clock = SystemClock()
+        driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)  // released, as the pull-up holds it
+        _ = try await button.nextEdge(on: clock)
+        for level in [false, true, false] { driver.drive(chip: "gpiochip0", line: "GPIO5", level: level) }
+        try await Task.sleep(for: .milliseconds(200))  // held down
+        driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)
+        var debouncer = ButtonDebouncer()
+        var presses: [ButtonDebouncer.Press] = []
+        for _ in 0..<4 {
+            let edge = try await button.nextEdge(on: clock)
+            if let press = debouncer.edge(pressed: edge.pressed, at: edge.at) { presses.append(press) }
+        }
+        #expect(presses == [.short])
     }
 
     @Test func checkConfigNamesTheMissingLineAndTheChip() throws {

@@ -35,6 +35,14 @@ public struct Instant: Sendable, Hashable, Codable {
         return seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : .zero
     }
 
+    /// The instant of this boot at which the monotonic clock read `nanoseconds` (a kernel
+    /// event's timestamp), the wall clock moved back with it; `self` when that is not a
+    /// reading of this boot's past, as a timestamp taken on another clock would not be.
+    public func back(toMonotonic nanoseconds: Int64) -> Instant {
+        guard nanoseconds > 0, UInt64(nanoseconds) <= monotonicNanoseconds else { return self }
+        return advanced(by: .nanoseconds(nanoseconds - Int64(monotonicNanoseconds)))
+    }
+
     /// The instant `duration` later on both clocks.
     public func advanced(by duration: Duration) -> Instant {
         let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000

@@ -43,8 +43,8 @@ final class ButtonService: Service {
                     backoff = .seconds(1)
                     var debouncer = self.debouncer
                     while !Task.isCancelled {
-                        let pressed = try await button.nextEdge()
-                        guard let press = debouncer.edge(pressed: pressed, at: self.clock.now()) else { continue }
+                        let edge = try await button.nextEdge(on: self.clock)
+                        guard let press = debouncer.edge(pressed: edge.pressed, at: edge.at) else { continue }
                         let action = press == .long ? self.config.longPress : self.config.press
                         self.logger.info(
                             "button pressed",

@@ -23,11 +23,15 @@ public final class GPIOButton: Sendable {
         }
     }
 
-    /// The next edge: true when the button went down. Throws when the chip is gone.
-    public func nextEdge() async throws -> Bool {
+    /// The next edge: whether the button went down, and when, by the kernel's timestamp on
+    /// `clock` (a board busy elsewhere may read a press's edges together, long after they
+    /// came, and bounce and a press's length are told apart by when they came). Throws when
+    /// the chip is gone.
+    public func nextEdge(on clock: any StationClock) async throws -> (pressed: Bool, at: Instant) {
         await reader.waitUntilReadable()
         try Task.checkCancellation()
-        return try driver.readEvent(line).rising
+        let event = try driver.readEvent(line)
+        return (event.rising, clock.now().back(toMonotonic: event.nanoseconds))
     }
 
     public func close() {
