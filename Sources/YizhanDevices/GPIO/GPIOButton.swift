@@ -23,10 +23,10 @@ public final class GPIOButton: Sendable {
         }
     }
 
-    /// The next edge: whether the button went down, and when, by the kernel's timestamp on
-    /// `clock` (a board busy elsewhere may read a press's edges together, long after they
-    /// came, and bounce and a press's length are told apart by when they came). Throws when
-    /// the chip is gone.
+    /// The next edge: whether the button went down, and when the kernel saw it, placed on
+    /// `clock`. A board busy elsewhere may read a press's edges together, long after they
+    /// came; bounce and a press's length are told by when they came. Throws when the chip
+    /// is gone.
     public func nextEdge(on clock: any StationClock) async throws -> (pressed: Bool, at: Instant) {
         await reader.waitUntilReadable()
         try Task.checkCancellation()
