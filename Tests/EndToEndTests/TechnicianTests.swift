@@ -43,6 +43,44 @@ import YizhanWire
         #expect(rest.last?.contains("STOPPING=1") == true, "\(rest)")
     }
 
+    /// The log holds nothing personal beyond the volunteer id (SPEC 6). A volunteer is
+    /// registered with a name and a phone number, given a card and a QR badge, patrols and
+    /// reports a hazard with the card; the manager describes and confirms the hazard, adds
+    /// points, and corrects the name and number, each time in words that name the person;
+    /// a card no one registered is shown. The log has the day, and none of those words,
+    /// numbers, the card's UID or the badge's token.
+    @Test func theLogHoldsNothingPersonalBeyondTheVolunteerId() throws {
+        let daemon = try DaemonProcess()
+        try daemon.start()
+        let scans = try daemon.events()
+        let id = try #require(try daemon.post("/v1/volunteers", ["name": "欧阳秀英", "phone": "13912345678"]).json?["id"] as? Int)
+        let card = "04A1B2C3D4E5"
+        #expect(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "card", "uid": card]).status == 201)
+        let badge = try #require(try daemon.post("/v1/volunteers/\(id)/badges", ["kind": "qr"]).json?["code"] as? String)
+        try daemon.scanThroughFIFO(card, "YZ:K:HAZARD", "YZ:C:extinguisher-1", card, "04FFEEDDCCBB", badge)
+        let reasons = try scans.next(6, .scan).map(\.reason.rawValue)
+        #expect(reasons == ["patrol_started", "command_armed", "hazard_reported", "patrol_incomplete", "unknown_card", "patrol_started"])
+        let hazard = try #require((try daemon.get("/v1/hazards")["items"] as? [[String: Any]])?.first?["id"] as? Int)
+        let changes: [(String, String, [String: Any])] = [
+            ("PATCH", "/v1/hazards/\(hazard)", ["description": "欧阳秀英说灭火器过期，电话13912345678"]),
+            ("POST", "/v1/hazards/\(hazard)/transitions", ["to": "confirmed", "note": "已告知欧阳秀英 13912345678"]),
+            ("POST", "/v1/adjustments", ["volunteer_id": id, "delta": 5, "note": "给欧阳秀英补分"]),
+            ("PATCH", "/v1/volunteers/\(id)", ["name": "欧阳秀兰", "phone": "13800002222"]),
+        ]
+        for (method, path, body) in changes {
+            #expect(try daemon.client.send(method, path, json: body).status < 300, "\(method) \(path)")
+        }
+        #expect(daemon.stop() == 0)
+
+        let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
+        #expect(log.contains("hazard_reported") && log.contains("/v1/adjustments"), "the day is in the log")
+        for personal in [
+            "欧阳", "秀英", "秀兰", "13912345678", "13800002222", "过期", "补分", card, "04FFEEDDCCBB", String(badge.dropFirst(8).prefix(8)),
+        ] {
+            #expect(!log.contains(personal), "\(personal) is in the log")
+        }
+    }
+
     /// A burst of scans sends the status line once at the first and then once a second at
     /// most, the last naming the last scan; the daemon's stop still ends with `STOPPING=1`.
     @Test func aBurstOfScansSendsTheStatusLineOnceASecondAtMost() throws {
