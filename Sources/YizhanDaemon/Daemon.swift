@@ -61,19 +61,7 @@ public enum Daemon {
             throw error
         }
         defer { withExtendedLifetime(lock) {} }
-        let store: Store
-        do {
-            store = try Store(stateDirectory: config.paths.stateDirectory)
-        } catch {
-            refuseToStart(config, storeError: error, notifier: notifier, clock: clock, logger: logger)
-            throw error
-        }
-        try store.syncCatalog(config.rules.catalog)
-        let run = try store.recordRun(version: Build.version, at: started)
-        let interrupted = try store.markInterruptedPrintJobs(at: started)
-        if interrupted > 0 {
-            logger.warning("print jobs interrupted by the last stop are uncertain", metadata: ["count": "\(interrupted)"])
-        }
+        let (store, run) = try await openStore(config, started: started, notifier: notifier, clock: clock, logger: logger)
 
         let events = EventBus(run: run, calendar: config.rules.calendar)
         let devices = DeviceRegistry()
@@ -220,6 +208,57 @@ public enum Daemon {
         logger.info("stopped")
     }
 
+    /// Opens the store and records this start: the catalogue from the config, the run, and
+    /// the print jobs the last run left being sent, which become uncertain.
+    ///
+    /// A full disk is waited out, not refused: nothing can be opened or recorded without
+    /// room, and room comes back by itself (a log rotated, the journal vacuumed) or by the
+    /// technician's hand. Meanwhile the lights show the store-unusable signal (red
+    /// steady), the journal says why once, and every few seconds systemd hears why
+    /// (`STATUS=`), that the start goes on (`EXTEND_TIMEOUT_USEC=`, against the start
+    /// timeout) and that the daemon is alive. Then the start goes on as any other.
+    static func openStore(
+        _ config: DaemonConfig, started: Instant, notifier: SystemdNotifier, clock: any StationClock, logger: Logger,
+        retry: Duration = .seconds(5)
+    ) async throws -> (Store, run: Int64) {
+        var waiting = false
+        var waitingLights: (any SignalOutput)?
+        defer { waitingLights?.close() }
+        while true {
+            do {
+                let store: Store
+                do {
+                    store = try Store(stateDirectory: config.paths.stateDirectory)
+                } catch let error where !Store.isDiskFull(error) {
+                    refuseToStart(config, storeError: error, notifier: notifier, clock: clock, logger: logger)
+                    throw error
+                }
+                try store.syncCatalog(config.rules.catalog)
+                let run = try store.recordRun(version: Build.version, at: started)
+                let interrupted = try store.markInterruptedPrintJobs(at: started)
+                if interrupted > 0 {
+                    logger.warning("print jobs interrupted by the last stop are uncertain", metadata: ["count": "\(interrupted)"])
+                }
+                if waiting { logger.notice("the disk has room again; starting") }
+                return (store, run)
+            } catch let error where Store.isDiskFull(error) {
+                if !waiting {
+                    waiting = true
+                    let (output, lines) = showStoreUnusable(config, clock: clock)
+                    waitingLights = output
+                    logger.critical(
+                        "the disk holding the state directory is full: the station starts once there is room",
+                        metadata: ["state_dir": "\(config.paths.stateDirectory)", "lights": "\(lines.names.joined(separator: "+"))"])
+                }
+                let microseconds = (retry * 3).components.seconds * 1_000_000
+                notifier.send(
+                    "STATUS=waiting for room: the disk holding \(config.paths.stateDirectory) is full\n"
+                        + "EXTEND_TIMEOUT_USEC=\(microseconds)\nWATCHDOG=1")
+                try await Task.sleep(for: retry)
+            }
+        }
+    }
+
     /// A store that cannot be opened (damaged, emptied, unreadable, in a directory that
     /// cannot be written) stops the start: the lights show the store-unusable signal (red
     /// steady), systemd's status and the journal say why, and the exit status (3, which the
@@ -227,10 +266,16 @@ public enum Daemon {
     static func refuseToStart(
         _ config: DaemonConfig, storeError: any Error, notifier: SystemdNotifier, clock: any StationClock, logger: Logger
     ) {
+        let (_, lines) = showStoreUnusable(config, clock: clock)
+        announceStoreUnusable(storeError, lights: lines, notifier: notifier, logger: logger)
+    }
+
+    /// Opens the lights on their own, before the station is put together, and shows the
+    /// store-unusable signal; returns them (nil without lights) and the lines shown.
+    private static func showStoreUnusable(_ config: DaemonConfig, clock: any StationClock) -> ((any SignalOutput)?, SignalLines) {
         let red = config.signals.storeUnusable.steps.first?.lines ?? .red
         let output = lights(config, devices: DeviceRegistry(), events: EventBus(run: 0), clock: clock)
-        let shown = (try? output?.show(red)) != nil
-        announceStoreUnusable(storeError, lights: shown ? red : [], notifier: notifier, logger: logger)
+        return (output, (try? output?.show(red)) != nil ? red : [])
     }
 
     /// Logs (with the lights left on, for the technician reading the log) and tells systemd.

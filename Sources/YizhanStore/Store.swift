@@ -66,6 +66,9 @@ public final class Store: Sendable {
             try SchemaUpgrade.run(pool, path: path, now: Date())
             try pool.write(Outbox.installTriggers)
             pool.add(transactionObserver: commits, extent: .databaseLifetime)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+            // Not the database's fault, and over once there is room (`Store.isDiskFull`).
+            throw error
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             throw YizhanError(
                 .storeUnavailable,
@@ -79,6 +82,12 @@ public final class Store: Sendable {
         }
         credentials = try CredentialKey.load(
             path: (path as NSString).deletingLastPathComponent + "/credential.key", create: !keyed)
+    }
+
+    /// Whether `error` is SQLite's "database or disk is full": the store refused a write for
+    /// want of room, and the same write goes through once there is some.
+    public static func isDiskFull(_ error: any Error) -> Bool {
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
     }
 
     /// The database's URI for SQLite's `unix-excl` file system, which keeps the WAL index in

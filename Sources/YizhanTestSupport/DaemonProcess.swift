@@ -108,8 +108,8 @@ public final class DaemonProcess: @unchecked Sendable {
         """
 
     /// Starts the daemon (inside `wrapper`, e.g. `umockdev-run … --`, if given) and
-    /// returns once it has sent `READY=1`.
-    public func start(environment extra: [String: String] = [:], wrapper: [String] = []) throws {
+    /// returns once it has sent `READY=1`, or at once when not `untilReady`.
+    public func start(environment extra: [String: String] = [:], wrapper: [String] = [], untilReady: Bool = true) throws {
         let process = Process()
         let daemon = Self.productsDirectory.appendingPathComponent(program).path
         if let runner = wrapper.first {
@@ -127,7 +127,7 @@ public final class DaemonProcess: @unchecked Sendable {
         process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
         self.process = process
-        guard notify.wait(for: "READY=1", timeout: .seconds(60)) else {
+        guard !untilReady || notify.wait(for: "READY=1", timeout: .seconds(60)) else {
             process.terminate()
             throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "yizhand did not become ready"])
         }

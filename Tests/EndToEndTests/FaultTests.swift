@@ -54,6 +54,44 @@ import YizhanTestSupport
         #expect(daemon.stop() == 0)
     }
 
+    /// The disk holding the state directory is full when the daemon starts (here a tmpfs of
+    /// its own, filled up; a board's disk fills with the journal, or another program's
+    /// files). Nothing can be opened or recorded, and nothing is wrong with the database:
+    /// the daemon neither exits nor refuses for good, as it does for a damaged one, but
+    /// waits, tells systemd why and that its start goes on, and starts by itself once
+    /// there is room, with everything acknowledged before kept.
+    @Test(.enabled(if: SmallDisk.available, "needs root, to mount a tmpfs"))
+    func aStartOnAFullDiskWaitsForRoom() throws {
+        let daemon = try DaemonProcess()
+        let disk = try SmallDisk(at: daemon.directory.file("state"))
+        defer {
+            disk.unmount()
+            daemon.directory.remove()
+        }
+        try daemon.start()
+        let (id, badge) = try daemon.registerVolunteer("钱七", points: 30)
+        let opened = try daemon.post("/v1/scans", ["code": badge, "scanner": "api"])
+        #expect(opened.json?["reason"] as? String == "patrol_started")
+        #expect(daemon.stop() == 0)
+
+        #expect(try disk.fill() == 0, "no block is left")
+        try daemon.start(untilReady: false)
+        let waiting = daemon.notify.wait { $0.contains("STATUS=waiting for room: the disk holding") && $0.contains("EXTEND_TIMEOUT_USEC=") }
+        #expect(waiting, "systemd hears why, and that the start goes on")
+        #expect(daemon.notify.wait(for: "EXTEND_TIMEOUT_USEC=15000000", timeout: .seconds(20)), "again while it waits")
+        #expect(daemon.isRunning, "a full disk is waited out, not an exit")
+        let log = try String(contentsOfFile: daemon.directory.file("log/yizhand.log"), encoding: .utf8)
+        #expect(log.contains("the disk holding the state directory is full"), "the journal and the log say why")
+
+        try disk.makeRoom()
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(30)), "started once there is room")
+        let closed = try daemon.post("/v1/scans", ["code": badge, "scanner": "api"])
+        #expect(closed.status == 200 && closed.json?["reason"] as? String != "patrol_started", "the patrol opened before is still open")
+        #expect(try daemon.balance(id) == 30)
+        #expect(try daemon.ledgerVerifies())
+        #expect(daemon.stop() == 0)
+    }
+
     /// The state directory turns read-only while the daemon runs, as an SD card's
     /// filesystem does after errors. Here the immutable attribute does it, which, like a
     /// read-only remount, fails writes through descriptors that are already open. Scans are
