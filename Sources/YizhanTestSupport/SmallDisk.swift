@@ -44,7 +44,7 @@ public final class SmallDisk {
     }
 
     /// The blocks an unprivileged writer could still take, as `statvfs` counts them.
-    public var freeBlocks: UInt64 {
+    private var freeBlocks: UInt64 {
         var counts = statvfs()
         return statvfs(path, &counts) == 0 ? UInt64(counts.f_bavail) : 0
     }
