@@ -5,9 +5,11 @@
 #include <sys/timex.h>
 #include <unistd.h>
 
-bool yizhan_clock_is_synchronised(void) {
+int yizhan_clock_synchronisation(void) {
     struct timex state = {0};
-    return adjtimex(&state) != TIME_ERROR;
+    int result = adjtimex(&state);
+    if (result < 0) return -1;
+    return result != TIME_ERROR;
 }
 
 int yizhan_clock_step_watch(void) {

@@ -17,7 +17,18 @@ public struct SystemClock: StationClock {
         Instant(wall: Date(), monotonicNanoseconds: Kernel.monotonicNanoseconds, boot: boot, synchronised: Self.isSynchronised())
     }
 
+    /// The kernel's answer where it may be asked. Under the unit it may not (ProtectClock=
+    /// refuses adjtimex(2), which cannot be told to only read), and systemd-timesyncd's mark
+    /// is read instead: the file it touches at each synchronisation, the default time
+    /// service on Debian. Until it is there the clock counts as unsynchronised, so that a
+    /// guessed time is never taken for a known one.
     static func isSynchronised() -> Bool {
-        yizhan_clock_is_synchronised()
+        switch yizhan_clock_synchronisation() {
+        case 1: true
+        case 0: false
+        default: access(timesyncMark, F_OK) == 0
+        }
     }
+
+    static let timesyncMark = "/run/systemd/timesync/synchronized"
 }

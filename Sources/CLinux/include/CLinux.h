@@ -4,10 +4,11 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/// Whether the kernel considers the system clock synchronised: adjtimex(2) returns
-/// TIME_ERROR while it does not, which is what timedatectl reports as "System clock
-/// synchronized: no".
-bool yizhan_clock_is_synchronised(void);
+/// Whether the kernel considers the system clock synchronised: 1 or 0, or -1 when it may
+/// not be asked (a system call filter, as the unit's ProtectClock= sets, refuses
+/// adjtimex(2) even to read). adjtimex returns TIME_ERROR while it is not, which is what
+/// timedatectl reports as "System clock synchronized: no".
+int yizhan_clock_synchronisation(void);
 
 /// A descriptor (non-blocking, closed on exec) that becomes readable each time the wall
 /// clock is set rather than left to run (settimeofday, a time service's step): a
