@@ -163,7 +163,10 @@ public enum Daemon {
             notifier.send("READY=1\nSTATUS=" + status.line)
             logger.info(
                 "ready",
-                metadata: ["admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)"])
+                metadata: [
+                    "admin_socket": "\(config.api.adminSocket)", "kiosk_socket": "\(config.api.kioskSocket)", "run": "\(run)",
+                    "boot": "\(started.boot)",
+                ])
         }
         let scannersTried = Mutex(Set<String>())
         devices.observe { device in
