@@ -163,15 +163,17 @@ public final class FakeGPIODriver: GPIODriver, @unchecked Sendable {
         return state.withLock { $0.lines[lineKey(chip: index, offset: offset)]?.level }
     }
 
-    /// Drives an input line to a physical level, as a button does, raising an edge event.
-    public func drive(chip: String, line name: String, level: Bool) {
+    /// Drives an input line to a physical level, as a button does, raising an edge event
+    /// stamped `at` (nanoseconds on CLOCK_MONOTONIC; now when not given), as the kernel
+    /// stamps the edges it saw.
+    public func drive(chip: String, line name: String, level: Bool, at stamp: UInt64? = nil) {
         guard let index = chips.firstIndex(where: { $0.name == chip }), let offset = chips[index].lines.firstIndex(of: name) else { return }
         state.withLock { state in
             var line = state.lines[lineKey(chip: index, offset: offset)] ?? Line(chip: index, offset: offset)
             guard line.level != level else { return }
             line.level = level
             if let pipe = line.pipe {
-                line.pendingEdges.append((level != line.activeLow, Int64(Kernel.monotonicNanoseconds)))
+                line.pendingEdges.append((level != line.activeLow, Int64(stamp ?? Kernel.monotonicNanoseconds)))
                 var byte: UInt8 = 1
                 _ = write(pipe.write, &byte, 1)
             }

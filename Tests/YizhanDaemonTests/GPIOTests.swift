@@ -3,6 +3,7 @@ import Testing
 import YizhanConfig
 import YizhanCore
 import YizhanDevices
+import YizhanSystem
 import YizhanTestSupport
 
 @testable import YizhanDaemon
@@ -123,9 +124,12 @@ import YizhanTestSupport
         let clock = SystemClock()
         driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)  // released, as the pull-up holds it
         _ = try await button.nextEdge(on: clock)
-        for level in [false, true, false] { driver.drive(chip: "gpiochip0", line: "GPIO5", level: level) }
-        try await Task.sleep(for: .milliseconds(200))  // held down
-        driver.drive(chip: "gpiochip0", line: "GPIO5", level: true)
+        // Stamped as the kernel saw them, in the past: a bounce of 2 ms, then held down for
+        // 200 ms (a sleep here would be as long as a busy machine makes it).
+        let start = Kernel.monotonicNanoseconds - 300_000_000
+        for (level, after) in [(false, 0), (true, 1), (false, 2), (true, 202)] {
+            driver.drive(chip: "gpiochip0", line: "GPIO5", level: level, at: start + UInt64(after) * 1_000_000)
+        }
         var debouncer = ButtonDebouncer()
         var presses: [ButtonDebouncer.Press] = []
         for _ in 0..<4 {
