@@ -39,6 +39,7 @@ SUDO = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # The one version: VERSION, unless given (`make deb VERSION=1.2.3`). Written into
 # .build/version.h, which the build compiles in (Sources/CVersion), only when it changes.
 VERSION ?= $(shell cat VERSION)
+ARCH = $(shell dpkg --print-architecture)
 
 .PHONY: run test test-ready tests-beside-release devices-beside-fuzz test-runs device-tests deb package-test kernel-test \
 	soak fuzz fuzz-build fuzz-run bench build build-tests release release-compile deps test-deps lint format clean
@@ -78,11 +79,14 @@ test-runs:
 
 # The package and the kernel, each under a real init; the kernel test on the build the
 # package test has just packaged: `make release` again could relink yizhand in another
-# order (its trace of a morning can differ) and test other bytes than the package's.
+# order (its trace of a morning can differ) and test other bytes than the package's. Last,
+# the package itself on the emulated board, booted by systemd, its devices plugged in
+# under the unit.
 device-tests:
 	$(MAKE) package-test
 	scripts/kernel-test .build/release
 	scripts/kernel-test --power-cut .build/release
+	scripts/kernel-test --unit dist/yizhan_$(VERSION)_$(ARCH).deb
 
 # The package under a real systemd: an older build and this one, as packages, installed,
 # upgraded, removed and purged by apt in a Debian 12 root booted with systemd-nspawn (the
@@ -104,10 +108,12 @@ package-test: test-deps
 # Debian 12's kernel booted in QEMU with gpio-sim built for it and the kernel's own USB
 # gadgets, running the release build that `make deb` packages (scripts/kernel-test; the
 # kernel and initramfs are kept in .build/kernel). Then the power cut: the state on a disk
-# of the emulated machine's, QEMU killed mid-storm, three times (YIZHAN_POWER_CUTS).
-kernel-test: test-deps release
+# of the emulated machine's, QEMU killed mid-storm, three times (YIZHAN_POWER_CUTS). Last,
+# the package on that machine booted by systemd, its devices plugged in under the unit.
+kernel-test: test-deps deb
 	scripts/kernel-test .build/release
 	scripts/kernel-test --power-cut .build/release
+	scripts/kernel-test --unit dist/yizhan_$(VERSION)_$(ARCH).deb
 
 # Debian's packages for the tests, the kernel test's kernel and initramfs, and the package
 # test's Debian root: each kept, and made again only when what it is made from changes.
