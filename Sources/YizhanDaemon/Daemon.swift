@@ -102,9 +102,9 @@ public enum Daemon {
         let station = Station(store: store, rules: config.rules, clock: clock, logger: logger, observers: observers, events: events)
 
         let renderer = slipRenderer(config, devices: devices, logger: logger)
+        let printer = renderer == nil ? nil : printerTransport(config.printer, devices: devices)
         let spooler = Spooler(
-            store: store, clock: clock,
-            transport: renderer == nil ? nil : printerTransport(config.printer, devices: devices), renderer: renderer,
+            store: store, clock: clock, transport: printer?.transport, plug: printer?.plug, renderer: renderer,
             devices: devices, doorbell: printDoorbell,
             finished: { id, state in
                 metrics.printJobFinished(state)

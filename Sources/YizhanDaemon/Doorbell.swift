@@ -42,13 +42,17 @@ final class Doorbell: Sendable {
         }
     }
 
-    /// Waits for a ring or for `timeout`, whichever comes first.
-    func wait(timeout: Duration) async {
+    /// Waits for a ring or for `timeout`, whichever comes first; true when it was a ring.
+    /// (A ring just as the time ran out counts as the time: the next wait returns at once.)
+    @discardableResult
+    func wait(timeout: Duration) async -> Bool {
         let alarm = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            guard (try? await Task.sleep(for: timeout)) != nil else { return false }
             ring()
+            return true
         }
         await wait()
         alarm.cancel()
+        return await !alarm.value
     }
 }

@@ -59,6 +59,30 @@ import YizhanWire
         E: SUBSYSTEM=pci
         """
 
+    /// A printer not plugged in at the start is missing; plugged in while nothing is to be
+    /// printed, it is seen there without a slip (and the lights go from amber to green), and
+    /// pulled out, missing again.
+    @Test(.enabled(if: DeviceTestbed.isAvailable, "needs umockdev-wrapper and gir1.2-umockdev-1.0"))
+    func aPrinterPluggedInOrPulledOutWhileIdleIsSeenWithoutASlip() throws {
+        let testbed = try DeviceTestbed()
+        try testbed.add(Self.hub)
+        let daemon = try DaemonProcess(printer: "[printer]\ntransport = \"usb\"\nusb = \"0416:5011:PRN01\"\n")
+        defer { daemon.directory.remove() }
+        try daemon.start(wrapper: testbed.wrapper)
+        let events = try daemon.events()
+        let absent = "no USB device 0416:5011:PRN01 attached"
+        #expect(try daemon.api.call(API.status).devices.first { $0.kind == "printer" }?.detail == absent)
+
+        try testbed.add(Self.printer)
+        let plugged = try events.next(.device) { $0.kind == "printer" }
+        #expect(plugged?.state == .present && plugged?.detail == "usb 0416:5011:PRN01", "plugged in: there")
+        testbed.remove(Self.syspath)
+        let pulled = try events.next(.device) { $0.kind == "printer" }
+        #expect(pulled?.state == .missing && pulled?.detail == absent, "pulled out: missing")
+        #expect(try daemon.api.call(API.printJobs()).items.isEmpty, "no slip sent to find out")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test(.enabled(if: DeviceTestbed.isAvailable, "needs umockdev-wrapper and gir1.2-umockdev-1.0"))
     func jobsGoOverUSBExactlyOnceThroughPaperOutAVanishedPrinterAndItsReturn() throws {
         let testbed = try DeviceTestbed()

@@ -25,28 +25,43 @@ extension Daemon {
             profile: config.printer.profile, stationName: config.station.name, calendar: config.rules.calendar, rasterizer: rasterizer)
     }
 
-    static func printerTransport(_ printer: PrinterConfig, devices: DeviceRegistry) -> any PrinterTransport {
+    /// The configured printer's transport, and how to tell whether it is plugged in where its
+    /// node can say (nil for a printer on the network or a file).
+    static func printerTransport(
+        _ printer: PrinterConfig, devices: DeviceRegistry
+    ) -> (transport: any PrinterTransport, plug: PrinterPlug?) {
         let transport: any PrinterTransport
         let detail: String
-        // Whether it is there is known for certain only when a slip is sent; until then a
-        // printer whose device is not even attached is missing, not presumed present.
-        var absent: String?
+        var absence: (@Sendable () -> String?)?
+        func node(_ path: String) -> @Sendable () -> String? { { FileManager.default.fileExists(atPath: path) ? nil : "no \(path)" } }
         switch printer.transport {
         case .usb(let identity, let detachKernelDriver):
             (transport, detail) = (USBPrinter(identity: identity, detachKernelDriver: detachKernelDriver), "usb \(identity)")
-            if !DeviceLocator().usbDeviceAttached(identity) { absent = "no USB device \(identity) attached" }
+            absence = { DeviceLocator().usbDeviceAttached(identity) ? nil : "no USB device \(identity) attached" }
         case .tcp(let host, let port):
             (transport, detail) = (TCPPrinter(host: host, port: port), "\(host):\(port)")
         case .device(let path):
             (transport, detail) = (DevicePrinter(path: path, baud: nil), path)
-            if !FileManager.default.fileExists(atPath: path) { absent = "no \(path)" }
+            absence = node(path)
         case .serial(let path, let baud):
             (transport, detail) = (DevicePrinter(path: path, baud: baud), path)
-            if !FileManager.default.fileExists(atPath: path) { absent = "no \(path)" }
+            absence = node(path)
         case .file(let path):
             (transport, detail) = (FilePrinter(path: path), path)
         }
+        // Whether it is there is known for certain only when a slip is sent; until then a
+        // printer whose device is not even attached is missing, not presumed present.
+        let absent = absence?()
         devices.update(DeviceStatus(id: "printer", kind: "printer", state: absent == nil ? .present : .missing, detail: absent ?? detail))
-        return transport
+        return (transport, absence.map { PrinterPlug(detail: detail, absence: $0) })
     }
+}
+
+/// Whether a printer is plugged in, as far as its node can tell: the spooler asks while it
+/// has nothing to print.
+struct PrinterPlug: Sendable {
+    /// What the status shows while it is plugged in.
+    let detail: String
+    /// Why it is not plugged in (no such USB device, no node); nil when it is.
+    let absence: @Sendable () -> String?
 }

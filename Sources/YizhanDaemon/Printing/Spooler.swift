@@ -13,6 +13,7 @@ final class Spooler: Service {
     private let store: Store
     private let clock: any StationClock
     private let transport: (any PrinterTransport)?
+    private let plug: PrinterPlug?
     private let renderer: SlipRenderer?
     private let devices: DeviceRegistry
     private let doorbell: Doorbell
@@ -21,16 +22,19 @@ final class Spooler: Service {
 
     /// How long a job waits before trying a printer that was not ready.
     static let retryDelay: Duration = .seconds(5)
+    /// How often an idle spooler looks whether the printer was plugged in or pulled out.
+    static let plugInterval: Duration = .seconds(2)
 
     init(
-        store: Store, clock: any StationClock, transport: (any PrinterTransport)?, renderer: SlipRenderer?, devices: DeviceRegistry,
-        doorbell: Doorbell, finished: @escaping @Sendable (Int64, PrintJobState) -> Void, logger: Logger
+        store: Store, clock: any StationClock, transport: (any PrinterTransport)?, plug: PrinterPlug?, renderer: SlipRenderer?,
+        devices: DeviceRegistry, doorbell: Doorbell, finished: @escaping @Sendable (Int64, PrintJobState) -> Void, logger: Logger
     ) {
         self.doorbell = doorbell
         self.finished = finished
         self.store = store
         self.clock = clock
         self.transport = transport
+        self.plug = plug
         self.renderer = renderer
         self.devices = devices
         self.logger = logger
@@ -45,10 +49,26 @@ final class Spooler: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 if await self.printQueued(through: transport, renderer: renderer) {
-                    await self.doorbell.wait()
+                    await self.waitForJobs()
                 } else {
                     await self.doorbell.wait(timeout: Self.retryDelay)
                 }
+            }
+        }
+    }
+
+    /// Idle until a job comes. Meanwhile a printer whose node can tell is watched, so that
+    /// the status and the lights say it was plugged in or pulled out without waiting for a
+    /// slip to find out (a printer missing at the start, plugged in later, kept the lights
+    /// amber until then).
+    private func waitForJobs() async {
+        guard let plug else { return await doorbell.wait() }
+        while !(await doorbell.wait(timeout: Self.plugInterval)), !Task.isCancelled {
+            if let absent = plug.absence() {
+                devices.update(DeviceStatus(id: "printer", kind: "printer", state: .missing, detail: absent))
+            } else if devices.all.first(where: { $0.kind == "printer" })?.state == .missing {
+                // Plugged in: there, as at the start, until a slip says more.
+                devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: plug.detail))
             }
         }
     }
