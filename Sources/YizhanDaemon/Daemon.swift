@@ -102,7 +102,7 @@ public enum Daemon {
         let station = Station(store: store, rules: config.rules, clock: clock, logger: logger, observers: observers, events: events)
 
         let renderer = slipRenderer(config, devices: devices, logger: logger)
-        let printer = renderer == nil ? nil : printerTransport(config.printer, devices: devices)
+        let printer = renderer == nil ? nil : printerTransport(config.printer, devices: devices, logger: logger)
         let spooler = Spooler(
             store: store, clock: clock, transport: printer?.transport, plug: printer?.plug, renderer: renderer,
             devices: devices, doorbell: printDoorbell,

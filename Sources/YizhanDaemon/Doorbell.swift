@@ -43,11 +43,18 @@ final class Doorbell: Sendable {
     }
 
     /// Waits for a ring or for `timeout`, whichever comes first; true when it was a ring.
-    /// (A ring just as the time ran out counts as the time: the next wait returns at once.)
     @discardableResult
     func wait(timeout: Duration) async -> Bool {
+        await wait(orUntil: { try? await Task.sleep(for: timeout) })
+    }
+
+    /// Waits for a ring or for `other` to return, whichever comes first; true when it was a
+    /// ring. (A ring just as `other` returned counts as `other`: the next wait returns at
+    /// once.) `other` is cancelled when the ring comes first, and must then return.
+    func wait(orUntil other: @escaping @Sendable () async -> Void) async -> Bool {
         let alarm = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return false }
+            await other()
+            guard !Task.isCancelled else { return false }
             ring()
             return true
         }

@@ -295,6 +295,12 @@ public enum Kernel {
         FileDescriptor(rawValue: try retrying { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) })
     }
 
+    /// A socket that becomes readable each time a device is added, removed or changed (the
+    /// kernel's and udev's announcements); what it reads says which, for whoever asks.
+    public static func deviceEvents() throws(Errno) -> FileDescriptor {
+        FileDescriptor(rawValue: try retrying { yizhan_device_events() })
+    }
+
     /// Watches `path` for entries created, moved in or changed; returns the watch.
     public static func watchForNewEntries(_ inotify: FileDescriptor, _ path: String) throws(Errno) -> Int32 {
         try retrying { inotify_add_watch(inotify.rawValue, path, UInt32(IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) }

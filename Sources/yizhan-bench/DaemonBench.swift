@@ -43,9 +43,9 @@ extension Bench {
     /// A started daemon for one part, stopped and cleared away after it.
     static func withDaemon(
         program: String = "yizhand", environment: [String: String] = [:], extra: String = DaemonProcess.defaultRules,
-        _ body: (DaemonProcess) throws -> Void
+        printer: String? = nil, _ body: (DaemonProcess) throws -> Void
     ) throws {
-        let daemon = try DaemonProcess(extra: extra)
+        let daemon = try DaemonProcess(extra: extra, printer: printer)
         daemon.program = program
         defer {
             daemon.stop()
@@ -66,8 +66,9 @@ extension Bench {
     /// Wake-ups are the threads' context switches, so one ping that passes work from one
     /// thread to another counts more than once. Then with the simulated lights and the
     /// unit's 30 s watchdog (4 pings a minute; target: at most 10 wake-ups a minute), idle
-    /// showing green steady (SPEC 3.3), alone and with a screen's event stream open, and,
-    /// for comparison, the green breathing it replaced.
+    /// showing green steady (SPEC 3.3), alone, with a screen's event stream open, and with a
+    /// USB printer, as a board has, watched for being plugged in or pulled out; and, for
+    /// comparison, the green breathing it replaced.
     static func idle(seconds: Int) throws {
         print("idle daemon, \(seconds) s measured each:")
         print("  " + padded("watchdog pings, 10 s (baseline)") + String(format: " %8.1f wake-ups/min", 12.0))
@@ -84,6 +85,10 @@ extension Bench {
         try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: lights) { daemon in
             let screen = try daemon.events()
             try withExtendedLifetime(screen) { try idle(daemon, seconds: seconds, label: "the same, a screen following events") }
+        }
+        let usbPrinter = "[printer]\ntransport = \"usb\"\nusb = \"0416:5011\"\n"
+        try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: lights, printer: usbPrinter) { daemon in
+            try idle(daemon, seconds: seconds, label: "the same, a USB printer watched")
         }
         let breathing = lights + "\n[signals]\nhealthy = [\"green:600\", \"off:2400\"]\n"
         try withDaemon(environment: ["WATCHDOG_USEC": "30000000"], extra: breathing) { daemon in

@@ -83,8 +83,7 @@ def run(testbed, words):
         os.write(answers, (arguments[0] + "\n").encode())
         os.close(answers)
     elif command == "remove":
-        for syspath in arguments:
-            testbed.remove_device(syspath)
+        remove(testbed, arguments)
     elif command == "unplug":
         node, syspaths = arguments[0], arguments[1:]
         # The emulated node is a pty. Holding its other end keeps the pty's number taken, so
@@ -95,10 +94,23 @@ def run(testbed, words):
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, testbed.get_dev_fd(node))
         os.close(null)
-        for syspath in syspaths:
-            testbed.remove_device(syspath)
+        remove(testbed, syspaths)
     else:
         print(f"testbed: unknown command {command!r}", file=sys.stderr)
+
+
+def remove(testbed, syspaths):
+    """Removes devices as the kernel does, saying so. umockdev removes a device without a
+    uevent, and can send one only while the device is there, where the kernel sends its
+    "remove" once the device has left its bus in sysfs: so the device's own "remove" goes
+    first, and a "change" of its parent, still there, is the word a listener hears after
+    the device has gone."""
+    for syspath in syspaths:
+        testbed.uevent(syspath, "remove")
+        testbed.remove_device(syspath)
+    parent = os.path.dirname(syspaths[-1])
+    if os.path.isfile(os.path.join(testbed.get_root_dir(), parent.lstrip("/"), "uevent")):
+        testbed.uevent(parent, "change")
 
 
 # usbdevfs, from <linux/usbdevice_fs.h> on x86_64 and aarch64.

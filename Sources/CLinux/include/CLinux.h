@@ -17,6 +17,12 @@ int yizhan_clock_synchronisation(void);
 /// it. -1 and errno when it cannot be made.
 int yizhan_clock_step_watch(void);
 
+/// A socket (non-blocking, closed on exec) that becomes readable whenever a device is
+/// added, removed or changed anywhere on the machine: the kernel's uevents and udev's,
+/// through NETLINK_KOBJECT_UEVENT, which any user may listen to. -1 and errno when it
+/// cannot be made.
+int yizhan_device_events(void);
+
 /// Names the calling thread as `ps -L` and /proc/PID/task/TID/comm show it (at most 15
 /// bytes): pthread_setname_np(3), which Glibc's Swift module does not export.
 void yizhan_name_this_thread(const char *name);

@@ -28,7 +28,7 @@ extension Daemon {
     /// The configured printer's transport, and how to tell whether it is plugged in where its
     /// node can say (nil for a printer on the network or a file).
     static func printerTransport(
-        _ printer: PrinterConfig, devices: DeviceRegistry
+        _ printer: PrinterConfig, devices: DeviceRegistry, logger: Logger
     ) -> (transport: any PrinterTransport, plug: PrinterPlug?) {
         let transport: any PrinterTransport
         let detail: String
@@ -49,11 +49,26 @@ extension Daemon {
         case .file(let path):
             (transport, detail) = (FilePrinter(path: path), path)
         }
+        guard let absence else {
+            devices.update(DeviceStatus(id: "printer", kind: "printer", state: .present, detail: detail))
+            return (transport, nil)
+        }
+        // Listening before the first look, so that nothing plugged in between is missed.
+        let changed: @Sendable () async -> Void
+        do {
+            let events = try DeviceEvents()
+            changed = { await events.next() }
+        } catch {
+            logger.warning(
+                "device events cannot be heard: the printer is looked for every few seconds",
+                metadata: ["error": "\(error)", "seconds": "\(PrinterPlug.lookInterval.components.seconds)"])
+            changed = { try? await Task.sleep(for: PrinterPlug.lookInterval) }
+        }
         // Whether it is there is known for certain only when a slip is sent; until then a
         // printer whose device is not even attached is missing, not presumed present.
-        let absent = absence?()
+        let absent = absence()
         devices.update(DeviceStatus(id: "printer", kind: "printer", state: absent == nil ? .present : .missing, detail: absent ?? detail))
-        return (transport, absence.map { PrinterPlug(detail: detail, absence: $0) })
+        return (transport, PrinterPlug(detail: detail, absence: absence, changed: changed))
     }
 }
 
@@ -64,4 +79,9 @@ struct PrinterPlug: Sendable {
     let detail: String
     /// Why it is not plugged in (no such USB device, no node); nil when it is.
     let absence: @Sendable () -> String?
+    /// Returns when it may have been plugged in or pulled out: at the kernel's or udev's
+    /// next word of any device, or, where those cannot be heard, after `lookInterval`.
+    let changed: @Sendable () async -> Void
+
+    static let lookInterval: Duration = .seconds(2)
 }

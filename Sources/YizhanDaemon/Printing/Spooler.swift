@@ -22,8 +22,6 @@ final class Spooler: Service {
 
     /// How long a job waits before trying a printer that was not ready.
     static let retryDelay: Duration = .seconds(5)
-    /// How often an idle spooler looks whether the printer was plugged in or pulled out.
-    static let plugInterval: Duration = .seconds(2)
 
     init(
         store: Store, clock: any StationClock, transport: (any PrinterTransport)?, plug: PrinterPlug?, renderer: SlipRenderer?,
@@ -60,10 +58,11 @@ final class Spooler: Service {
     /// Idle until a job comes. Meanwhile a printer whose node can tell is watched, so that
     /// the status and the lights say it was plugged in or pulled out without waiting for a
     /// slip to find out (a printer missing at the start, plugged in later, kept the lights
-    /// amber until then).
+    /// amber until then). It is looked at when a device comes or goes, not every few
+    /// seconds: an idle station's board sleeps.
     private func waitForJobs() async {
         guard let plug else { return await doorbell.wait() }
-        while !(await doorbell.wait(timeout: Self.plugInterval)), !Task.isCancelled {
+        while !(await doorbell.wait(orUntil: plug.changed)), !Task.isCancelled {
             if let absent = plug.absence() {
                 devices.update(DeviceStatus(id: "printer", kind: "printer", state: .missing, detail: absent))
             } else if devices.all.first(where: { $0.kind == "printer" })?.state == .missing {
