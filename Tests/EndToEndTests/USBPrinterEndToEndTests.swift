@@ -131,10 +131,12 @@ import YizhanWire
         #expect(!cutOff.isEmpty && cutOff.count < 200 && thirdBytes.starts(with: cutOff), "the start of the job, no more")
         testbed.remove(Self.syspath)
         #expect(testbed.sync())
+        #expect(try events.next(.device) { $0.kind == "printer" && $0.state == .missing } != nil, "pulled out: missing")
 
-        // The reprint waits for the printer, which is found again when it is plugged back in.
+        // The reprint waits for the printer (its try finds none), which is found again when it
+        // is plugged back in.
         let reprint = try daemon.api.call(API.reprint(third)).id
-        #expect(try events.next(.device) { $0.kind == "printer" && $0.state == .missing } != nil)
+        #expect(try events.next(.device) { $0.kind == "printer" && $0.detail == "no usb 0416:5011:PRN01 connected" } != nil)
         #expect(try state(of: reprint) == .queued)
         testbed.vanish(node: Self.node, after: nil)
         try testbed.add(Self.printer)
