@@ -179,7 +179,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-            ]
+            ],
+            // Linked as the shipped programs are, with the same flags (`make bench`), which
+            // name lld's ordering file.
+            linkerSettings: linkedLean
         ),
         // Fuzz targets for what hostile bytes reach (`make fuzz`); built plainly, a replayer
         // of the committed corpora.
