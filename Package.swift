@@ -242,6 +242,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]),
         .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors", "YizhanSystem"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "YizhanClient", "YizhanWire", "YizhanTestSupport", "CLinux",
+                // An older version's database, made by the schema's own migrations.
+                "YizhanStore", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ]
 )

@@ -251,12 +251,14 @@ public enum Daemon {
                     waitingLights = output
                     logger.critical(
                         "the disk holding the state directory is full: the station starts once there is room",
-                        metadata: ["state_dir": "\(config.paths.stateDirectory)", "lights": "\(lines.names.joined(separator: "+"))"])
+                        metadata: [
+                            "state_dir": "\(config.paths.stateDirectory)", "error": "\(error)",
+                            "lights": "\(lines.names.joined(separator: "+"))",
+                        ])
                 }
+                let why = (error as? NoRoomForUpgradeCopy).map { "\($0)" } ?? "the disk holding \(config.paths.stateDirectory) is full"
                 let microseconds = (retry * 3).components.seconds * 1_000_000
-                notifier.send(
-                    "STATUS=waiting for room: the disk holding \(config.paths.stateDirectory) is full\n"
-                        + "EXTEND_TIMEOUT_USEC=\(microseconds)\nWATCHDOG=1")
+                notifier.send("STATUS=waiting for room: \(why)\nEXTEND_TIMEOUT_USEC=\(microseconds)\nWATCHDOG=1")
                 try await Task.sleep(for: retry)
             }
         }

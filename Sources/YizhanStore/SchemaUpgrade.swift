@@ -8,6 +8,8 @@ import YizhanCore
 enum SchemaUpgrade {
     /// How many copies taken before migrations are kept.
     static let keptCopies = 3
+    /// Room asked for beyond the copy's size: SQLite's pages and the file system's own.
+    static let copyMargin: Int64 = 1 << 20
 
     static func run(_ pool: DatabasePool, path: String, now: Date) throws {
         let migrator = Schema.migrator
@@ -51,16 +53,33 @@ enum SchemaUpgrade {
     }
 
     /// Copies the database to `backup/<UTC time>-<schema>.sqlite` and lets the oldest such
-    /// copies go beyond the last three; other files there are not touched.
+    /// copies go beyond the last three; other files there are not touched. Without room for
+    /// the copy nothing is written (`NoRoomForUpgradeCopy`): the daemon waits for room, as on
+    /// a full disk, rather than filling the disk at each try.
     static func takeCopy(of pool: DatabasePool, path: String, schema: String, now: Date) throws -> String {
         let directory = backupDirectory(of: path)
         let stamp = now.formatted(.iso8601.dateSeparator(.omitted).timeSeparator(.omitted))
         let copy = "\(directory)/\(stamp)-\(schema).sqlite"
+        // The copy is about the database and its write-ahead log, folded together.
+        let needed = [path, path + "-wal"].reduce(Int64(0)) { sum, file in
+            sum + ((((try? FileManager.default.attributesOfItem(atPath: file))?[.size]) as? NSNumber)?.int64Value ?? 0)
+        }
+        func shortOfRoom() -> NoRoomForUpgradeCopy? {
+            let state = (path as NSString).deletingLastPathComponent
+            guard let free = ((try? FileManager.default.attributesOfFileSystem(forPath: state))?[.systemFreeSize] as? NSNumber)?.int64Value,
+                free < needed + copyMargin
+            else { return nil }
+            return NoRoomForUpgradeCopy(path: path, needed: needed + copyMargin, free: free)
+        }
+        if let short = shortOfRoom() { throw short }
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
             try Store.copy(pool, to: copy)
         } catch {
+            // Short of room that the count did not show (blocks kept for root, say): the
+            // part written was removed, and the room is counted again.
+            if let short = shortOfRoom() { throw short }
             throw YizhanError(
                 .storeUnavailable,
                 "\(path) needs an upgrade (schema \(schema)) and no copy could be taken first: \(error); "
@@ -79,5 +98,18 @@ enum SchemaUpgrade {
         var configuration = Configuration()
         configuration.readonly = true
         return configuration
+    }
+}
+
+/// An upgrade of the database that has no room for the copy it takes first: nothing was
+/// written, and the upgrade goes through once there is room (`Store.isDiskFull`).
+public struct NoRoomForUpgradeCopy: Error, CustomStringConvertible {
+    let path: String
+    let needed: Int64
+    let free: Int64
+
+    public var description: String {
+        func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+        return "the upgrade of \(path) needs \(megabytes(needed)) free for its copy, and \(megabytes(free)) are"
     }
 }

@@ -84,10 +84,11 @@ public final class Store: Sendable {
             path: (path as NSString).deletingLastPathComponent + "/credential.key", create: !keyed)
     }
 
-    /// Whether `error` is SQLite's "database or disk is full": the store refused a write for
-    /// want of room, and the same write goes through once there is some.
+    /// Whether `error` is SQLite's "database or disk is full", or an upgrade without room for
+    /// its copy: the store refused a write for want of room, and the same write goes through
+    /// once there is some.
     public static func isDiskFull(_ error: any Error) -> Bool {
-        (error as? DatabaseError)?.resultCode == .SQLITE_FULL
+        (error as? DatabaseError)?.resultCode == .SQLITE_FULL || error is NoRoomForUpgradeCopy
     }
 
     /// The database's URI for SQLite's `unix-excl` file system, which keeps the WAL index in

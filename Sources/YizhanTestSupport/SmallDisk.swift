@@ -32,9 +32,14 @@ public final class SmallDisk {
 
     deinit { unmount() }
 
-    /// Takes every free block with `filler`; returns the blocks left free (none once full).
-    public func fill() throws -> UInt64 {
+    /// Takes every free block with `filler` but `leaving` bytes; returns the blocks left
+    /// free (none once full).
+    public func fill(leaving: Int = 0) throws -> UInt64 {
         _ = try Command.run("/usr/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=64k"])
+        if leaving > 0 {
+            let size = (try FileManager.default.attributesOfItem(atPath: filler)[.size] as? NSNumber)?.intValue ?? 0
+            _ = try Command.run("/usr/bin/truncate", ["--size=\(max(0, size - leaving))", filler])
+        }
         return freeBlocks
     }
 

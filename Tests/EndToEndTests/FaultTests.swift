@@ -1,7 +1,10 @@
 import Foundation
+import GRDB
 import Testing
 import YizhanClient
 import YizhanTestSupport
+
+@testable import YizhanStore
 
 #if canImport(Glibc)
     import Glibc
@@ -89,6 +92,43 @@ import YizhanTestSupport
         #expect(closed.status == 200 && closed.json?["reason"] as? String != "patrol_started", "the patrol opened before is still open")
         #expect(try daemon.balance(id) == 30)
         #expect(try daemon.ledgerVerifies())
+        #expect(daemon.stop() == 0)
+    }
+
+    /// The package upgraded on a board whose disk has room, but not for the copy of the
+    /// database taken before its migrations: the daemon waits as on a full disk (it used to
+    /// stop for good), tells systemd what room the copy needs, and upgrades and starts by
+    /// itself once there is room, the station's data kept.
+    @Test(.enabled(if: SmallDisk.available, "needs root, to mount a tmpfs"))
+    func anUpgradeWithoutRoomForItsCopyWaitsForRoom() throws {
+        let daemon = try DaemonProcess()
+        let disk = try SmallDisk(at: daemon.directory.file("state"), megabytes: 8)
+        defer {
+            disk.unmount()
+            daemon.directory.remove()
+        }
+        // The database as an older version left it: a schema behind, a volunteer's 8 points
+        // and 1.5 MB of the station's history.
+        let old = try DatabasePool(path: daemon.directory.file("state/yizhan.sqlite"))
+        try Schema.migrator.migrate(old, upTo: "v5-rota-and-actors")
+        try old.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO volunteer (name, role, balance, earned, created_at)
+                    VALUES ('老志愿者', 'leader', 8, 8, '2025-01-01T00:00:00.000Z')
+                    """)
+            try db.execute(sql: "CREATE TABLE history (b BLOB); INSERT INTO history VALUES (zeroblob(1500000))")
+        }
+        try old.close()
+        #expect(try disk.fill(leaving: 256 * 1024) > 0, "room, but not for a copy")
+
+        try daemon.start(untilReady: false)
+        let waiting = daemon.notify.wait { $0.contains("STATUS=waiting for room: the upgrade of") && $0.contains("free for its copy") }
+        #expect(waiting, "systemd hears what room the upgrade needs")
+        #expect(daemon.isRunning, "waited out, not an exit")
+        try disk.makeRoom()
+        #expect(daemon.notify.wait(for: "READY=1", timeout: .seconds(30)), "upgraded and started once there is room")
+        #expect(try daemon.balance(1) == 8)
         #expect(daemon.stop() == 0)
     }
 

@@ -18,9 +18,10 @@ import YizhanTestSupport
         database = directory.file("yizhan.sqlite")
     }
 
-    /// A station database as an older yizhand left it: schema up to `schema`, one volunteer.
-    func makeOldDatabase(upTo schema: String, then: String = "") throws {
-        let old = try DatabaseQueue(path: database)
+    /// A station database as an older yizhand left it: schema up to `schema`, one volunteer,
+    /// in write-ahead-log mode, as the daemon keeps it.
+    func makeOldDatabase(upTo schema: String, then: String = "", at path: String? = nil) throws {
+        let old = try DatabasePool(path: path ?? database)
         try Schema.migrator.migrate(old, upTo: schema)
         try old.write { db in
             try db.execute(
@@ -103,5 +104,34 @@ import YizhanTestSupport
         #expect(error.message.contains("was migrated by a newer yizhand (schema v99-from-the-future)"), "\(error)")
         #expect(try dump(database) == before)
         #expect(!FileManager.default.fileExists(atPath: backups))
+    }
+
+    /// The package upgraded on a board whose disk has room, but not for the copy taken
+    /// before the migrations (a disk with none left at all stops the start earlier, as a full
+    /// disk): nothing written, and the error is a full disk's, which the daemon waits out (it
+    /// used to stop for good, "free space and start again"). Once there is room the upgrade
+    /// goes through.
+    @Test(.enabled(if: SmallDisk.available, "needs root, to mount a tmpfs"))
+    func anUpgradeWithoutRoomForItsCopyWaitsAsOnAFullDisk() throws {
+        let disk = try SmallDisk(at: directory.file("disk"), megabytes: 8)
+        defer { disk.unmount() }
+        let database = disk.path + "/yizhan.sqlite"
+        // 1.5 MB of a station's history; 256 KiB left free.
+        try makeOldDatabase(
+            upTo: "v5-rota-and-actors", then: "CREATE TABLE history (b BLOB); INSERT INTO history VALUES (zeroblob(1500000))", at: database)
+        let before = try dump(database)
+        #expect(try disk.fill(leaving: 256 * 1024) > 0)
+
+        let error = try #require(throws: (any Error).self) { try Store(path: database) }
+        #expect(Store.isDiskFull(error), "\(error)")
+        #expect("\(error)".contains("needs"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: disk.path + "/backup/"), "nothing written")
+
+        try disk.makeRoom()
+        #expect(try dump(database) == before, "the database as it was")
+        let store = try Store(path: database)
+        #expect(try store.appliedMigrations().last == Schema.migrator.migrations.last)
+        #expect(try store.volunteer(1).balance == 8)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path + "/backup").count == 1)
     }
 }
