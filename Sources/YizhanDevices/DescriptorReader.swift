@@ -62,6 +62,13 @@ final class DescriptorReader: Sendable {
         }
     }
 
+    /// Reads and drops whatever is waiting, for a caller to whom its coming was the news
+    /// (an inotify or uevent descriptor); stops at the first read that gets nothing or fails.
+    func discardWaiting() {
+        var buffer = [UInt8](repeating: 0, count: 8192)
+        while ((try? Kernel.read(descriptor, into: &buffer)) ?? 0) > 0 {}
+    }
+
     /// Returns when the descriptor is readable (or hung up), or the task is cancelled.
     func waitUntilReadable() async {
         await DeviceThread.shared.waitUntilReadable(descriptor)

@@ -22,9 +22,8 @@ public final class DeviceEvents: Sendable {
     public func next() async {
         await reader.waitUntilReadable()
         guard !Task.isCancelled else { return }
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        // Until none is left; a burst that overflowed the socket (ENOBUFS) ends it as well,
-        // and the caller still looks.
-        while ((try? Kernel.read(reader.descriptor, into: &buffer)) ?? 0) > 0 {}
+        // A burst that overflowed the socket (ENOBUFS) ends the reading as well; the caller
+        // still looks.
+        reader.discardWaiting()
     }
 }

@@ -52,7 +52,6 @@ public final class PathWatcher: Sendable {
         }
         if isNew { return }
         _ = await reader.waitUntilReadable(timeout: timeout)
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while ((try? Kernel.read(descriptor, into: &buffer)) ?? 0) > 0 {}
+        reader.discardWaiting()
     }
 }

@@ -9,7 +9,7 @@ enum SchemaUpgrade {
     /// How many copies taken before migrations are kept.
     static let keptCopies = 3
     /// Room asked for beyond the copy's size: SQLite's pages and the file system's own.
-    static let copyMargin: Int64 = 1 << 20
+    static let copyMargin = 1 << 20
 
     static func run(_ pool: DatabasePool, path: String, now: Date) throws {
         let migrator = Schema.migrator
@@ -61,12 +61,12 @@ enum SchemaUpgrade {
         let stamp = now.formatted(.iso8601.dateSeparator(.omitted).timeSeparator(.omitted))
         let copy = "\(directory)/\(stamp)-\(schema).sqlite"
         // The copy is about the database and its write-ahead log, folded together.
-        let needed = [path, path + "-wal"].reduce(Int64(0)) { sum, file in
-            sum + ((((try? FileManager.default.attributesOfItem(atPath: file))?[.size]) as? NSNumber)?.int64Value ?? 0)
+        let needed = [path, path + "-wal"].reduce(0) { sum, file in
+            sum + ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int ?? 0)
         }
         func shortOfRoom() -> NoRoomForUpgradeCopy? {
             let state = (path as NSString).deletingLastPathComponent
-            guard let free = ((try? FileManager.default.attributesOfFileSystem(forPath: state))?[.systemFreeSize] as? NSNumber)?.int64Value,
+            guard let free = (try? FileManager.default.attributesOfFileSystem(forPath: state))?[.systemFreeSize] as? Int,
                 free < needed + copyMargin
             else { return nil }
             return NoRoomForUpgradeCopy(path: path, needed: needed + copyMargin, free: free)
@@ -105,11 +105,11 @@ enum SchemaUpgrade {
 /// written, and the upgrade goes through once there is room (`Store.isDiskFull`).
 public struct NoRoomForUpgradeCopy: Error, CustomStringConvertible {
     let path: String
-    let needed: Int64
-    let free: Int64
+    let needed: Int
+    let free: Int
 
     public var description: String {
-        func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+        func megabytes(_ bytes: Int) -> String { String(format: "%.1f MB", Double(bytes) / 1_048_576) }
         return "the upgrade of \(path) needs \(megabytes(needed)) free for its copy, and \(megabytes(free)) are"
     }
 }

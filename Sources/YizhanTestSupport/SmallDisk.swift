@@ -37,7 +37,7 @@ public final class SmallDisk {
     public func fill(leaving: Int = 0) throws -> UInt64 {
         _ = try Command.run("/usr/bin/dd", ["if=/dev/zero", "of=\(filler)", "bs=64k"])
         if leaving > 0 {
-            let size = (try FileManager.default.attributesOfItem(atPath: filler)[.size] as? NSNumber)?.intValue ?? 0
+            let size = try FileManager.default.attributesOfItem(atPath: filler)[.size] as? Int ?? 0
             _ = try Command.run("/usr/bin/truncate", ["--size=\(max(0, size - leaving))", filler])
         }
         return freeBlocks
