@@ -42,7 +42,7 @@ VERSION ?= $(shell cat VERSION)
 ARCH = $(shell dpkg --print-architecture)
 
 .PHONY: run test test-ready tests-beside-release devices-beside-fuzz test-runs device-tests deb package-test kernel-test \
-	soak fuzz fuzz-build fuzz-run bench build build-tests release release-compile deps test-deps lint format clean
+	soak fuzz fuzz-build fuzz-run bench bench-compile build build-tests release release-compile deps test-deps lint format clean
 
 run: build
 	.build/debug/yizhand --config $(CONFIG)
@@ -51,9 +51,9 @@ run: build
 # fresh machine mostly downloads and installs, which would otherwise leave the cores idle.
 # The executors' tests, whose sleeps are timed to the millisecond, run first and alone.
 # The other tests leave most of a core idle (they wait on their daemons and the kernel):
-# the two compiles still to do, the release build's and the fuzzer's, run beside them at
-# the lowest priority, so they take only what the tests leave. A test that fails is
-# reported when the compile beside it has ended.
+# the compiles still to do, the release build's (with the bench's after it) and the
+# fuzzer's, run beside them at the lowest priority, so they take only what the tests leave.
+# A test that fails is reported when the compile beside it has ended.
 test: deps lint
 	$(MAKE) -j2 build-tests test-ready
 	$(TESTS) --filter YizhanExecutorsTests
@@ -61,7 +61,7 @@ test: deps lint
 	$(MAKE) -j2 devices-beside-fuzz
 	$(MAKE) fuzz-run FUZZ_SEED=1
 
-tests-beside-release: test-runs release-compile
+tests-beside-release: test-runs bench-compile
 devices-beside-fuzz: device-tests fuzz-build
 tests-beside-release devices-beside-fuzz: BESIDE = nice -n 19
 
@@ -192,6 +192,12 @@ release: release-compile
 release-compile: deps
 	@[ -e $(HOT_CODE) ] || : >$(HOT_CODE)
 	$(BESIDE) $(SWIFT) build $(SHIPPED) --product yizhand
+
+# The bench as `make bench` builds it, after yizhand, whose modules it shares: `make test`
+# builds it so that a change that breaks it fails there (it once went a day unlinkable),
+# though only `make bench` runs it.
+bench-compile: release-compile
+	$(BESIDE) $(SWIFT) build $(SHIPPED) --product yizhan-bench
 
 # The packages a technician installs with `apt install ./dist/yizhan_<version>_<arch>.deb`:
 # the board's two programs in one, the district office's in another (debian/).
