@@ -110,7 +110,8 @@ public enum Daemon {
                 metrics.printJobFinished(state)
                 events.publish(.printJob, PrintJobEvent(id: id, state: state))
             }, logger: logger)
-        let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices) }
+        let scansFirst = ScansFirst()
+        let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices, scansFirst: scansFirst) }
 
         // Each socket has an event loop, a thread, of its own: however hard one is asked, its
         // requests are answered on one core, and on the board's two a storm of reads on
@@ -174,10 +175,11 @@ public enum Daemon {
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         let admin = try apiServer(
-            environment: environment, surface: .admin, loop: adminLoop, timeSlice: 0, path: config.api.adminSocket,
+            environment: environment, surface: .admin, loop: adminLoop, scansFirst: scansFirst, timeSlice: 0, path: config.api.adminSocket,
             mode: [.ownerReadWrite, .groupReadWrite], group: config.api.adminGroup, limits: limits, readiness: readiness, logger: logger)
         let kiosk = try apiServer(
-            environment: environment, surface: .kiosk, loop: kioskLoop, timeSlice: yizhan_shortest_time_slice, path: config.api.kioskSocket,
+            environment: environment, surface: .kiosk, loop: kioskLoop, scansFirst: scansFirst, timeSlice: yizhan_shortest_time_slice,
+            path: config.api.kioskSocket,
             mode: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], group: nil, limits: limits, readiness: readiness, logger: logger)
         let reload = ReloadService(
             path: configPath, config: config, station: station, store: store, notifier: notifier, status: status, events: events,
@@ -294,13 +296,13 @@ public enum Daemon {
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is
     /// announced ready.
     static func apiServer(
-        environment: APIEnvironment, surface: APISurface, loop: MultiThreadedEventLoopGroup, timeSlice: UInt64, path: String,
-        mode: FilePermissions, group: String?, limits: APIServer.Limits, readiness: Readiness, logger: Logger
+        environment: APIEnvironment, surface: APISurface, loop: MultiThreadedEventLoopGroup, scansFirst: ScansFirst, timeSlice: UInt64,
+        path: String, mode: FilePermissions, group: String?, limits: APIServer.Limits, readiness: Readiness, logger: Logger
     ) throws -> some Service {
         try SocketPath.prepare(path)
         return APIServer(
-            router: buildRouter(environment: environment, surface: surface), loops: loop, timeSlice: timeSlice, path: path,
-            limits: limits,
+            router: buildRouter(environment: environment, surface: surface), loops: loop, scansFirst: scansFirst, timeSlice: timeSlice,
+            path: path, limits: limits,
             onRunning: {
                 do {
                     try SocketPath.setPermissions(path, mode: mode, group: group)

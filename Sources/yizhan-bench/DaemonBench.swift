@@ -345,7 +345,7 @@ extension Bench {
             "scans at 100/s, FIFO write → `scan` event on the kiosk socket, \(quiet.latencies.count) each way in rounds of 200 (with"
                 + " the daemon's count of commits over 5 ms; the kernel's of the time its threads outside the event loops, and the"
                 + " bench's two that write and read the scans, waited on a run queue; and the time the hypervisor took from the two"
-                + " CPUs; loaded, the status answers a second):")
+                + " CPUs; loaded, the status answers a second and their p99):")
         print(quiet.row("no other load (baseline)"))
         for (name, loaded) in [("admin", adminLoaded), ("kiosk", kioskLoaded)] {
             print(loaded.row("GET /v1/status, \(clients) clients, \(name) socket"))
@@ -375,6 +375,9 @@ extension Bench {
         var stolen: UInt64 = 0
         /// Each round's status answers a second, while the round was loaded.
         var perSecond: [Double] = []
+        /// Each status answer's time, request written to answer read, while loaded: what
+        /// the reads pay for the scans before them (`ScansFirst`).
+        var answerLatencies: [Double] = []
 
         var figures: Figures { Bench.figures(latencies) }
 
@@ -382,17 +385,20 @@ extension Bench {
         /// clients asking `socket` for the status all the while, when given.
         mutating func measure(_ daemon: DaemonProcess, whileAsking socket: String? = nil, clients: Int = 0) throws {
             let load = DispatchGroup()
-            let answered = Mutex(0.0)
+            let answered = Mutex<HTTPLoad.Result?>(nil)
             if let socket {
                 DispatchQueue.global().async(group: load) {
                     let result = HTTPLoad(socketPath: socket, path: "/v1/status", clients: clients, keepAlive: true).run(for: .seconds(2.5))
-                    answered.withLock { $0 = result.perSecond }
+                    answered.withLock { $0 = result }
                 }
                 Thread.sleep(forTimeInterval: 0.2)
             }
             defer {
                 load.wait()
-                if socket != nil { perSecond.append(answered.withLock { $0 }) }
+                if let result = answered.withLock({ $0 }) {
+                    perSecond.append(result.perSecond)
+                    answerLatencies += result.latencies
+                }
             }
             let pid = daemon.pid ?? 0
             let (commits, waits, steal) = (try Bench.slowCommits(daemon), scanPathWaits(pid), stolenNanoseconds())
@@ -412,8 +418,11 @@ extension Bench {
                     format: "   waited for a core %.0f µs a scan (the bench's %.0f µs)   stolen %.0f ms%@",
                     Double(daemonWaited) / 1000 / scans,
                     Double(benchWaited) / 1000 / scans, Double(stolen) / 1_000_000,
-                    (perSecond.isEmpty ? "" : String(format: "   %.0f status answers/s", perSecond.reduce(0, +) / Double(perSecond.count)))
-                        as NSString)
+                    (perSecond.isEmpty
+                        ? ""
+                        : String(
+                            format: "   %.0f status answers/s, p99 %.3f ms", perSecond.reduce(0, +) / Double(perSecond.count),
+                            Bench.figures(answerLatencies).p99 * 1000)) as NSString)
         }
     }
 

@@ -23,12 +23,13 @@ final class ServedAPI {
         directory = try TemporaryDirectory()
     }
 
-    /// Serves `router` within `limits`; returns once the socket listens.
-    func start(_ router: Router<StationRequestContext>, limits: APIServer.Limits) async throws {
+    /// Serves `router` within `limits`, its reads held for the scans `scansFirst` is told of;
+    /// returns once the socket listens.
+    func start(_ router: Router<StationRequestContext>, limits: APIServer.Limits, scansFirst: ScansFirst = ScansFirst()) async throws {
         let running = loop.makePromise(of: Void.self)
         let server = APIServer(
-            router: router, loops: loops, timeSlice: 0, path: path, limits: limits, onRunning: { running.succeed() },
-            logger: Logger(label: "test"))
+            router: router, loops: loops, scansFirst: scansFirst, timeSlice: 0, path: path, limits: limits,
+            onRunning: { running.succeed() }, logger: Logger(label: "test"))
         serving = Task {
             do { try await server.run() } catch { running.fail(error) }
         }

@@ -41,6 +41,7 @@ struct APIServer: Service {
 
     let responder: RouterResponder<StationRequestContext>
     let loops: MultiThreadedEventLoopGroup
+    let scansFirst: ScansFirst
     /// The slice the loops' threads ask the kernel for, in nanoseconds; 0 for its default.
     let timeSlice: UInt64
     let path: String
@@ -49,11 +50,12 @@ struct APIServer: Service {
     let logger: Logger
 
     init(
-        router: Router<StationRequestContext>, loops: MultiThreadedEventLoopGroup, timeSlice: UInt64, path: String, limits: Limits,
-        onRunning: @escaping @Sendable () -> Void, logger: Logger
+        router: Router<StationRequestContext>, loops: MultiThreadedEventLoopGroup, scansFirst: ScansFirst, timeSlice: UInt64,
+        path: String, limits: Limits, onRunning: @escaping @Sendable () -> Void, logger: Logger
     ) {
         responder = router.buildResponder()
         self.loops = loops
+        self.scansFirst = scansFirst
         self.timeSlice = timeSlice
         self.path = path
         self.limits = limits
@@ -105,6 +107,7 @@ struct APIServer: Service {
         let responder = self.responder
         let logger = self.logger
         let limits = self.limits
+        let scansFirst = self.scansFirst
         let respond: RequestDispatcher.Respond = { request, channel in
             let context = StationRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: logger))
             var response: Response
@@ -129,8 +132,8 @@ struct APIServer: Service {
                 try pipeline.addHandler(StalledClientHandler(timeout: stalled))
                 try pipeline.addHandler(
                     RequestDispatcher(
-                        executor: executors[ObjectIdentifier(channel.eventLoop)]!, bodyLimit: maximumBodySize, lingering: stalled,
-                        idle: limits.idle, respond: respond))
+                        executor: executors[ObjectIdentifier(channel.eventLoop)]!, scansFirst: scansFirst,
+                        bodyLimit: maximumBodySize, lingering: stalled, idle: limits.idle, respond: respond))
             }
         }
     }

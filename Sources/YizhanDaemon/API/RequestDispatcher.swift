@@ -24,6 +24,8 @@ import NIOHTTPTypesHTTP1
 /// - a connection with no answer in progress is closed after the idle time, or at once
 ///   when the server stops; one with an answer in progress after it.
 ///
+/// A read waits to be answered while a scan is in hand (`ScansFirst`).
+///
 /// A body is kept up to one byte over `bodyLimit`, whatever more is sent: enough for a
 /// route that reads it to refuse it as too large.
 ///
@@ -47,6 +49,7 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let respond: Respond
     private let executor: any TaskExecutor
+    private let scansFirst: ScansFirst
     private let bodyLimit: Int
     private let lingering: TimeAmount
     private let idle: TimeAmount
@@ -68,9 +71,15 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     /// When the connection last finished an answer or read part of a request.
     private var lastActive = NIODeadline.now()
     private var idleCheck: Scheduled<Void>?
+    /// The next request is a read held for a scan: when to look again.
+    private var held: Scheduled<Void>?
 
-    init(executor: any TaskExecutor, bodyLimit: Int, lingering: TimeAmount, idle: Duration, respond: @escaping Respond) {
+    init(
+        executor: any TaskExecutor, scansFirst: ScansFirst, bodyLimit: Int, lingering: TimeAmount, idle: Duration,
+        respond: @escaping Respond
+    ) {
         self.executor = executor
+        self.scansFirst = scansFirst
         self.bodyLimit = bodyLimit
         self.lingering = lingering
         self.idle = TimeAmount(idle)
@@ -83,6 +92,7 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         idleCheck?.cancel()
+        held?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -132,7 +142,16 @@ final class RequestDispatcher: ChannelDuplexHandler, RemovableChannelHandler {
     /// Hands the next request waiting to its task (reading on if it was the last), or
     /// with none ends the connection if it is to end.
     private func answerNext(context: ChannelHandlerContext) {
-        guard !responding, !closing else { return }
+        guard !responding, !closing, held == nil else { return }
+        if let method = waiting.first?.request.method, method == .get || method == .head, let wait = scansFirst.readsWait {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            held = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(min(wait, ScansFirst.recheck)))) {
+                let (dispatcher, context) = bound.value
+                dispatcher.held = nil
+                dispatcher.answerNext(context: context)
+            }
+            return
+        }
         guard let next = waiting.popFirst() else {
             if refused {
                 writeLast(Self.badRequest, context: context, promise: nil)

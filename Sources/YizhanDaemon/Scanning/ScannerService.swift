@@ -16,11 +16,13 @@ final class ScannerService: Service {
     private let config: ScannerConfig
     private let station: Station
     private let devices: DeviceRegistry
+    private let scansFirst: ScansFirst
 
-    init(config: ScannerConfig, station: Station, devices: DeviceRegistry) {
+    init(config: ScannerConfig, station: Station, devices: DeviceRegistry, scansFirst: ScansFirst) {
         self.config = config
         self.station = station
         self.devices = devices
+        self.scansFirst = scansFirst
     }
 
     func run() async throws {
@@ -97,6 +99,8 @@ final class ScannerService: Service {
     }
 
     private func handle(_ frame: LineFramer.Frame) async {
+        scansFirst.began()
+        defer { scansFirst.ended() }
         switch frame {
         case .line(let bytes):
             _ = await station.scan(bytes: bytes, scanner: config.id)
