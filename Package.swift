@@ -240,6 +240,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]),
         .testTarget(name: "YizhanExecutorsTests", dependencies: ["YizhanExecutors", "YizhanSystem"]),
         .testTarget(

@@ -113,21 +113,22 @@ public enum Daemon {
         let scansFirst = ScansFirst()
         let scanners = config.scanners.map { ScannerService(config: $0, station: station, devices: devices, scansFirst: scansFirst) }
 
-        // Each socket has an event loop, a thread, of its own: however hard one is asked, its
-        // requests are answered on one core, and on the board's two a storm of reads on
-        // either leaves the scan path a core (docs/benchmarks.md). The admin socket's loop
-        // runs in the kernel's default slice, so that the scan path's threads, in the
-        // shortest, take a core from it when they wake. The kiosk socket, open to anyone on
-        // the board, carries the station's screen and its event stream: its loop, asleep
+        // Each socket has event loops, threads, of its own. The kiosk socket, open to anyone
+        // on the board, has one: however hard a stranger asks it, its requests are answered
+        // on one core. It carries the station's screen and its event stream: its loop, asleep
         // between events, runs in the shortest slice, so that an event takes a core as soon
-        // as it comes. The district's connection, work that can wait for scans as the
-        // manager's reads can, runs on the admin socket's loop: a station with a district
-        // starts no threads for it, and none in the scan path's slice.
-        let adminLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        // as it comes. The manager's admin socket has a loop for each core, up to the board's
+        // two (`Acceptors` says how they share its connections), in the kernel's default
+        // slice: the scan path's threads, in the shortest, take a core from them when they
+        // wake, and reads wait for scans (`ScansFirst`), so a storm of reads on either socket
+        // leaves the scan path a core (docs/benchmarks.md). The district's connection, work
+        // that can wait for scans as the manager's reads can, runs on an admin loop: a station
+        // with a district starts no threads for it, and none in the scan path's slice.
+        let adminLoops = MultiThreadedEventLoopGroup(numberOfThreads: min(2, ProcessInfo.processInfo.activeProcessorCount))
         let kioskLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let districtSync = config.district.map {
             DistrictSync(
-                config: $0, stationID: config.station.id, store: store, clock: clock, loop: adminLoop.next(), logger: logger,
+                config: $0, stationID: config.station.id, store: store, clock: clock, loop: adminLoops.next(), logger: logger,
                 reported: {
                     status.districtChanged($0)
                     events.publish(.district, $0, held: false)
@@ -175,10 +176,11 @@ public enum Daemon {
         }
         let limits = APIServer.Limits(connections: config.api.maximumConnections, idle: .seconds(config.api.idleSeconds))
         let admin = try apiServer(
-            environment: environment, surface: .admin, loop: adminLoop, scansFirst: scansFirst, timeSlice: 0, path: config.api.adminSocket,
+            environment: environment, surface: .admin, loops: adminLoops, scansFirst: scansFirst, timeSlice: 0,
+            path: config.api.adminSocket,
             mode: [.ownerReadWrite, .groupReadWrite], group: config.api.adminGroup, limits: limits, readiness: readiness, logger: logger)
         let kiosk = try apiServer(
-            environment: environment, surface: .kiosk, loop: kioskLoop, scansFirst: scansFirst, timeSlice: yizhan_shortest_time_slice,
+            environment: environment, surface: .kiosk, loops: kioskLoop, scansFirst: scansFirst, timeSlice: yizhan_shortest_time_slice,
             path: config.api.kioskSocket,
             mode: [.ownerReadWrite, .groupReadWrite, .otherReadWrite], group: nil, limits: limits, readiness: readiness, logger: logger)
         let reload = ReloadService(
@@ -204,7 +206,7 @@ public enum Daemon {
         if let watchdog = WatchdogService(notifier: notifier, station: station) { services.append(watchdog) }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-        for loop in [adminLoop, kioskLoop] { try? await loop.shutdownGracefully() }
+        for loops in [adminLoops, kioskLoop] { try? await loops.shutdownGracefully() }
         do {
             try store.checkpoint()
         } catch {
@@ -296,12 +298,12 @@ public enum Daemon {
     /// One HTTP server on a Unix socket, with the socket's mode and group set before it is
     /// announced ready.
     static func apiServer(
-        environment: APIEnvironment, surface: APISurface, loop: MultiThreadedEventLoopGroup, scansFirst: ScansFirst, timeSlice: UInt64,
+        environment: APIEnvironment, surface: APISurface, loops: MultiThreadedEventLoopGroup, scansFirst: ScansFirst, timeSlice: UInt64,
         path: String, mode: FilePermissions, group: String?, limits: APIServer.Limits, readiness: Readiness, logger: Logger
     ) throws -> some Service {
         try SocketPath.prepare(path)
         return APIServer(
-            router: buildRouter(environment: environment, surface: surface), loops: loop, scansFirst: scansFirst, timeSlice: timeSlice,
+            router: buildRouter(environment: environment, surface: surface), loops: loops, scansFirst: scansFirst, timeSlice: timeSlice,
             path: path, limits: limits,
             onRunning: {
                 do {

@@ -350,6 +350,22 @@ public enum Kernel {
         return FileDescriptor(rawValue: socket)
     }
 
+    /// A Unix socket bound to `path` and listening, with room for `backlog` connections
+    /// not yet accepted; closed on exec.
+    public static func listenUnix(_ path: String, backlog: Int32) throws(Errno) -> FileDescriptor {
+        let socket = try retrying { Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        guard let bound = withUnixAddress(path, { Glibc.bind(socket, $0, $1) }) else {
+            close(socket)
+            throw .fileNameTooLong
+        }
+        guard bound == 0, listen(socket, backlog) == 0 else {
+            let code = lastError
+            close(socket)
+            throw code
+        }
+        return FileDescriptor(rawValue: socket)
+    }
+
     /// Whether a process accepts connections on the Unix socket at `path`.
     public static func isServed(_ path: String) -> Bool {
         guard let socket = try? connectUnix(path, timeout: .seconds(1)) else { return false }

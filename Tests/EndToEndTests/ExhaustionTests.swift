@@ -148,21 +148,22 @@ import YizhanWire
     }
 
     /// However hard a stranger asks the kiosk socket, its requests run on one thread of
-    /// the daemon, and the manager's on another: each socket's load holds one core at
-    /// most. Read from the kernel: each event loop's time on a core before and after each
-    /// load (`DaemonProcess.loopTimes`).
-    @Test func eachSocketIsAnsweredByOneThreadOfItsOwn() throws {
+    /// the daemon: the kiosk's load holds one core at most. The manager's run on others, a
+    /// core's each up to two, each taking a good part of the load. Read from the kernel:
+    /// each event loop's time on a core before and after each load
+    /// (`DaemonProcess.loopTimes`).
+    @Test func eachSocketIsAnsweredByThreadsOfItsOwn() throws {
         let daemon = try DaemonProcess()
         defer { daemon.directory.remove() }
         try daemon.start()
-        var busiest: [String] = []
-        for socket in [daemon.kioskSocket, daemon.adminSocket] {
-            let times = daemon.loopTimes(whileAsking: socket)
-            let (thread, time) = try #require(times.max { $0.value < $1.value })
-            #expect((times.values.reduce(0, +) - time) * 20 < time, "loops' time asking \(socket) (ns): \(times)")
-            busiest.append(thread)
-        }
-        #expect(Set(busiest).count == 2, "the same loop answered both sockets: \(busiest)")
+        let kiosk = daemon.loopTimes(whileAsking: daemon.kioskSocket)
+        let (thread, time) = try #require(kiosk.max { $0.value < $1.value })
+        #expect((kiosk.values.reduce(0, +) - time) * 20 < time, "loops' time asking the kiosk socket (ns): \(kiosk)")
+        let admin = daemon.loopTimes(whileAsking: daemon.adminSocket)
+        let total = admin.values.reduce(0, +)
+        #expect(admin[thread, default: 0] * 20 < total, "loops' time asking the admin socket (ns): \(admin)")
+        let sharing = admin.values.filter { $0 * 5 > total }.count
+        #expect(sharing == min(2, ProcessInfo.processInfo.activeProcessorCount), "loops' time asking the admin socket (ns): \(admin)")
         #expect(daemon.stop() == 0)
     }
 

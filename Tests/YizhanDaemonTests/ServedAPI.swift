@@ -7,18 +7,19 @@ import YizhanTestSupport
 @testable import YizhanAPI
 @testable import YizhanDaemon
 
-/// The daemon's own `APIServer` on a Unix socket in a directory of its own, on one loop,
-/// for tests of the server's pipeline. A test makes what it awaits on `loop` before
-/// `start`, and ends with `stop()`; should it throw first, the server is cancelled and
-/// the directory removed when this is let go.
+/// The daemon's own `APIServer` on a Unix socket in a directory of its own, on one loop
+/// unless asked for more, for tests of the server's pipeline. A test makes what it awaits
+/// on `loop` (the first) before `start`, and ends with `stop()`; should it throw first, the
+/// server is cancelled and the directory removed when this is let go.
 final class ServedAPI {
-    let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let loops: MultiThreadedEventLoopGroup
     let loop: any EventLoop
     let directory: TemporaryDirectory
     var path: String { directory.file("api.sock") }
     private var serving: Task<Void, Never>?
 
-    init() throws {
+    init(loops count: Int = 1) throws {
+        loops = MultiThreadedEventLoopGroup(numberOfThreads: count)
         loop = loops.next()
         directory = try TemporaryDirectory()
     }

@@ -19,8 +19,8 @@ import YizhanSystem
 /// refreshes its own every second, a wake-up an idle station board would pay around the
 /// clock.
 ///
-/// Each socket's connections live on the loop it is given (`Daemon` says why one each),
-/// which runs in the time slice given.
+/// A socket's connections live on the loops it is given (`Daemon` says how many), each on
+/// the loop that accepted it (`Acceptors`); the loops run in the time slice given.
 ///
 /// What one client can hold is bounded (`Limits`): past the connection limit the server
 /// stops accepting and further clients wait in the kernel's listen backlog, costing the
@@ -45,6 +45,8 @@ struct APIServer: Service {
     /// The slice the loops' threads ask the kernel for, in nanoseconds; 0 for its default.
     let timeSlice: UInt64
     let path: String
+    /// Clients past the connection limit wait here, in the kernel.
+    private let backlog: Int32 = 256
     let limits: Limits
     let onRunning: @Sendable () -> Void
     let logger: Logger
@@ -69,33 +71,49 @@ struct APIServer: Service {
         for loop in loops.makeIterator() {
             loop.execute { [timeSlice] in _ = yizhan_request_time_slice(timeSlice) }
         }
-        let quiescing = ServerQuiescingHelper(group: loops)
-        let channel = try await ServerBootstrap(group: loops)
-            .serverChannelOption(ChannelOptions.backlog, value: 256)
-            .serverChannelInitializer { [limits, logger, path] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    var logger = logger
-                    logger[metadataKey: "socket"] = "\(path)"
-                    try channel.pipeline.syncOperations.addHandler(ConnectionLimitHandler(limit: limits.connections, logger: logger))
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+        // One listening socket, and a server channel on each loop accepting from it in turn
+        // (`Acceptors` says why).
+        let listening: CInt
+        do { listening = try Kernel.listenUnix(path, backlog: backlog).rawValue } catch {
+            throw StartupError("cannot listen on \(path): \(error)")
+        }
+        let setup = connectionSetup(executors: EventLoopTaskExecutor.executors(of: loops))
+        let all = Array(loops.makeIterator())
+        var socketLogger = logger
+        socketLogger[metadataKey: "socket"] = "\(path)"
+        let acceptors = Acceptors(count: all.count, limit: limits.connections, logger: socketLogger)
+        let quiescing = all.map { ServerQuiescingHelper(group: $0) }
+        for (index, loop) in all.enumerated() {
+            let descriptor = index == 0 ? listening : dup(listening)
+            guard descriptor >= 0 else { throw StartupError("cannot listen on \(path) from \(all.count) loops: \(Kernel.lastError)") }
+            _ = try await ServerBootstrap(group: loop, childGroup: loop)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(acceptors.handler(index))
+                        try channel.pipeline.syncOperations.addHandler(quiescing[index].makeServerChannelHandler(channel: channel))
+                    }
                 }
-            }
-            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
-            .childChannelInitializer(connectionSetup(executors: EventLoopTaskExecutor.executors(of: loops)))
-            .bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+                .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+                .childChannelInitializer(setup)
+                .withBoundSocket(descriptor).get()
+        }
+        // NIO's server channel listens again as it takes the socket, with a backlog of its own.
+        Glibc.listen(listening, backlog)
         onRunning()
         // A stop closes the socket, then each connection once its response in progress has
         // ended (an event stream ends when the station says it is stopping).
-        let stopped = channel.eventLoop.makePromise(of: Void.self)
+        let stopped = all.map { $0.makePromise(of: Void.self) }
         await withTaskCancellationHandler {
             await withGracefulShutdownHandler {
-                try? await stopped.futureResult.get()
+                for promise in stopped { try? await promise.futureResult.get() }
             } onGracefulShutdown: {
-                quiescing.initiateShutdown(promise: stopped)
+                for (quiescing, promise) in zip(quiescing, stopped) { quiescing.initiateShutdown(promise: promise) }
             }
         } onCancel: {
-            quiescing.initiateShutdown(promise: nil)
-            stopped.succeed()
+            for (quiescing, promise) in zip(quiescing, stopped) {
+                quiescing.initiateShutdown(promise: nil)
+                promise.succeed()
+            }
         }
     }
 
