@@ -93,7 +93,6 @@ struct APIServer: Service {
                         try channel.pipeline.syncOperations.addHandler(quiescing[index].makeServerChannelHandler(channel: channel))
                     }
                 }
-                .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 .childChannelInitializer(setup)
                 .withBoundSocket(descriptor).get()
         }
@@ -139,6 +138,9 @@ struct APIServer: Service {
         }
         return { channel in
             channel.eventLoop.makeCompletedFuture {
+                // Set here rather than as the bootstrap's child option, which NIO sets through a
+                // chain of futures for each connection.
+                try channel.syncOptions?.setOption(ChannelOptions.allowRemoteHalfClosure, value: true)
                 var head = NIOHTTPDecoderLimitConfiguration()
                 head.maxHeaderFieldSize = limits.headBytes
                 head.maxHeaderListSize = limits.headBytes
