@@ -45,7 +45,7 @@ import YizhanTestSupport
     }
 
     /// The scan path's threads run in the kernel's shortest slices, so that one woken by a
-    /// scan preempts the admin socket's loop kept busy by readers, which keeps the default;
+    /// scan preempts an admin socket's loop kept busy by readers, which keeps the default;
     /// the kiosk socket's loop, which carries the screen's events, runs in the shortest too.
     /// Read back from the kernel (`se.slice` in `/proc/PID/task/TID/sched`), on a kernel
     /// that takes a slice (Linux 6.12 and later).
