@@ -121,7 +121,7 @@ public enum Daemon {
         // two (`Acceptors` says how they share its connections), in the kernel's default
         // slice: the scan path's threads, in the shortest, take a core from them when they
         // wake, and reads wait for scans (`ScansFirst`), so a storm of reads on either socket
-        // leaves the scan path a core (docs/benchmarks.md). The district's connection, work
+        // does not keep a scan waiting (docs/benchmarks.md). The district's connection, work
         // that can wait for scans as the manager's reads can, runs on an admin loop: a station
         // with a district starts no threads for it, and none in the scan path's slice.
         let adminLoops = MultiThreadedEventLoopGroup(numberOfThreads: min(2, ProcessInfo.processInfo.activeProcessorCount))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import YizhanConfig
 import YizhanCore
@@ -54,6 +55,24 @@ import YizhanTestSupport
         let walked = await signals.walk([("green", .green)])
         #expect(walked == ["green"])
         #expect(devices.all.first { $0.kind == "gpio" }?.state == .missing)
+    }
+
+    /// The simulated lights announce each change as they show it (the event stream's
+    /// `lights`): a client that hears of it and asks the status at once reads the same lines.
+    @Test func whatTheLightsAnnounceIsAlreadyInTheStatus() async throws {
+        let service = Mutex<SignalService?>(nil)
+        let seen = Mutex<[(announced: SignalLines, status: SignalLines?)]>([])
+        let clock = Fixtures.clock("2026-11-30 09:00")
+        let lights = SimulatedLights(clock: clock) { change in
+            let status = service.withLock { $0 }?.current.lines
+            seen.withLock { $0.append((change.lines, status)) }
+        }
+        let signals = SignalService(output: lights, backend: "sim", plan: SignalPlan(), clock: clock, devices: DeviceRegistry())
+        service.withLock { $0 = signals }
+        _ = await signals.walk([("red", .red)])
+        let changes = seen.withLock { $0 }
+        #expect(changes.map(\.announced) == [.red, []])
+        #expect(changes.allSatisfy { $0.status == $0.announced }, "\(changes)")
     }
 
     /// Missing at the start, then back: opened again after the first wait, and the idle

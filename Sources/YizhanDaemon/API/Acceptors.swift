@@ -116,7 +116,7 @@ final class Acceptors: Sendable {
 }
 
 /// One server channel's part of `Acceptors`: it asks for connections only when they say
-/// so, counts the connections it takes, and hands the turn on after each batch.
+/// so, counts the connections it takes, and ends its turn after each batch.
 private final class AcceptorHandler: ChannelDuplexHandler {
     typealias InboundIn = any Channel
     typealias InboundOut = any Channel
@@ -125,8 +125,8 @@ private final class AcceptorHandler: ChannelDuplexHandler {
 
     private let acceptors: Acceptors
     private let index: Int
-    /// The most connections the channel takes a wake-up, as last set: setting a channel
-    /// option costs a dozen dynamic casts.
+    /// The most connections the channel takes a wake-up, as last set: NIO finds the option
+    /// being set by a string of dynamic casts.
     private var batch: UInt = 0
 
     init(acceptors: Acceptors, index: Int) {

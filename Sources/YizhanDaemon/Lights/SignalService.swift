@@ -132,10 +132,13 @@ final class SignalService: Service {
 
     private func drive(_ lines: SignalLines) {
         guard let current = output.withLock({ $0 }) else { return }
+        // Noted before they are lit: the simulated lights announce what they show as they
+        // show it, and a client that hears of it may ask the status at once.
+        state.withLock { $0.lines = lines }
         do {
             try current.show(lines)
-            state.withLock { $0.lines = lines }
         } catch {
+            state.withLock { $0.lines = [] }
             devices.update(DeviceStatus(id: "gpio", kind: "gpio", state: error.isGone ? .missing : .fault, detail: "\(error)"))
             // A chip that went away is let go of, and opened again when it is back.
             guard error.isGone, reopen != nil else { return }
