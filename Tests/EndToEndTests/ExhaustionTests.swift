@@ -148,9 +148,9 @@ import YizhanWire
     }
 
     /// However hard a stranger asks the kiosk socket, its requests run on one thread of
-    /// the daemon: the kiosk's load holds one core at most. The manager's run on others, a
-    /// core's each up to two, each taking a good part of the load. Read from the kernel:
-    /// each event loop's time on a core before and after each load
+    /// the daemon: the kiosk's load holds one core at most. The manager's run on other
+    /// threads, one a core up to two, each taking a fifth of the load or more. Read from the
+    /// kernel: each event loop's time on a core before and after each load
     /// (`DaemonProcess.loopTimes`).
     @Test func eachSocketIsAnsweredByThreadsOfItsOwn() throws {
         let daemon = try DaemonProcess()
