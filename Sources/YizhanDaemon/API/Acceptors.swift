@@ -27,17 +27,24 @@ import Synchronization
 /// A socket at its limit is said in the log, at most once a minute: a screen that cannot
 /// connect to a kiosk socket someone has filled is otherwise a mystery to the technician.
 final class Acceptors: Sendable {
-    private struct State {
+    /// One server channel, as the others see it.
+    private struct Acceptor {
+        /// The connections open on its loop.
         var open = 0
-        /// The connections open on each acceptor's loop.
-        var openOn: [Int]
+        /// It asked for connections and was told to wait.
+        var waiting = false
+        /// Asks it, on its loop, for connections again; nil once it has closed.
+        var wake: (@Sendable () -> Void)?
+    }
+
+    private struct State {
+        var acceptors: [Acceptor]
         var turn = 0
-        /// Each acceptor asked for connections and was told to wait.
-        var waiting: [Bool]
-        /// Asks each acceptor, on its loop, for connections again; nil once it has closed.
-        var wakes: [(@Sendable () -> Void)?]
         /// When the log last said the socket was full.
         var lastSaid: NIODeadline?
+
+        /// The socket's connections, on every loop.
+        var open: Int { acceptors.reduce(0) { $0 + $1.open } }
     }
 
     private let limit: Int
@@ -49,19 +56,18 @@ final class Acceptors: Sendable {
         self.limit = limit
         batch = max(16 / count, 1)
         self.logger = logger
-        let none = Array(repeating: 0, count: count)
-        state = Mutex(State(openOn: none, waiting: none.map { _ in false }, wakes: none.map { _ in nil }))
+        state = Mutex(State(acceptors: Array(repeating: Acceptor(), count: count)))
     }
 
     /// The handler for the server channel of acceptor `index`.
     func handler(_ index: Int) -> some ChannelHandler { AcceptorHandler(acceptors: self, index: index) }
 
     fileprivate func started(_ index: Int, wake: @escaping @Sendable () -> Void) {
-        state.withLock { $0.wakes[index] = wake }
+        state.withLock { $0.acceptors[index].wake = wake }
     }
 
     fileprivate func stopped(_ index: Int) {
-        state.withLock { $0.wakes[index] = nil }
+        state.withLock { $0.acceptors[index].wake = nil }
     }
 
     /// How many connections acceptor `index` may take now: none when it is not its turn or
@@ -69,7 +75,7 @@ final class Acceptors: Sendable {
     fileprivate func allowance(_ index: Int) -> Int {
         let (left, full) = state.withLock { state in
             let left = state.turn == index ? min(limit - state.open, batch) : 0
-            state.waiting[index] = left <= 0
+            state.acceptors[index].waiting = left <= 0
             guard state.turn == index, left <= 0 else { return (left, false) }
             let now = NIODeadline.now()
             if let lastSaid = state.lastSaid, now - lastSaid < .minutes(1) { return (left, false) }
@@ -81,24 +87,18 @@ final class Acceptors: Sendable {
     }
 
     fileprivate func opened(on index: Int) {
-        state.withLock {
-            $0.open += 1
-            $0.openOn[index] += 1
-        }
+        state.withLock { $0.acceptors[index].open += 1 }
     }
 
     fileprivate func closed(on index: Int) {
-        wakeTurn {
-            $0.open -= 1
-            $0.openOn[index] -= 1
-        }
+        wakeTurn { $0.acceptors[index].open -= 1 }
     }
 
     /// Hands the turn on to the next acceptor unless it has more connections in hand.
     fileprivate func batchTaken(by index: Int) {
         wakeTurn { state in
-            let next = (index + 1) % state.openOn.count
-            if state.openOn[next] <= state.openOn[index] { state.turn = next }
+            let next = (index + 1) % state.acceptors.count
+            if state.acceptors[next].open <= state.acceptors[index].open { state.turn = next }
         }
     }
 
@@ -107,9 +107,9 @@ final class Acceptors: Sendable {
     private func wakeTurn(after change: (inout State) -> Void) {
         let wake = state.withLock { state -> (@Sendable () -> Void)? in
             change(&state)
-            guard state.waiting[state.turn], state.open < limit else { return nil }
-            state.waiting[state.turn] = false
-            return state.wakes[state.turn]
+            guard state.acceptors[state.turn].waiting, state.open < limit else { return nil }
+            state.acceptors[state.turn].waiting = false
+            return state.acceptors[state.turn].wake
         }
         wake?()
     }
