@@ -2,7 +2,6 @@ import Dispatch
 import Foundation
 import Hummingbird
 import NIOCore
-import SystemPackage
 import Testing
 import YizhanSystem
 import YizhanTestSupport
@@ -45,7 +44,7 @@ import YizhanTestSupport
         try await api.start(Router(context: StationRequestContext.self), limits: .init(connections: 4, idle: .seconds(60)))
 
         let released = Self.hold(api)
-        var clients = try (0..<12).map { _ in try Kernel.connectUnix(path, timeout: .seconds(10)) }
+        var clients = try (0..<12).map { _ in try api.connect() }
         defer { for client in clients { try? client.close() } }
         Self.release(released, api)
 
@@ -82,25 +81,18 @@ import YizhanTestSupport
         return api
     }
 
-    /// Asks `/loop` on `client` and reads the answer to the connection's end.
-    static func loop(answering client: SystemPackage.FileDescriptor) throws -> String {
-        defer { try? client.close() }
-        try Kernel.writeAll(client, Array("GET /loop HTTP/1.1\r\nHost: station\r\nConnection: close\r\n\r\n".utf8))
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while case let count = try Kernel.read(client, into: &buffer), count > 0 { received += buffer[..<count] }
-        return String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n\r\n").last ?? ""
-    }
-
     /// Sixteen clients that connect together, as a busy manager's tools do, are shared
     /// between the loops: each takes half in its turn, and each client's requests run on
     /// the loop that took it.
     @Test func clientsConnectingTogetherAreSharedBetweenTheLoops() async throws {
         let api = try await Self.servedOnTwoLoops()
         let released = Self.hold(api)
-        let clients = try (0..<16).map { _ in try Kernel.connectUnix(api.path, timeout: .seconds(10)) }
+        let clients = try (0..<16).map { _ in try api.connect() }
         Self.release(released, api)
-        let answers = try clients.map(Self.loop(answering:))
+        let answers = try clients.map { client in
+            try ServedAPI.ask("GET", "/loop", on: client)
+            return try ServedAPI.body(client)
+        }
         #expect(answers.filter { $0 == "0" }.count == 8 && answers.filter { $0 == "1" }.count == 8, "\(answers)")
         try await api.stop()
     }
@@ -111,7 +103,11 @@ import YizhanTestSupport
     @Test func clientsOneAfterAnotherAreAllAnswered() async throws {
         let api = try await Self.servedOnTwoLoops()
         var answers: [String] = []
-        for _ in 0..<200 { answers.append(try Self.loop(answering: Kernel.connectUnix(api.path, timeout: .seconds(10)))) }
+        for _ in 0..<200 {
+            let client = try api.connect()
+            try ServedAPI.ask("GET", "/loop", on: client)
+            answers.append(try ServedAPI.body(client))
+        }
         #expect(Set(answers) == ["0", "1"], "\(Set(answers))")
         try await api.stop()
     }

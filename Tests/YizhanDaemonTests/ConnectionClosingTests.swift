@@ -44,9 +44,9 @@ import YizhanTestSupport
         try await api.start(router, limits: .init(connections: 4, idle: .seconds(60), stalled: .milliseconds(300)))
 
         // Should the connection be held, the reads below fail rather than wait forever.
-        let client = try Kernel.connectUnix(api.path, timeout: .seconds(10))
+        let client = try api.connect()
         defer { try? client.close() }
-        try Kernel.writeAll(client, Array("GET /events HTTP/1.1\r\nHost: station\r\nConnection: close\r\n\r\n".utf8))
+        try ServedAPI.ask("GET", "/events", on: client)
 
         // The answer's connection closes with the client still not reading, given up on
         // if it has not within 10 s.

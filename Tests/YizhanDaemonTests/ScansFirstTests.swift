@@ -35,19 +35,10 @@ import YizhanTestSupport
 
         /// Sends `method path` on a connection of its own, to be closed after its answer.
         func ask(_ method: String, _ path: String) throws -> FileDescriptor {
-            let client = try Kernel.connectUnix(api.path, timeout: .seconds(10))
-            try Kernel.writeAll(client, Array("\(method) \(path) HTTP/1.1\r\nHost: station\r\nConnection: close\r\n\r\n".utf8))
+            let client = try api.connect()
+            try ServedAPI.ask(method, path, on: client)
             return client
         }
-    }
-
-    /// The answer's body, read to the connection's end.
-    static func body(_ client: FileDescriptor) throws -> String {
-        defer { try? client.close() }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while case let count = try Kernel.read(client, into: &buffer), count > 0 { received += buffer[..<count] }
-        return String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n\r\n").last ?? ""
     }
 
     /// A read that arrives during a scan is answered only a moment after the scan's outcome;
@@ -58,12 +49,12 @@ import YizhanTestSupport
         scansFirst.began()
         let read = try served.ask("GET", "/status")
         let write = try served.ask("POST", "/scans")
-        #expect(try Self.body(write) == "written")
+        #expect(try ServedAPI.body(write) == "written")
         #expect(served.answered.at.withLock { $0 } == nil, "the read was answered with the scan in hand")
 
         let outcome = Kernel.monotonicNanoseconds
         scansFirst.ended()
-        #expect(try Self.body(read) == "read")
+        #expect(try ServedAPI.body(read) == "read")
         let answered = try #require(served.answered.at.withLock { $0 })
         #expect(answered >= outcome + 50_000_000, "the read was answered \((Int64(answered) - Int64(outcome)) / 1000) µs after the outcome")
         try await served.api.stop()
@@ -75,7 +66,7 @@ import YizhanTestSupport
         let served = try await Served(scansFirst)
         let began = Kernel.monotonicNanoseconds
         scansFirst.began()
-        #expect(try Self.body(served.ask("GET", "/status")) == "read")
+        #expect(try ServedAPI.body(served.ask("GET", "/status")) == "read")
         let answered = try #require(served.answered.at.withLock { $0 })
         #expect(answered >= began + 100_000_000, "the read was answered \((Int64(answered) - Int64(began)) / 1000) µs after the scan began")
         try await served.api.stop()

@@ -2,6 +2,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
+import SystemPackage
+import YizhanSystem
 import YizhanTestSupport
 
 @testable import YizhanAPI
@@ -35,6 +37,25 @@ final class ServedAPI {
             do { try await server.run() } catch { running.fail(error) }
         }
         try await running.futureResult.get()
+    }
+
+    /// A client connected to the socket, its reads and writes limited to 10 s.
+    func connect() throws -> SystemPackage.FileDescriptor {
+        try Kernel.connectUnix(path, timeout: .seconds(10))
+    }
+
+    /// Sends `method path` on `client`, asking that the connection end after its answer.
+    static func ask(_ method: String, _ path: String, on client: SystemPackage.FileDescriptor) throws {
+        try Kernel.writeAll(client, Array("\(method) \(path) HTTP/1.1\r\nHost: station\r\nConnection: close\r\n\r\n".utf8))
+    }
+
+    /// The answer's body on `client`, read to the connection's end; the client is closed.
+    static func body(_ client: SystemPackage.FileDescriptor) throws -> String {
+        defer { try? client.close() }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while case let count = try Kernel.read(client, into: &buffer), count > 0 { received += buffer[..<count] }
+        return String(decoding: received, as: UTF8.self).components(separatedBy: "\r\n\r\n").last ?? ""
     }
 
     func stop() async throws {
